@@ -15,7 +15,7 @@ export const ZERO_HASH: Bytes = new Uint8Array(32);
 export const LIMITS = {
   wire: 256 * 1024,
   payload: 192 * 1024,
-  deps: 64,
+  deps: 1024,
   name: 128, // tenant, meeting, doc
   kind: 64,
 } as const;

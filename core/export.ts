@@ -1,0 +1,72 @@
+/**
+ * Export records (docs/PROTOCOL.md, "Export record"): everything needed to re-check a meeting offline,
+ * and the check itself, used by `ratsraum verify` and by tests.
+ */
+import * as v from 'valibot';
+import { fromBase64, fromHex, toBase64 } from '../crypto/bytes.js';
+import type { Cert } from '../crypto/cert.js';
+import { DOCS, type DocName } from './entries.js';
+import { type Integrity, Replica } from './replica.js';
+import { type SessionState, stateHash } from './state.js';
+
+export const FORMAT = 'ratsraum-export/v1';
+
+const schema = v.strictObject({
+  format: v.literal(FORMAT),
+  tenant: v.string(),
+  meeting: v.string(),
+  docs: v.array(v.picklist(DOCS)),
+  tenantKey: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
+  certs: v.array(v.object({ body: v.any(), sig: v.string() })),
+  envelopes: v.array(v.string()),
+});
+export type ExportRecord = v.InferOutput<typeof schema>;
+
+export function makeExport(r: Replica): ExportRecord {
+  return {
+    format: FORMAT,
+    tenant: r.tenant,
+    meeting: r.meeting,
+    docs: [...r.docs],
+    tenantKey: r.directory.tenantKeyHex,
+    certs: r.directory.all(),
+    envelopes: r.envelopes().map((e) => toBase64(e.wire)),
+  };
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  problems: string[]; // English, one line each
+  envelopes: number;
+  applied: number;
+  stateHash: string | null;
+  state: SessionState | null;
+  integrity: Integrity | null;
+}
+
+/** Re-check every signature, certificate, chain and dependency of an export, then fold it. */
+export async function verifyExport(input: unknown): Promise<VerifyReport> {
+  const parsed = v.safeParse(schema, input);
+  if (!parsed.success)
+    return { ok: false, problems: [`not a ${FORMAT} record: ${parsed.issues[0]?.message}`], envelopes: 0, applied: 0, stateHash: null, state: null, integrity: null };
+  const rec = parsed.output;
+  const r = new Replica({ tenant: rec.tenant, meeting: rec.meeting, tenantKey: fromHex(rec.tenantKey, 32), docs: rec.docs as DocName[] });
+  const problems: string[] = [];
+  for (const c of rec.certs) if (!(await r.directory.add(c as Cert))) problems.push(`certificate of ${(c as Cert).body?.device ?? '?'} is not signed by the tenant key`);
+  const wires: Uint8Array[] = [];
+  rec.envelopes.forEach((b64, i) => {
+    try {
+      wires.push(fromBase64(b64));
+    } catch {
+      problems.push(`envelope #${i} is not base64`);
+    }
+  });
+  const { rejected } = await r.receive(wires);
+  for (const x of rejected) problems.push(`envelope ${x.id ?? '?'} rejected: ${x.reason}`);
+  const integrity = r.integrity();
+  for (const f of integrity.forks) problems.push(`fork: device ${f.author} signed ${f.ids.length} different entries for ${f.doc} seq ${f.seq}`);
+  for (const g of integrity.gaps) problems.push(`gap: device ${g.author} in ${g.doc} has entries up to ${g.have}, then ${g.next}`);
+  for (const d of integrity.danglingDeps) problems.push(`entry ${d.entry} depends on missing ${d.missing.join(', ')}`);
+  const state = r.state;
+  return { ok: problems.length === 0, problems, envelopes: r.log.size, applied: r.log.ordered().length, stateHash: stateHash(state), state, integrity };
+}

@@ -1,0 +1,219 @@
+/**
+ * One device's view of one meeting: verify what arrives, keep the log, fold it into state, sign what
+ * this device adds. Used alike by the PWA, the relay's tools, `ratsraum verify`, tests and benchmarks.
+ */
+import { toHex } from '../crypto/bytes.js';
+import type { Cert } from '../crypto/cert.js';
+import type { Signer } from '../crypto/ed25519.js';
+import * as envelope from '../crypto/envelope.js';
+import type { Envelope, Hlc } from '../crypto/envelope.js';
+import * as beacon from './beacon.js';
+import { Directory } from './directory.js';
+import { type DocName, type DomainKind, decodeEntry, encodePayload, type Payload } from './entries.js';
+import { fold } from './fold.js';
+import * as hlc from './hlc.js';
+import { type Fork, Log } from './log.js';
+import type { SessionState } from './state.js';
+import type { Frontier, SignedBeacon } from './wire.js';
+
+export interface Integrity {
+  forks: Fork[];
+  gaps: { doc: string; author: string; have: number; next: number }[];
+  danglingDeps: { entry: string; missing: string[] }[];
+  invalid: { id?: string; author?: string; reason: string }[];
+  withheld: { doc: string; author: string; claimed: number; have: number; reporter: string }[];
+  unacknowledged: { entry: string; since: number }[];
+}
+
+export interface ReplicaOptions {
+  tenant: string;
+  meeting: string;
+  tenantKey: Uint8Array;
+  docs: readonly DocName[];
+  signer?: Signer;
+  now?: () => number;
+  /** How long a claim of a peer's beacon may stay unmet before it counts as withheld (ms). */
+  graceMs?: number;
+}
+
+const MAX_INVALID = 1000;
+const VERIFY_CHUNK = 512;
+
+export class Replica {
+  readonly directory: Directory;
+  readonly log = new Log();
+  readonly tenant: string;
+  readonly meeting: string;
+  readonly docs: readonly DocName[];
+  private readonly signer: Signer | undefined;
+  private readonly now: () => number;
+  private readonly graceMs: number;
+  private clock: Hlc = hlc.ZERO;
+  private folded: SessionState | undefined;
+  private readonly invalid: Integrity['invalid'] = [];
+  private readonly beacons = new Map<string, { beacon: SignedBeacon; receivedAt: number }>();
+  private readonly createdAt = new Map<string, number>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(opts: ReplicaOptions) {
+    this.tenant = opts.tenant;
+    this.meeting = opts.meeting;
+    this.docs = opts.docs;
+    this.signer = opts.signer;
+    this.now = opts.now ?? Date.now;
+    this.graceMs = opts.graceMs ?? 8000;
+    this.directory = new Directory(opts.tenant, opts.tenantKey);
+  }
+
+  get deviceKey(): string | undefined {
+    return this.signer && toHex(this.signer.publicKey);
+  }
+
+  async addCerts(certs: Cert[]): Promise<void> {
+    let added = false;
+    for (const c of certs) added = (await this.directory.add(c)) || added;
+    if (added) this.changed();
+  }
+
+  /** Decode, check, verify and add envelopes. Never throws: bad ones are listed in integrity().invalid. */
+  async receive(wires: Uint8Array[]): Promise<{ accepted: string[]; rejected: { id?: string; reason: string }[] }> {
+    const accepted: string[] = [];
+    const rejected: { id?: string; reason: string }[] = [];
+    const candidates: Envelope[] = [];
+    for (const w of wires) {
+      try {
+        const e = envelope.decode(w);
+        if (this.log.has(e.id)) continue;
+        const reason = this.admissible(e);
+        if (reason) rejected.push({ id: e.id, reason });
+        else candidates.push(e);
+      } catch (err) {
+        rejected.push({ reason: (err as Error).message });
+      }
+    }
+    for (let i = 0; i < candidates.length; i += VERIFY_CHUNK) {
+      const chunk = candidates.slice(i, i + VERIFY_CHUNK);
+      const ok = await Promise.all(chunk.map((e) => envelope.verifySignature(e)));
+      chunk.forEach((e, j) => {
+        if (!ok[j]) return rejected.push({ id: e.id, reason: 'bad signature' });
+        if (this.log.add(e) !== 'duplicate') accepted.push(e.id);
+        this.clock = hlc.observe(this.clock, e.hlc);
+      });
+    }
+    for (const r of rejected) this.noteInvalid({ ...r, author: undefined });
+    if (accepted.length > 0 || rejected.length > 0) this.changed();
+    return { accepted, rejected };
+  }
+
+  private admissible(e: Envelope): string | undefined {
+    if (e.tenant !== this.tenant || e.meeting !== this.meeting) return 'wrong tenant or meeting';
+    if (!(this.docs as readonly string[]).includes(e.doc)) return `doc '${e.doc}' not readable here`;
+    const cert = this.directory.get(toHex(e.author));
+    if (!cert) return 'unknown device (no certificate)';
+    if (e.hlc.wall < cert.notBefore || e.hlc.wall > cert.notAfter) return 'certificate not valid at entry time';
+    if (e.doc === 'public' && e.deps.some((d) => this.log.get(toHex(d))?.doc === 'members'))
+      return 'public entry depends on a members entry';
+    return undefined;
+  }
+
+  private noteInvalid(x: Integrity['invalid'][number]): void {
+    if (this.invalid.length < MAX_INVALID) this.invalid.push(x);
+  }
+
+  /** Sign the next entry of this device and add it locally. */
+  async create<K extends DomainKind>(kind: K, payload: Payload<K>, doc: DocName = 'public'): Promise<Envelope> {
+    return this.append(kind, encodePayload(kind, payload), doc);
+  }
+
+  async createY(update: Uint8Array, doc: DocName): Promise<Envelope> {
+    return this.append('y', update, doc);
+  }
+
+  private async append(kind: string, payload: Uint8Array, doc: DocName): Promise<Envelope> {
+    if (!this.signer) throw new Error('this replica has no device key: read-only');
+    if (!this.docs.includes(doc)) throw new Error(`doc '${doc}' is not writable here`);
+    decodeEntry(kind, payload);
+    const author = this.signer.publicKey;
+    const seq = (this.log.frontier()[doc]?.[toHex(author)] ?? 0) + 1;
+    const prev = seq === 1 ? envelope.ZERO_HASH : this.log.at(doc, toHex(author), seq - 1)!.hash;
+    const deps = this.log.heads(doc === 'public' ? ['public'] : this.docs).filter((h) => toHex(h) !== toHex(prev));
+    this.clock = hlc.tick(this.clock, this.now());
+    const e = await envelope.sign(
+      { tenant: this.tenant, meeting: this.meeting, doc, author, seq, prev, deps: deps.slice(-envelope.LIMITS.deps), hlc: this.clock, kind, payload },
+      this.signer,
+    );
+    this.log.add(e);
+    this.createdAt.set(e.id, this.now());
+    this.changed();
+    return e;
+  }
+
+  get state(): SessionState {
+    this.folded ??= fold(this.log.ordered(), this.directory);
+    return this.folded;
+  }
+
+  frontier(): Frontier {
+    return this.log.frontier();
+  }
+
+  missingFor(f: Frontier): Envelope[] {
+    return this.log.missingFor(f);
+  }
+
+  envelopes(): Envelope[] {
+    return this.log.sendOrder();
+  }
+
+  async makeBeacon(): Promise<SignedBeacon> {
+    if (!this.signer) throw new Error('this replica has no device key');
+    return beacon.make(this.tenant, this.meeting, this.signer, this.frontier(), this.now());
+  }
+
+  /** Keep a peer's latest valid beacon; false for a forged or foreign one. */
+  async receiveBeacon(b: SignedBeacon): Promise<boolean> {
+    if (b.tenant !== this.tenant || b.meeting !== this.meeting || b.author === this.deviceKey) return false;
+    if (!this.directory.get(b.author) || !(await beacon.check(b))) return false;
+    const known = this.beacons.get(b.author);
+    if (known && known.beacon.at >= b.at) return true;
+    this.beacons.set(b.author, { beacon: b, receivedAt: this.now() });
+    this.changed();
+    return true;
+  }
+
+  integrity(): Integrity {
+    const now = this.now();
+    const mine = this.frontier() as Record<string, Record<string, number> | undefined>;
+    const withheld: Integrity['withheld'] = [];
+    for (const [reporter, { beacon: b, receivedAt }] of this.beacons) {
+      if (now - receivedAt < this.graceMs) continue;
+      for (const doc of this.docs)
+        for (const [author, claimed] of Object.entries(b.frontier[doc] ?? {})) {
+          const have = mine[doc]?.[author] ?? 0;
+          if (claimed > have) withheld.push({ doc, author, claimed, have, reporter });
+        }
+    }
+    const unacknowledged: Integrity['unacknowledged'] = [];
+    const me = this.deviceKey;
+    if (me && this.beacons.size > 0) {
+      for (const [id, since] of this.createdAt) {
+        if (now - since < this.graceMs) continue;
+        const e = this.log.get(id)!;
+        const seen = [...this.beacons.values()].some(({ beacon: b }) => (b.frontier[e.doc as DocName]?.[me] ?? 0) >= e.seq);
+        const askedLater = [...this.beacons.values()].some(({ beacon: b }) => b.at > since + this.graceMs);
+        if (!seen && askedLater) unacknowledged.push({ entry: id, since });
+      }
+    }
+    return { ...this.log.integrity(), invalid: [...this.invalid], withheld, unacknowledged };
+  }
+
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(): void {
+    this.folded = undefined;
+    for (const fn of this.listeners) fn();
+  }
+}
