@@ -68,13 +68,13 @@ export function compareItemNo(a: string, b: string): number {
 class Folder {
   readonly s = emptyState();
   private readonly docs = new Map<string, Y.Doc>();
-  private readonly folded = new Map<string, Envelope>();
+  private readonly folded = new Map<string, { e: Envelope; at: number }>(); // id -> envelope, fold position
   private readonly openVote = { id: null as string | null };
 
   constructor(private readonly certs: CertLookup) {}
 
   apply(e: Envelope): void {
-    this.folded.set(e.id, e);
+    this.folded.set(e.id, { e, at: this.folded.size });
     const author = toHex(e.author);
     try {
       const cert = this.certs.get(author) ?? reject('unknown device (no certificate)');
@@ -244,18 +244,22 @@ class Folder {
     this.openVote.id = null;
   }
 
-  /** Which of `wanted` lie in the causal past of `from`; stops as soon as all are found. */
+  /**
+   * Which of `wanted` lie in the causal past of `from`. An entry folded before the earliest wanted one
+   * cannot have it in its past (the fold order extends causality), so the walk stops there.
+   */
   private causalPast(from: Envelope, wanted: Set<string>): Set<string> {
     const found = new Set<string>();
+    const floor = Math.min(...[...wanted].map((id) => this.folded.get(id)!.at));
     const seen = new Set<string>([from.id]);
     const stack = [from];
     while (stack.length > 0 && found.size < wanted.size) {
       for (const p of preds(stack.pop()!)) {
-        if (seen.has(p)) continue;
+        const next = this.folded.get(p);
+        if (seen.has(p) || !next || next.at < floor) continue;
         seen.add(p);
         if (wanted.has(p)) found.add(p);
-        const next = this.folded.get(p);
-        if (next) stack.push(next);
+        stack.push(next.e);
       }
     }
     return found;
