@@ -1,0 +1,276 @@
+/**
+ * The relay's sync hub (docs/PROTOCOL.md, "Sync protocol"): login by signed challenge, frontier exchange,
+ * validation and storage of envelopes, fan-out to everyone in the meeting who may read the doc, beacons
+ * and presence. Transport-neutral: a Peer is anything that can send a binary frame and close.
+ */
+import { fromHex, randomBytes, toHex } from '../crypto/bytes.js';
+import { check as checkCert } from '../crypto/cert.js';
+import { verify } from '../crypto/ed25519.js';
+import * as beacon from '../core/beacon.js';
+import type { DocName } from '../core/entries.js';
+import {
+  type ClientMessage,
+  decodeClientFrame,
+  encodeControl,
+  encodeEnvelopes,
+  LIMITS,
+  loginInput,
+  type Range,
+  type ServerMessage,
+  type SignedBeacon,
+} from '../core/wire.js';
+import type { Metrics } from './metrics.js';
+import type { Store } from './store.js';
+import { validate } from './validate.js';
+
+export interface Peer {
+  send(frame: Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+interface Auth {
+  tenant: string;
+  meeting: string;
+  role: 'device' | 'public';
+  device: string | null;
+  person: string | null;
+  docs: DocName[];
+}
+
+const AUTH_TIMEOUT_MS = 10_000;
+const BUCKET = { size: 5000, perSecond: 500 };
+
+export class Hub {
+  private readonly rooms = new Map<string, Set<Session>>();
+  private readonly beacons = new Map<string, Map<string, SignedBeacon>>(); // room -> device -> latest
+
+  constructor(
+    readonly store: Store,
+    readonly relayId: string,
+    readonly metrics: Metrics,
+    readonly log: (msg: string) => void = () => {},
+  ) {}
+
+  connect(peer: Peer): Session {
+    return new Session(this, peer);
+  }
+
+  join(s: Session): void {
+    const key = s.room!;
+    let room = this.rooms.get(key);
+    if (!room) this.rooms.set(key, (room = new Set()));
+    room.add(s);
+    this.presence(key);
+  }
+
+  leave(s: Session): void {
+    const key = s.room;
+    if (!key) return;
+    this.rooms.get(key)?.delete(s);
+    if (s.auth?.role === 'device') this.presence(key);
+  }
+
+  connections(): { device: number; public: number } {
+    let device = 0;
+    let pub = 0;
+    for (const room of this.rooms.values()) for (const s of room) s.auth?.role === 'device' ? device++ : pub++;
+    return { device, public: pub };
+  }
+
+  private presence(key: string): void {
+    const room = this.rooms.get(key);
+    if (!room) return;
+    const devices = new Map<string, { device: string; person: string; connected: boolean }>();
+    for (const s of room) if (s.auth?.device) devices.set(s.auth.device, { device: s.auth.device, person: s.auth.person ?? '', connected: true });
+    const frame = encodeControl({ t: 'presence', devices: [...devices.values()] });
+    for (const s of room) if (s.auth?.role === 'device') s.peer.send(frame);
+  }
+
+  /** Send stored envelopes of one doc to everyone in the room who may read it, except the sender. */
+  fanOut(key: string, doc: string, wires: Uint8Array[], except: Session): void {
+    const room = this.rooms.get(key);
+    if (!room || wires.length === 0) return;
+    const frame = encodeEnvelopes(wires);
+    let n = 0;
+    for (const s of room)
+      if (s !== except && s.auth!.docs.includes(doc as DocName)) {
+        s.peer.send(frame);
+        n++;
+      }
+    this.metrics.count('fanout_frames_total', n);
+  }
+
+  beacon(key: string, b: SignedBeacon, from: Session): void {
+    let room = this.beacons.get(key);
+    if (!room) this.beacons.set(key, (room = new Map()));
+    room.set(b.author, b);
+    const frame = encodeControl({ t: 'beacon', beacon: b });
+    for (const s of this.rooms.get(key) ?? []) if (s !== from && s.auth?.role === 'device') s.peer.send(frame);
+  }
+
+  lastBeacons(key: string): SignedBeacon[] {
+    return [...(this.beacons.get(key)?.values() ?? [])];
+  }
+}
+
+export class Session {
+  auth: Auth | null = null;
+  private readonly nonce = toHex(randomBytes(32));
+  private queue: Promise<void> = Promise.resolve();
+  private tokens = BUCKET.size;
+  private refilled = Date.now();
+  private readonly timer: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly hub: Hub,
+    readonly peer: Peer,
+  ) {
+    this.send({ t: 'challenge', nonce: this.nonce, relay: hub.relayId });
+    this.timer = setTimeout(() => {
+      if (!this.auth) peer.close(4001, 'login timeout');
+    }, AUTH_TIMEOUT_MS);
+  }
+
+  get room(): string | undefined {
+    return this.auth ? `${this.auth.tenant}\n${this.auth.meeting}` : undefined;
+  }
+
+  private send(m: ServerMessage): void {
+    this.peer.send(encodeControl(m));
+  }
+
+  private error(code: string, message: string, id?: string): void {
+    this.hub.metrics.count('envelopes_rejected_total', 1, { code });
+    this.send(id ? { t: 'error', code, message, id } : { t: 'error', code, message });
+  }
+
+  /** Frames are handled one after another, in arrival order, whatever they await. */
+  receive(data: Uint8Array): void {
+    this.queue = this.queue.then(() => this.handle(data)).catch((e) => this.hub.log(`relay: frame handler failed: ${(e as Error).stack}`));
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.hub.leave(this);
+  }
+
+  private async handle(data: Uint8Array): Promise<void> {
+    let frame;
+    try {
+      frame = decodeClientFrame(data);
+    } catch (e) {
+      return this.error('bad-frame', (e as Error).message);
+    }
+    if (frame.type === 'envelopes') return this.envelopes(frame.wires);
+    const m = frame.message;
+    if (!this.auth && m.t !== 'login' && m.t !== 'public' && m.t !== 'ping') return this.error('auth', 'log in first');
+    switch (m.t) {
+      case 'login':
+        return this.login(m);
+      case 'public':
+        return this.welcome({ tenant: m.tenant, meeting: m.meeting, role: 'public', device: null, person: null, docs: ['public'] });
+      case 'sync':
+        return this.sync(m.frontier);
+      case 'want':
+        return; // the relay never lacks what a device asks it to send
+      case 'beacon':
+        return this.beacon(m.beacon);
+      case 'ping':
+        return this.send({ t: 'pong' });
+    }
+  }
+
+  private async login(m: Extract<ClientMessage, { t: 'login' }>): Promise<void> {
+    const store = this.hub.store;
+    const tenantKey = store.tenantKey(m.tenant);
+    const cert = store.cert(m.tenant, m.device);
+    const ok =
+      !!tenantKey &&
+      !!cert &&
+      (await checkCert(cert, fromHex(tenantKey, 32), Date.now())) &&
+      (await verify(fromHex(m.sig, 64), loginInput(this.nonce, m.tenant, m.meeting, this.hub.relayId), fromHex(m.device, 32)));
+    if (!ok) {
+      this.error('auth', 'login failed: unknown device, invalid certificate or bad signature');
+      return this.peer.close(4003, 'login failed');
+    }
+    return this.welcome({ tenant: m.tenant, meeting: m.meeting, role: 'device', device: m.device, person: cert!.body.person, docs: ['public', 'members'] });
+  }
+
+  private welcome(auth: Auth): void {
+    if (this.auth) return this.error('auth', 'already logged in');
+    const tenantKey = this.hub.store.tenantKey(auth.tenant);
+    if (!tenantKey) {
+      this.error('auth', `unknown tenant '${auth.tenant}'`);
+      return this.peer.close(4004, 'unknown tenant');
+    }
+    clearTimeout(this.timer);
+    this.auth = auth;
+    const store = this.hub.store;
+    this.send({
+      t: 'welcome',
+      role: auth.role,
+      person: auth.person,
+      docs: auth.docs,
+      tenantKey,
+      certs: store.certs(auth.tenant) as unknown as Extract<ServerMessage, { t: 'welcome' }>['certs'],
+      frontier: store.frontier(auth.tenant, auth.meeting, auth.docs),
+    });
+    this.hub.join(this);
+    if (auth.role === 'device') for (const b of this.hub.lastBeacons(this.room!)) this.send({ t: 'beacon', beacon: b });
+  }
+
+  private sync(frontier: Record<string, Record<string, number>>): void {
+    const { tenant, meeting, docs } = this.auth!;
+    const missing = this.hub.store.missingFor(tenant, meeting, docs, frontier);
+    for (let i = 0; i < missing.length; i += LIMITS.batch) this.peer.send(encodeEnvelopes(missing.slice(i, i + LIMITS.batch).map((e) => e.wire)));
+    const ours = this.hub.store.frontier(tenant, meeting, docs) as Record<string, Record<string, number>>;
+    const ranges: Range[] = [];
+    for (const doc of docs)
+      for (const [author, seq] of Object.entries(frontier[doc] ?? {}))
+        if (seq > (ours[doc]?.[author] ?? 0)) ranges.push({ doc, author, from: (ours[doc]?.[author] ?? 0) + 1 });
+    if (ranges.length > 0 && this.auth!.role === 'device') this.send({ t: 'want', ranges: ranges.slice(0, 4096) });
+    this.send({ t: 'synced' });
+  }
+
+  private takeTokens(n: number): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(BUCKET.size, this.tokens + ((now - this.refilled) / 1000) * BUCKET.perSecond);
+    this.refilled = now;
+    if (this.tokens < n) return false;
+    this.tokens -= n;
+    return true;
+  }
+
+  private async envelopes(wires: Uint8Array[]): Promise<void> {
+    if (!this.auth) return this.error('auth', 'log in first');
+    if (this.auth.role !== 'device') return this.error('forbidden-doc', 'public connections are read-only');
+    if (!this.takeTokens(wires.length)) return this.error('rate-limit', 'too many envelopes; slow down');
+    const { tenant, meeting } = this.auth;
+    const conn = { tenant, meeting, writable: this.auth.docs };
+    const acked: string[] = [];
+    const stored = new Map<string, Uint8Array[]>();
+    for (const wire of wires) {
+      const v = await validate(wire, conn, this.hub.store);
+      if (!v.ok) {
+        this.error(v.code, v.message, v.id);
+        continue;
+      }
+      acked.push(v.env.id);
+      if (v.duplicate) continue;
+      this.hub.store.insert(tenant, meeting, { doc: v.env.doc, author: toHex(v.env.author), seq: v.env.seq, id: v.env.id, wire: v.env.wire });
+      this.hub.metrics.count('envelopes_accepted_total', 1);
+      let list = stored.get(v.env.doc);
+      if (!list) stored.set(v.env.doc, (list = []));
+      list.push(v.env.wire);
+    }
+    if (acked.length > 0) this.send({ t: 'ack', ids: acked });
+    for (const [doc, list] of stored) this.hub.fanOut(this.room!, doc, list, this);
+  }
+
+  private async beacon(b: SignedBeacon): Promise<void> {
+    const a = this.auth!;
+    if (a.role !== 'device' || b.author !== a.device || b.tenant !== a.tenant || b.meeting !== a.meeting) return this.error('auth', 'beacon must be signed by this device for this meeting');
+    if (!(await beacon.check(b))) return this.error('bad-signature', 'beacon signature does not verify');
+    this.hub.beacon(this.room!, b, this);
+  }
+}

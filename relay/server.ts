@@ -1,0 +1,87 @@
+/**
+ * The Node adapter: the one place with node: imports and serve(). Starts the Hono app and the
+ * WebSocket endpoint /sync on one port, over the SQLite store in a data folder.
+ */
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join, relative, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { WebSocketServer } from 'ws';
+import { LIMITS } from '../core/wire.js';
+import { createApp } from './app.js';
+import { Hub } from './hub.js';
+import { Metrics } from './metrics.js';
+import { openSqlite, type Store } from './store.js';
+
+export interface RelayOptions {
+  dataDir: string;
+  port?: number;
+  host?: string;
+  staticDir?: string;
+  relayId?: string;
+  quiet?: boolean;
+}
+
+export interface Relay {
+  url: string;
+  port: number;
+  store: Store;
+  hub: Hub;
+  close(): Promise<void>;
+}
+
+export async function startRelay(o: RelayOptions): Promise<Relay> {
+  mkdirSync(o.dataDir, { recursive: true });
+  const store = openSqlite(join(o.dataDir, 'relay.sqlite'));
+  const metrics = new Metrics();
+  const log = o.quiet ? () => {} : (m: string) => console.error(m);
+  const hub = new Hub(store, o.relayId ?? 'ratsraum-relay', metrics, log);
+  const staticDir = o.staticDir && resolve(o.staticDir);
+  const app = createApp({
+    store,
+    hub,
+    metrics,
+    started: Date.now(),
+    assets: staticDir ? serveStatic({ root: relative(process.cwd(), staticDir) || '.' }) : undefined,
+    indexHtml: staticDir ? () => readFile(join(staticDir, 'index.html'), 'utf8').catch(() => undefined) : undefined,
+  });
+  const server = serve({ fetch: app.fetch, port: o.port ?? 0, hostname: o.host ?? '127.0.0.1' });
+  await new Promise<void>((ok, fail) => {
+    if (server.listening) return ok();
+    server.once('listening', ok);
+    server.once('error', fail);
+  });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.frame });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/sync') return socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = hub.connect({
+        send: (f) => ws.readyState === ws.OPEN && ws.send(f),
+        close: (code, reason) => ws.close(code, reason),
+      });
+      ws.on('message', (data, isBinary) => {
+        if (!isBinary) return session.receive(new Uint8Array(0));
+        const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+        session.receive(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+      });
+      ws.on('close', () => session.close());
+      ws.on('error', (e) => log(`relay: websocket error: ${e.message}`));
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = o.host ?? '127.0.0.1';
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    store,
+    hub,
+    async close() {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      await new Promise<void>((r) => server.close(() => r()));
+      store.close();
+    },
+  };
+}

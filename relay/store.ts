@@ -1,0 +1,125 @@
+/**
+ * The relay's store: tenants, device certificates and envelopes in SQLite (WAL, synchronous=FULL, so an
+ * acknowledged envelope survives kill -9 and power loss). A narrow interface, so a PostgreSQL store can
+ * run the same tests later.
+ */
+import Database from 'better-sqlite3';
+import type { Cert } from '../crypto/cert.js';
+import type { Frontier } from '../core/wire.js';
+
+export interface StoredEnvelope {
+  doc: string;
+  author: string;
+  seq: number;
+  id: string;
+  wire: Uint8Array;
+}
+
+export interface Store {
+  tenantKey(tenant: string): string | undefined;
+  putTenant(tenant: string, keyHex: string): void;
+  tenants(): string[];
+  certs(tenant: string): Cert[];
+  cert(tenant: string, device: string): Cert | undefined;
+  putCert(cert: Cert): void;
+  has(tenant: string, meeting: string, id: string): boolean;
+  docOf(tenant: string, meeting: string, id: string): string | undefined;
+  at(tenant: string, meeting: string, doc: string, author: string, seq: number): StoredEnvelope | undefined;
+  head(tenant: string, meeting: string, doc: string, author: string): number;
+  insert(tenant: string, meeting: string, e: StoredEnvelope): void;
+  frontier(tenant: string, meeting: string, docs: readonly string[]): Frontier;
+  /** Envelopes of `docs` the holder of `f` lacks, in insertion order (a valid send order). */
+  missingFor(tenant: string, meeting: string, docs: readonly string[], f: Frontier): StoredEnvelope[];
+  all(tenant: string, meeting: string, docs: readonly string[]): StoredEnvelope[];
+  meetings(tenant: string): string[];
+  count(): number;
+  ping(): boolean;
+  close(): void;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS certs (tenant TEXT NOT NULL, device TEXT NOT NULL, cert TEXT NOT NULL, PRIMARY KEY (tenant, device));
+CREATE TABLE IF NOT EXISTS envelopes (
+  n INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant TEXT NOT NULL, meeting TEXT NOT NULL, doc TEXT NOT NULL, author TEXT NOT NULL, seq INTEGER NOT NULL,
+  id TEXT NOT NULL, wire BLOB NOT NULL, received INTEGER NOT NULL,
+  UNIQUE (tenant, meeting, doc, author, seq)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS envelopes_id ON envelopes (tenant, meeting, id);
+`;
+
+export function openSqlite(file: string): Store {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+  const q = {
+    tenantKey: db.prepare<[string], { key: string }>('SELECT key FROM tenants WHERE id = ?'),
+    putTenant: db.prepare('INSERT INTO tenants (id, key) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET key = excluded.key'),
+    tenants: db.prepare<[], { id: string }>('SELECT id FROM tenants ORDER BY id'),
+    certs: db.prepare<[string], { cert: string }>('SELECT cert FROM certs WHERE tenant = ? ORDER BY device'),
+    cert: db.prepare<[string, string], { cert: string }>('SELECT cert FROM certs WHERE tenant = ? AND device = ?'),
+    putCert: db.prepare('INSERT INTO certs (tenant, device, cert) VALUES (?, ?, ?) ON CONFLICT (tenant, device) DO UPDATE SET cert = excluded.cert'),
+    byId: db.prepare<[string, string, string], { doc: string }>('SELECT doc FROM envelopes WHERE tenant = ? AND meeting = ? AND id = ?'),
+    at: db.prepare<[string, string, string, string, number], StoredEnvelope>(
+      'SELECT doc, author, seq, id, wire FROM envelopes WHERE tenant = ? AND meeting = ? AND doc = ? AND author = ? AND seq = ?',
+    ),
+    head: db.prepare<[string, string, string, string], { s: number | null }>(
+      'SELECT MAX(seq) AS s FROM envelopes WHERE tenant = ? AND meeting = ? AND doc = ? AND author = ?',
+    ),
+    insert: db.prepare('INSERT INTO envelopes (tenant, meeting, doc, author, seq, id, wire, received) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    frontier: db.prepare<[string, string], { doc: string; author: string; s: number }>(
+      'SELECT doc, author, MAX(seq) AS s FROM envelopes WHERE tenant = ? AND meeting = ? GROUP BY doc, author',
+    ),
+    all: db.prepare<[string, string], StoredEnvelope>('SELECT doc, author, seq, id, wire FROM envelopes WHERE tenant = ? AND meeting = ? ORDER BY n'),
+    meetings: db.prepare<[string], { meeting: string }>('SELECT DISTINCT meeting FROM envelopes WHERE tenant = ? ORDER BY meeting'),
+    count: db.prepare<[], { c: number }>('SELECT COUNT(*) AS c FROM envelopes'),
+  };
+  const toEnvelope = (r: StoredEnvelope): StoredEnvelope => ({ ...r, wire: new Uint8Array(r.wire) });
+
+  const store: Store = {
+    tenantKey: (t) => q.tenantKey.get(t)?.key,
+    putTenant: (t, k) => void q.putTenant.run(t, k),
+    tenants: () => q.tenants.all().map((r) => r.id),
+    certs: (t) => q.certs.all(t).map((r) => JSON.parse(r.cert) as Cert),
+    cert: (t, d) => {
+      const r = q.cert.get(t, d);
+      return r && (JSON.parse(r.cert) as Cert);
+    },
+    putCert: (c) => void q.putCert.run(c.body.tenant, c.body.device, JSON.stringify(c)),
+    has: (t, m, id) => q.byId.get(t, m, id) !== undefined,
+    docOf: (t, m, id) => q.byId.get(t, m, id)?.doc,
+    at: (t, m, d, a, s) => {
+      const r = q.at.get(t, m, d, a, s);
+      return r && toEnvelope(r);
+    },
+    head: (t, m, d, a) => q.head.get(t, m, d, a)?.s ?? 0,
+    insert: (t, m, e) => void q.insert.run(t, m, e.doc, e.author, e.seq, e.id, e.wire, Date.now()),
+    frontier(t, m, docs) {
+      const f: Record<string, Record<string, number>> = {};
+      for (const r of q.frontier.all(t, m)) if (docs.includes(r.doc)) (f[r.doc] ??= {})[r.author] = r.s;
+      return f as Frontier;
+    },
+    missingFor(t, m, docs, f) {
+      const have = f as Record<string, Record<string, number> | undefined>;
+      return q.all
+        .all(t, m)
+        .filter((r) => docs.includes(r.doc) && r.seq > (have[r.doc]?.[r.author] ?? 0))
+        .map(toEnvelope);
+    },
+    all: (t, m, docs) => q.all.all(t, m).filter((r) => docs.includes(r.doc)).map(toEnvelope),
+    meetings: (t) => q.meetings.all(t).map((r) => r.meeting),
+    count: () => q.count.get()!.c,
+    ping: () => {
+      try {
+        return db.prepare('SELECT 1 AS one').get() !== undefined;
+      } catch {
+        return false;
+      }
+    },
+    close: () => db.close(),
+  };
+  return store;
+}

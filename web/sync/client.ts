@@ -1,0 +1,244 @@
+/**
+ * The sync client (docs/PROTOCOL.md, "Sync protocol"): keeps one replica in step with a relay, or the
+ * next relay in the list when one is down. Works in the browser and in Node (pass `ws` as WebSocket).
+ * Status: connecting -> resyncing (welcome until synced and outbox empty) -> online; offline between tries.
+ */
+import { toHex, fromHex } from '../../crypto/bytes.js';
+import type { Signer } from '../../crypto/ed25519.js';
+import { fingerprint } from '../../crypto/hash.js';
+import type { Replica } from '../../core/replica.js';
+import { type ClientMessage, decodeServerFrame, encodeControl, encodeEnvelopes, LIMITS, loginInput, type ServerMessage } from '../../core/wire.js';
+
+export type SyncStatus = 'connecting' | 'resyncing' | 'online' | 'offline';
+export type Presence = Extract<ServerMessage, { t: 'presence' }>['devices'];
+
+interface SocketLike {
+  binaryType: string;
+  readyState: number;
+  send(data: Uint8Array): void;
+  close(): void;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: unknown) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+}
+type SocketCtor = new (url: string) => SocketLike;
+
+export interface SyncOptions {
+  urls: string[]; // ws(s)://host/sync of the relay, then of backup relays
+  replica: Replica;
+  auth: { tenant: string; meeting: string; signer: Signer } | { tenant: string; meeting: string; public: true };
+  WebSocket?: SocketCtor;
+  /** Tenant key fingerprint from the invitation link: the relay's welcome must match it. */
+  fingerprint?: string;
+  beaconMs?: number;
+  onStatus?: (s: SyncStatus) => void;
+  onPresence?: (p: Presence) => void;
+  onError?: (code: string, message: string) => void;
+}
+
+const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
+
+export class SyncClient {
+  status: SyncStatus = 'offline';
+  presence: Presence = [];
+  private socket: SocketLike | undefined;
+  private stopped = true;
+  private attempt = 0;
+  private urlIndex = 0;
+  private synced = false;
+  private readonly unacked = new Set<string>();
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  private beaconTimer: ReturnType<typeof setInterval> | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private readonly pushed = new Set<string>(); // ids the relay has or was sent on this connection
+  private known: Record<string, Record<string, number>> = {}; // the relay's frontier at welcome
+
+  constructor(private readonly o: SyncOptions) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.unsubscribe = this.o.replica.onChange(() => {
+      if (this.synced) this.pushMissing(this.known);
+    });
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe?.();
+    clearTimeout(this.retry);
+    clearInterval(this.beaconTimer);
+    this.socket?.close();
+    this.socket = undefined;
+    this.setStatus('offline');
+  }
+
+  /** Drop the connection now and reconnect (tests; the app after a network change). */
+  reconnect(): void {
+    this.socket?.close();
+  }
+
+  private setStatus(s: SyncStatus): void {
+    if (this.status === s) return;
+    this.status = s;
+    this.o.onStatus?.(s);
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const Ctor = this.o.WebSocket ?? (globalThis.WebSocket as unknown as SocketCtor);
+    const url = this.o.urls[this.urlIndex % this.o.urls.length]!;
+    this.setStatus('connecting');
+    this.synced = false;
+    this.pushed.clear();
+    let ws: SocketLike;
+    try {
+      ws = new Ctor(url);
+    } catch {
+      return this.scheduleRetry();
+    }
+    ws.binaryType = 'arraybuffer';
+    this.socket = ws;
+    ws.onmessage = (ev) => {
+      if (this.socket !== ws) return;
+      const data = ev.data instanceof ArrayBuffer ? new Uint8Array(ev.data) : ev.data instanceof Uint8Array ? ev.data : undefined;
+      if (data) void this.onFrame(data);
+    };
+    ws.onclose = () => {
+      if (this.socket !== ws) return;
+      this.socket = undefined;
+      clearInterval(this.beaconTimer);
+      this.setStatus('offline');
+      this.scheduleRetry();
+    };
+    ws.onerror = () => {};
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped) return;
+    this.urlIndex++; // the next relay in the list: primary, backup, primary ...
+    const delay = BACKOFF_MS[Math.min(this.attempt++, BACKOFF_MS.length - 1)]!;
+    this.retry = setTimeout(() => this.connect(), delay);
+  }
+
+  private send(m: ClientMessage): void {
+    if (this.socket?.readyState === 1) this.socket.send(encodeControl(m));
+  }
+
+  private async onFrame(data: Uint8Array): Promise<void> {
+    let frame;
+    try {
+      frame = decodeServerFrame(data);
+    } catch (e) {
+      return this.o.onError?.('bad-frame', (e as Error).message);
+    }
+    const r = this.o.replica;
+    if (frame.type === 'envelopes') {
+      const { accepted } = await r.receive(frame.wires);
+      for (const id of accepted) this.pushed.add(id);
+      return;
+    }
+    const m = frame.message;
+    switch (m.t) {
+      case 'challenge':
+        return this.login(m.nonce, m.relay);
+      case 'welcome': {
+        if (this.o.fingerprint && fingerprint(fromHex(m.tenantKey, 32)).replace(/ /g, '') !== this.o.fingerprint.replace(/ /g, '')) {
+          this.o.onError?.('fingerprint', 'the relay presents another tenant key than the invitation named');
+          this.stop();
+          return;
+        }
+        if (m.tenantKey !== r.directory.tenantKeyHex) {
+          this.o.onError?.('tenant-key', 'the relay presents another tenant key than this device trusts');
+          this.stop();
+          return;
+        }
+        this.attempt = 0;
+        this.setStatus('resyncing');
+        await r.addCerts(m.certs as never);
+        this.send({ t: 'sync', frontier: r.frontier() as never });
+        if ('signer' in this.o.auth) this.startBeacons();
+        // What the relay lacks, we push without waiting to be asked.
+        this.known = m.frontier as Record<string, Record<string, number>>;
+        this.pushMissing(this.known);
+        return;
+      }
+      case 'want':
+        this.pushMissing(Object.fromEntries(m.ranges.map((x) => [x.doc, { [x.author]: x.from - 1 }])));
+        return;
+      case 'synced':
+        this.synced = true;
+        this.updateOnline();
+        return;
+      case 'ack':
+        for (const id of m.ids) this.unacked.delete(id);
+        this.updateOnline();
+        return;
+      case 'error':
+        if (m.id) {
+          this.unacked.delete(m.id);
+          this.pushed.delete(m.id);
+        }
+        this.o.onError?.(m.code, m.message);
+        if (m.code === 'missing-deps' || m.code === 'gap') this.send({ t: 'sync', frontier: r.frontier() as never });
+        this.updateOnline();
+        return;
+      case 'beacon':
+        await r.receiveBeacon(m.beacon);
+        return;
+      case 'presence':
+        this.presence = m.devices;
+        this.o.onPresence?.(m.devices);
+        return;
+      case 'pong':
+        return;
+    }
+  }
+
+  private async login(nonce: string, relay: string): Promise<void> {
+    const a = this.o.auth;
+    if ('public' in a) return this.send({ t: 'public', tenant: a.tenant, meeting: a.meeting });
+    const sig = await a.signer.sign(loginInput(nonce, a.tenant, a.meeting, relay));
+    this.send({ t: 'login', tenant: a.tenant, meeting: a.meeting, device: toHex(a.signer.publicKey), sig: toHex(sig) });
+  }
+
+  private updateOnline(): void {
+    if (this.synced && this.unacked.size === 0 && this.socket) this.setStatus('online');
+    else if (this.socket && this.status === 'online') this.setStatus('resyncing');
+  }
+
+  /** Push what a frontier lacks, of the docs we may write. */
+  private pushMissing(frontier: Record<string, Record<string, number>>): void {
+    if ('public' in this.o.auth || this.socket?.readyState !== 1) return;
+    const missing = this.o.replica.missingFor(frontier).filter((e) => !this.pushed.has(e.id));
+    this.sendEnvelopes(missing);
+  }
+
+  private sendEnvelopes(envs: { id: string; wire: Uint8Array }[]): void {
+    if (envs.length === 0 || this.socket?.readyState !== 1) return;
+    for (let i = 0; i < envs.length; i += LIMITS.batch) {
+      const batch = envs.slice(i, i + LIMITS.batch);
+      for (const e of batch) {
+        this.pushed.add(e.id);
+        this.unacked.add(e.id);
+      }
+      this.socket.send(encodeEnvelopes(batch.map((e) => e.wire)));
+    }
+    this.updateOnline();
+  }
+
+  private startBeacons(): void {
+    clearInterval(this.beaconTimer);
+    const beat = async () => {
+      try {
+        this.send({ t: 'beacon', beacon: await this.o.replica.makeBeacon() });
+      } catch {
+        /* offline or no key: the next beat tries again */
+      }
+    };
+    void beat();
+    this.beaconTimer = setInterval(beat, this.o.beaconMs ?? 5000);
+  }
+}
