@@ -2,7 +2,7 @@
  * The Node adapter: the one place with node: imports and serve(). Starts the Hono app and the
  * WebSocket endpoint /sync on one port, over the SQLite store in a data folder.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, relative, resolve } from 'node:path';
@@ -38,7 +38,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
   const metrics = new Metrics();
   const log = o.quiet ? () => {} : (m: string) => console.error(m);
   const hub = new Hub(store, o.relayId ?? 'ratsraum-relay', metrics, log);
-  const staticDir = o.staticDir && resolve(o.staticDir);
+  const staticDir = o.staticDir && existsSync(o.staticDir) ? resolve(o.staticDir) : undefined;
   const app = createApp({
     store,
     hub,

@@ -1,0 +1,119 @@
+/**
+ * The `ratsraum` command: start (relay + PWA + demo council), export (a meeting's record from the
+ * store), verify (re-check an export record offline).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { toBase64 } from '../crypto/bytes.js';
+import { FORMAT, verifyExport } from '../core/export.js';
+import { type Demo, demoLinks, makeDemo, seedDemo } from './demo.js';
+import { startRelay } from './server.js';
+import { openSqlite } from './store.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const USAGE = `usage:
+  ratsraum start [--port 8080] [--host 127.0.0.1] [--data ./data]
+  ratsraum export --data DIR --tenant T --meeting M [--doc public|members]
+  ratsraum verify <export.json>`;
+
+async function start(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' } } });
+  const port = Number(values.port ?? process.env.PORT ?? 8080);
+  const host = values.host ?? process.env.HOST ?? '127.0.0.1';
+  const dataDir = resolve(values.data ?? process.env.RATSRAUM_DATA ?? 'data');
+  const staticDir = join(ROOT, 'dist');
+  if (!existsSync(join(staticDir, 'index.html'))) console.warn('warning: dist/ has no build; run `npm run build` (npm start does)');
+  const relay = await startRelay({ dataDir, port, host, staticDir });
+  const demoFile = join(dataDir, 'demo-devices.json');
+  let demo: Demo;
+  if (existsSync(demoFile)) demo = JSON.parse(readFileSync(demoFile, 'utf8')) as Demo;
+  else {
+    demo = makeDemo();
+    await seedDemo(relay.store, demo);
+    writeFileSync(demoFile, JSON.stringify(demo, null, 2), { mode: 0o600 });
+  }
+  const links = await demoLinks(demo, relay.url);
+  console.log(`Ratsraum relay on ${relay.url} (data: ${dataDir})`);
+  console.log(`health ${relay.url}/health   metrics ${relay.url}/metrics\n`);
+  console.log(`Sitzungsleitung / chair: ${links.chair.name}\n  ${links.chair.url}\n`);
+  console.log('Mitglieder / members:');
+  for (const m of links.members) console.log(`  ${m.name} (${m.faction?.toUpperCase()})\n    ${m.url}`);
+  console.log('\nBeratende Mitglieder / advisory members:');
+  for (const m of links.advisory) console.log(`  ${m.name}\n    ${m.url}`);
+  console.log(`\nÖffentlichkeit / public:\n  ${links.public}\n`);
+  console.log('Each device link holds that device\'s key: open each in its own browser profile or private window.');
+  const stop = async () => {
+    await relay.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+function exportCmd(args: string[]): void {
+  const { values } = parseArgs({ args, options: { data: { type: 'string' }, tenant: { type: 'string' }, meeting: { type: 'string' }, doc: { type: 'string' } } });
+  if (!values.tenant || !values.meeting) throw new UsageError('export needs --tenant and --meeting');
+  const store = openSqlite(join(resolve(values.data ?? 'data'), 'relay.sqlite'));
+  const tenantKey = store.tenantKey(values.tenant);
+  if (!tenantKey) throw new UsageError(`unknown tenant '${values.tenant}'`);
+  const docs = values.doc ? [values.doc] : ['public', 'members'];
+  const envelopes = store.all(values.tenant, values.meeting, docs).map((e) => toBase64(e.wire));
+  console.log(JSON.stringify({ format: FORMAT, tenant: values.tenant, meeting: values.meeting, docs, tenantKey, certs: store.certs(values.tenant), envelopes }, null, 1));
+  store.close();
+}
+
+async function verify(args: string[]): Promise<number> {
+  const file = args[0];
+  if (!file) throw new UsageError('verify needs a file');
+  let record: unknown;
+  try {
+    record = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    console.error(`cannot read ${file}: ${(e as Error).message}`);
+    return 2;
+  }
+  const r = await verifyExport(record);
+  console.log(`${r.ok ? 'OK' : 'FAILED'}: ${r.envelopes} envelopes, ${r.applied} applied, state ${r.stateHash ?? '-'}`);
+  for (const p of r.problems) console.log(`  problem: ${p}`);
+  const s = r.state;
+  if (s) {
+    console.log(`meeting: ${s.meeting?.title ?? '-'} (${s.body?.name ?? '-'}), session ${s.session}`);
+    console.log(`agenda: ${s.agenda.map((i) => `${i.no} ${i.title}${i.public ? '' : ' [n.ö.]'}`).join(' | ')}`);
+    console.log(`quorum: ${s.quorum.present} of ${s.quorum.statutory} present, ${s.quorum.needed} needed: ${s.quorum.quorate ? 'quorate' : 'not quorate'}`);
+    for (const v of s.votes) console.log(`vote ${v.id} (${v.mode}) "${v.title}": ${v.status}, yes ${v.tally.yes} no ${v.tally.no} abstain ${v.tally.abstain} -> ${v.result ?? 'open'}`);
+    for (const x of s.rejected) console.log(`  rejected entry ${x.entry} (${x.kind}): ${x.reason}`);
+  }
+  return r.ok ? 0 : 1;
+}
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'start':
+      await start(rest);
+      return -1; // keeps running
+    case 'export':
+      exportCmd(rest);
+      return 0;
+    case 'verify':
+      return verify(rest);
+    default:
+      console.error(USAGE);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (e) => {
+    console.error(e instanceof UsageError ? `${e.message}\n${USAGE}` : e);
+    process.exit(2);
+  },
+);

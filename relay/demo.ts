@@ -1,0 +1,127 @@
+/**
+ * The demo council `npm start` seeds into an empty data folder: a Bezirksvertretung with 15 members in
+ * 4 factions (the chair is one of them), 2 advisory members, an admin device, and one meeting with public
+ * and non-public agenda items, all as signed envelopes. Device seeds are kept in the data folder so the
+ * printed links stay valid across restarts. (Issue 5 replaces pre-provisioned devices with enrolment.)
+ */
+import * as Y from 'yjs';
+import { fromHex, toHex } from '../crypto/bytes.js';
+import { type Cert, issue, type Role } from '../crypto/cert.js';
+import { generateSeed, signerFromSeed } from '../crypto/ed25519.js';
+import { fingerprint } from '../crypto/hash.js';
+import type { DocName } from '../core/entries.js';
+import { Replica } from '../core/replica.js';
+import type { Store } from './store.js';
+
+export interface DemoDevice {
+  person: string;
+  name: string;
+  roles: Role[];
+  faction: string | null;
+  voting: boolean;
+  seed: string; // hex
+}
+
+export interface Demo {
+  tenant: string;
+  meeting: string;
+  tenantSeed: string;
+  devices: DemoDevice[];
+}
+
+const FACTIONS = [
+  { id: 'cdu', name: 'CDU', members: ['Anna Schmitz', 'Peter Hoffmann', 'Maria Becker', 'Thomas Wagner', 'Sabine Koch'] },
+  { id: 'spd', name: 'SPD', members: ['Jürgen Richter', 'Claudia Klein', 'Stefan Wolf', 'Monika Schröder'] },
+  { id: 'gruene', name: 'GRÜNE', members: ['Lena Neumann', 'Jonas Schwarz', 'Aylin Yilmaz', 'Markus Zimmermann'] },
+  { id: 'fdp', name: 'FDP', members: ['Katrin Braun', 'Oliver Krüger'] },
+];
+const ADVISORY = ['Dr. Ulrich Hartmann', 'Fatma Demir'];
+
+export const AGENDA: { doc: DocName; id: string; no: string; title: string }[] = [
+  { doc: 'public', id: 'top1', no: '1', title: 'Eröffnung, Feststellung der ordnungsgemäßen Einladung und der Beschlussfähigkeit' },
+  { doc: 'public', id: 'top2', no: '2', title: 'Einwohnerfragestunde' },
+  { doc: 'public', id: 'top3', no: '3', title: 'Radverkehrskonzept Innenstadt' },
+  { doc: 'public', id: 'top4', no: '4', title: 'Neugestaltung des Spielplatzes Lindenstraße' },
+  { doc: 'public', id: 'top5', no: '5', title: 'Mitteilungen der Verwaltung' },
+  { doc: 'members', id: 'n1', no: '6', title: 'Grundstücksangelegenheit Parzelle 12/7 (nichtöffentlich)' },
+  { doc: 'members', id: 'n2', no: '7', title: 'Vergabe Reinigungsleistungen Bezirksrathaus (nichtöffentlich)' },
+];
+
+export function makeDemo(): Demo {
+  const devices: DemoDevice[] = [{ person: 'verwaltung', name: 'Verwaltung (Admin)', roles: ['admin', 'staff'], faction: null, voting: false, seed: toHex(generateSeed()) }];
+  let n = 0;
+  for (const f of FACTIONS)
+    for (const name of f.members) {
+      n++;
+      const chair = n === 1;
+      devices.push({ person: `m${String(n).padStart(2, '0')}`, name, roles: chair ? ['chair', 'member'] : ['member'], faction: f.id, voting: true, seed: toHex(generateSeed()) });
+    }
+  ADVISORY.forEach((name, i) => devices.push({ person: `b${i + 1}`, name, roles: ['advisory'], faction: null, voting: false, seed: toHex(generateSeed()) }));
+  return { tenant: 'musterstadt', meeting: 'bv-mitte-2026-12', tenantSeed: toHex(generateSeed()), devices };
+}
+
+/** Certificates and the meeting's first envelopes (setup by the admin, agenda by the chair), stored. */
+export async function seedDemo(store: Store, demo: Demo, now = Date.now()): Promise<void> {
+  const admin = await signerFromSeed(fromHex(demo.tenantSeed, 32));
+  store.putTenant(demo.tenant, toHex(admin.publicKey));
+  const certs: Cert[] = [];
+  for (const d of demo.devices) {
+    const signer = await signerFromSeed(fromHex(d.seed, 32));
+    const cert = await issue(
+      { v: 1, tenant: demo.tenant, person: d.person, name: d.name, device: toHex(signer.publicKey), roles: d.roles, bodies: ['bv-mitte'], notBefore: now - 86_400_000, notAfter: now + 365 * 86_400_000 },
+      admin,
+    );
+    certs.push(cert);
+    store.putCert(cert);
+  }
+  const replicaOf = async (person: string) => {
+    const d = demo.devices.find((x) => x.person === person)!;
+    const r = new Replica({ tenant: demo.tenant, meeting: demo.meeting, tenantKey: admin.publicKey, docs: ['public', 'members'], signer: await signerFromSeed(fromHex(d.seed, 32)) });
+    await r.addCerts(certs);
+    return r;
+  };
+  const adminReplica = await replicaOf('verwaltung');
+  await adminReplica.create('meeting.setup', {
+    body: { id: 'bv-mitte', name: 'Bezirksvertretung Mitte', type: 'bezirksvertretung', statutoryMembers: 15 },
+    factions: FACTIONS.map((f) => ({ id: f.id, name: f.name })),
+    persons: demo.devices.filter((d) => d.person !== 'verwaltung').map((d) => ({ id: d.person, name: d.name, faction: d.faction, voting: d.voting })),
+    meeting: { id: demo.meeting, title: '12. Sitzung der Bezirksvertretung Mitte', start: now + 3_600_000, place: 'Bezirksrathaus Mitte, Sitzungssaal, und digital' },
+  });
+  const chair = await replicaOf(demo.devices.find((d) => d.roles.includes('chair'))!.person);
+  await chair.receive(adminReplica.envelopes().map((e) => e.wire));
+  for (const doc of ['public', 'members'] as const) {
+    const ydoc = new Y.Doc();
+    const items = ydoc.getArray<Y.Map<unknown>>('agenda');
+    for (const a of AGENDA.filter((x) => x.doc === doc)) {
+      const m = new Y.Map<unknown>();
+      m.set('id', a.id);
+      m.set('no', a.no);
+      m.set('title', a.title);
+      m.set('public', doc === 'public');
+      items.push([m]);
+    }
+    await chair.createY(Y.encodeStateAsUpdate(ydoc), doc);
+  }
+  for (const e of chair.envelopes()) store.insert(demo.tenant, demo.meeting, { doc: e.doc, author: toHex(e.author), seq: e.seq, id: e.id, wire: e.wire });
+}
+
+export interface DemoLinks {
+  chair: { name: string; url: string };
+  members: { name: string; faction: string | null; url: string }[];
+  advisory: { name: string; url: string }[];
+  admin: { name: string; url: string };
+  public: string;
+}
+
+export async function demoLinks(demo: Demo, base: string): Promise<DemoLinks> {
+  const fp = fingerprint((await signerFromSeed(fromHex(demo.tenantSeed, 32))).publicKey).replace(/ /g, '');
+  const link = (d: DemoDevice) => `${base}/#/m/${demo.tenant}/${demo.meeting}?device=${d.seed}&fp=${fp}`;
+  const chair = demo.devices.find((d) => d.roles.includes('chair'))!;
+  return {
+    chair: { name: chair.name, url: link(chair) },
+    members: demo.devices.filter((d) => d.roles.includes('member') && d !== chair).map((d) => ({ name: d.name, faction: d.faction, url: link(d) })),
+    advisory: demo.devices.filter((d) => d.roles.includes('advisory')).map((d) => ({ name: d.name, url: link(d) })),
+    admin: { name: 'Verwaltung', url: link(demo.devices[0]!) },
+    public: `${base}/#/public/${demo.tenant}/${demo.meeting}`,
+  };
+}
