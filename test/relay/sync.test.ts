@@ -1,0 +1,130 @@
+/** The relay path end to end with Node devices: outage and resync, public/members separation, durability. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stateHash } from '../../core/state.js';
+import { startRelay } from '../../relay/server.js';
+import { cleanup, demoRelay, device, type NodeDevice, online, until } from '../helpers/relay.js';
+
+const stops: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const s of stops.splice(0).reverse()) await s();
+});
+
+const converged = (devices: NodeDevice[]) =>
+  until(
+    () => devices.every((d) => d.client.status === 'online') && new Set(devices.map((d) => stateHash(d.replica.state))).size === 1 && new Set(devices.map((d) => d.replica.log.size)).size === 1,
+    'all devices converge',
+    20_000,
+  );
+
+describe('relay path', () => {
+  it('DIS-5 relay path: devices work on through a relay outage and converge without loss or duplicates', async () => {
+    const { relay, demo, dataDir, wsUrl } = await demoRelay();
+    stops.push(() => cleanup(dataDir));
+    const [chair, m2, m3] = await Promise.all(['m01', 'm02', 'm03'].map((p) => device(demo, p, [wsUrl])));
+    const all = [chair!, m2!, m3!];
+    stops.push(() => all.forEach((d) => d.client.stop()));
+    await Promise.all(all.map(online));
+    for (const d of all) await d.replica.create('attendance.in', { person: d.person, place: 'remote' });
+    await chair!.replica.create('session.open', {});
+    await chair!.replica.create('vote.open', { vote: 'v1', item: 'top3', title: 'Radverkehrskonzept', mode: 'open' });
+    await converged(all);
+    await m2!.replica.create('vote.cast', { vote: 'v1', choice: 'yes' });
+    await converged(all);
+
+    // The relay goes down mid-vote. Everyone keeps working locally.
+    const port = relay.port;
+    await relay.close();
+    await until(() => all.every((d) => d.client.status !== 'online'), 'all notice the outage');
+    await m3!.replica.create('vote.cast', { vote: 'v1', choice: 'no' });
+    await chair!.replica.create('item.current', { item: 'top3' });
+    expect(m3!.replica.state.votes[0]!.ballots.map((b) => b.status)).toEqual(['pending', 'pending']);
+
+    const again = await startRelay({ dataDir, port, quiet: true });
+    stops.push(() => again.close());
+    await converged(all);
+    await chair!.replica.create('vote.close', { vote: 'v1' });
+    await converged(all);
+
+    const v = chair!.replica.state.votes[0]!;
+    expect(v.ballots.map((b) => [b.person, b.status])).toEqual([
+      ['m02', 'counted'],
+      ['m03', 'counted'],
+    ]);
+    expect(v.tally).toEqual({ yes: 1, no: 1, abstain: 0 });
+    expect(v.result).toBe('rejected');
+    // Nothing lost, nothing twice: the relay holds exactly what every device holds.
+    expect(again.store.all(demo.tenant, demo.meeting, ['public', 'members']).map((e) => e.id).sort()).toEqual(chair!.replica.envelopes().map((e) => e.id).sort());
+    for (const d of all) expect(d.replica.integrity()).toMatchObject({ forks: [], gaps: [], danglingDeps: [], invalid: [] });
+  });
+
+  it('DIS-5 relay path: a backup relay takes over when the primary is down', async () => {
+    const primary = await demoRelay();
+    const backup = await demoRelay({ demo: primary.demo });
+    // The backup relay of the data centre holds a copy of the primary's store.
+    const { tenant, meeting } = primary.demo;
+    backup.relay.store.putTenant(tenant, primary.relay.store.tenantKey(tenant)!);
+    for (const c of primary.relay.store.certs(tenant)) backup.relay.store.putCert(c);
+    for (const e of primary.relay.store.all(tenant, meeting, ['public', 'members'])) backup.relay.store.insert(tenant, meeting, e);
+    stops.push(() => cleanup(primary.dataDir, backup.dataDir));
+    await primary.relay.close();
+    const chair = await device(primary.demo, 'm01', [primary.wsUrl, backup.wsUrl]);
+    stops.push(() => chair.client.stop());
+    stops.push(() => backup.relay.close());
+    await online(chair);
+    await chair.replica.create('attendance.in', { person: 'm01', place: 'onsite' });
+    await until(() => backup.relay.store.count() === 4, 'backup relay stores the entry');
+    expect(chair.replica.state.attendance['m01']).toMatchObject({ present: true, place: 'onsite' });
+    expect(chair.replica.state.agenda).toHaveLength(7);
+  });
+
+  it('a public connection never receives an envelope of the members document', async () => {
+    const { relay, demo, dataDir, wsUrl } = await demoRelay();
+    stops.push(() => cleanup(dataDir));
+    stops.push(() => relay.close());
+    const chair = await device(demo, 'm01', [wsUrl]);
+    const pub = await device(demo, null, [wsUrl]);
+    stops.push(() => [chair, pub].forEach((d) => d.client.stop()));
+    await Promise.all([online(chair), online(pub)]);
+    await chair.replica.create('attendance.in', { person: 'm01', place: 'onsite' });
+    await chair.replica.create('session.open', {});
+    await chair.replica.create('vote.open', { vote: 'n1v', item: 'n1', title: 'Grundstück', mode: 'open' }, 'members');
+    await chair.replica.create('vote.cast', { vote: 'n1v', choice: 'yes' }, 'members');
+    await chair.replica.create('vote.close', { vote: 'n1v' }, 'members');
+    await until(() => pub.replica.state.session === 'open', 'public sees the session open');
+    await new Promise((r) => setTimeout(r, 300));
+    expect([...pub.replica.log.all()].filter((e) => e.doc === 'members')).toEqual([]);
+    expect(pub.replica.state.agenda.every((i) => i.public)).toBe(true);
+    expect(pub.replica.state.votes).toEqual([]);
+    expect(chair.replica.state.votes[0]!.result).toBe('accepted');
+  });
+
+  it('the store survives kill -9 of the relay process', async () => {
+    const { relay, demo, dataDir } = await demoRelay();
+    const port = relay.port;
+    await relay.close();
+    stops.push(() => cleanup(dataDir));
+    const run = (): ChildProcess =>
+      spawn(process.execPath, ['--import', 'tsx', '-e', `import('./relay/server.ts').then(m => m.startRelay({ dataDir: ${JSON.stringify(dataDir)}, port: ${port}, quiet: true })).then(() => console.log('ready'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const ready = (c: ChildProcess) => new Promise<void>((ok) => c.stdout!.on('data', (b: Buffer) => b.toString().includes('ready') && ok()));
+    let child = run();
+    await ready(child);
+    stops.push(() => void child.kill('SIGKILL'));
+    const url = `ws://127.0.0.1:${port}/sync`;
+    const chair = await device(demo, 'm01', [url]);
+    stops.push(() => chair.client.stop());
+    await online(chair);
+    for (let i = 0; i < 20; i++) await chair.replica.create('attendance.in', { person: 'm01', place: i % 2 ? 'onsite' : 'remote' });
+    await online(chair); // every entry acknowledged, i.e. committed by the relay
+    const ids = chair.replica.envelopes().map((e) => e.id).sort();
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    child = run();
+    await ready(child);
+    const fresh = await device(demo, 'm02', [url]);
+    stops.push(() => fresh.client.stop());
+    await until(() => fresh.replica.log.size === ids.length, 'a new device receives everything after the restart');
+    expect(fresh.replica.envelopes().map((e) => e.id).sort()).toEqual(ids);
+    expect(fresh.replica.state.attendanceLog.filter((a) => a.person === 'm01')).toHaveLength(20);
+  });
+});
