@@ -61,6 +61,20 @@ export async function signerFromSeed(seed: Bytes): Promise<Signer> {
   return { publicKey, sign: async (m) => ed.sign(m, seed) };
 }
 
+/**
+ * Import a seed as a non-extractable WebCrypto private key (to keep in IndexedDB instead of the seed);
+ * undefined where the platform has no WebCrypto Ed25519.
+ */
+export async function importNonExtractable(seed: Bytes): Promise<{ privateKey: CryptoKey; publicKey: Bytes } | undefined> {
+  if (!(await hasWebCrypto())) return undefined;
+  const privateKey = await subtle()!.importKey('pkcs8', concat(PKCS8_PREFIX, abytes(seed, 32, 'seed')) as BufferSource, ALG, false, ['sign']);
+  return { privateKey, publicKey: ed.getPublicKey(seed) };
+}
+
+export function signerFromPrivateKey(privateKey: CryptoKey, publicKey: Bytes): Signer {
+  return { publicKey, sign: async (m) => new Uint8Array(await subtle()!.sign(ALG, privateKey, m as BufferSource)) };
+}
+
 /** A non-extractable WebCrypto key pair: the private key can sign but never be read out. */
 export async function generateNonExtractable(): Promise<{ signer: Signer; pair: CryptoKeyPair }> {
   const pair = (await subtle()!.generateKey(ALG, false, ['sign', 'verify'])) as CryptoKeyPair;

@@ -37,6 +37,15 @@ export function createApp(d: AppDeps): Hono {
     return c.text(body, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
   });
 
+  // Trust on first use for the public page; devices compare it with the fingerprint of their invitation.
+  app.get('/api/:tenant/key', (c) => {
+    const { tenant } = c.req.param();
+    if (!NAME.test(tenant)) throw new HTTPException(400, { message: 'invalid tenant id' });
+    const tenantKey = d.store.tenantKey(tenant);
+    if (!tenantKey) throw new HTTPException(404, { message: `unknown tenant '${tenant}'` });
+    return c.json({ tenant, tenantKey });
+  });
+
   // The public document is public: anyone may fetch and re-check it.
   app.get('/api/:tenant/:meeting/export', (c) => {
     const { tenant, meeting } = c.req.param();

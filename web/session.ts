@@ -1,0 +1,145 @@
+/**
+ * One meeting as the app sees it: the replica loaded from IndexedDB before any network, the sync client,
+ * and Solid signals for what views render. Views never compute rules; they read `state()`.
+ */
+import { type Accessor, createSignal } from 'solid-js';
+import { fromHex, toHex } from '../crypto/bytes.js';
+import type { CertBody } from '../crypto/cert.js';
+import { importNonExtractable, type Signer, signerFromPrivateKey, signerFromSeed } from '../crypto/ed25519.js';
+import { fingerprint } from '../crypto/hash.js';
+import type { DocName, DomainKind, Payload } from '../core/entries.js';
+import { type Integrity, Replica } from '../core/replica.js';
+import { type SessionState, stateHash } from '../core/state.js';
+import * as idb from './store/idb.js';
+import { type Presence, SyncClient, type SyncStatus } from './sync/client.js';
+
+export interface Session {
+  replica: Replica;
+  state: Accessor<SessionState>;
+  integrity: Accessor<Integrity>;
+  status: Accessor<SyncStatus>;
+  presence: Accessor<Presence>;
+  me: Accessor<CertBody | undefined>;
+  error: Accessor<string | undefined>;
+  act<K extends DomainKind>(kind: K, payload: Payload<K>, doc?: DocName): Promise<void>;
+  stop(): void;
+}
+
+export class SessionError extends Error {
+  constructor(readonly key: 'route.hint' | 'error.fingerprint' | 'noMeeting') {
+    super(key);
+  }
+}
+
+async function tenantKeyOf(tenant: string, meeting: string): Promise<string> {
+  const meta = await idb.getMeta(tenant, meeting);
+  if (meta.tenantKey) return meta.tenantKey;
+  const r = await fetch(`/api/${encodeURIComponent(tenant)}/key`).catch(() => undefined);
+  if (!r?.ok) throw new SessionError('noMeeting');
+  const { tenantKey } = (await r.json()) as { tenantKey: string };
+  await idb.putMeta(tenant, meeting, { ...meta, tenantKey });
+  return tenantKey;
+}
+
+/** The device key: from a demo join link (imported non-extractable, then stored) or from IndexedDB. */
+async function deviceSigner(tenant: string, meeting: string, join?: { seed: string; fp: string }): Promise<{ signer: Signer; fp: string } | undefined> {
+  if (join) {
+    const seed = fromHex(join.seed, 32, 'device');
+    const key = await importNonExtractable(seed);
+    const stored: idb.DeviceKey = key ? { ...key, fingerprint: join.fp } : { publicKey: (await signerFromSeed(seed)).publicKey, seed, fingerprint: join.fp };
+    await idb.putDevice(tenant, meeting, stored);
+  }
+  const d = await idb.getDevice(tenant, meeting);
+  if (!d) return undefined;
+  const signer = d.privateKey ? signerFromPrivateKey(d.privateKey, d.publicKey) : await signerFromSeed(d.seed!);
+  return { signer, fp: d.fingerprint };
+}
+
+export async function openSession(o: { tenant: string; meeting: string; device: boolean; join?: { seed: string; fp: string } }): Promise<Session> {
+  const { tenant, meeting } = o;
+  const device = o.device ? await deviceSigner(tenant, meeting, o.join) : undefined;
+  if (o.device && !device) throw new SessionError('route.hint');
+  const tenantKey = await tenantKeyOf(tenant, meeting);
+  if (device && fingerprint(fromHex(tenantKey, 32)).replace(/ /g, '') !== device.fp) throw new SessionError('error.fingerprint');
+  const docs: DocName[] = device ? ['public', 'members'] : ['public'];
+  const replica = new Replica({ tenant, meeting, tenantKey: fromHex(tenantKey, 32), docs, signer: device?.signer });
+  const meta = await idb.getMeta(tenant, meeting);
+  await replica.addCerts(meta.certs ?? []);
+  await replica.receive(await idb.loadEnvelopes(tenant, meeting));
+  const persisted = new Set<string>([...replica.log.all()].map((e) => e.id));
+
+  const [state, setState] = createSignal(replica.state, { equals: false });
+  const [integrity, setIntegrity] = createSignal(replica.integrity(), { equals: false });
+  const [status, setStatus] = createSignal<SyncStatus>('offline');
+  const [presence, setPresence] = createSignal<Presence>([]);
+  const [error, setError] = createSignal<string>();
+  const me = () => (device ? replica.directory.get(toHex(device.signer.publicKey)) : undefined);
+  let certCount = replica.directory.size;
+
+  let scheduled = false;
+  const refresh = () => {
+    scheduled = false;
+    const s = replica.state;
+    setState(s);
+    setIntegrity(replica.integrity());
+    const root = document.documentElement;
+    root.dataset.stateHash = stateHash(s);
+    root.dataset.logSize = String(replica.log.size);
+    const fresh = [...replica.log.all()].filter((e) => !persisted.has(e.id));
+    fresh.forEach((e) => persisted.add(e.id));
+    void idb.putEnvelopes(tenant, meeting, fresh);
+    if (replica.directory.size !== certCount) {
+      certCount = replica.directory.size;
+      void idb.putMeta(tenant, meeting, { tenantKey, certs: replica.directory.all() });
+    }
+  };
+  const schedule = () => {
+    if (!scheduled) {
+      scheduled = true;
+      queueMicrotask(refresh);
+    }
+  };
+  replica.onChange(schedule);
+  refresh();
+
+  const ws = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
+  const client = new SyncClient({
+    urls: [ws],
+    replica,
+    auth: device ? { tenant, meeting, signer: device.signer } : { tenant, meeting, public: true },
+    fingerprint: device?.fp,
+    onStatus: (s) => {
+      setStatus(s);
+      document.documentElement.dataset.status = s;
+    },
+    onPresence: setPresence,
+    onError: (code, message) => {
+      console.warn(`sync: ${code}: ${message}`);
+      if (code === 'fingerprint' || code === 'tenant-key') setError(code);
+    },
+  });
+  client.start();
+  const tick = setInterval(() => setIntegrity(replica.integrity()), 2000);
+
+  return {
+    replica,
+    state,
+    integrity,
+    status,
+    presence,
+    me,
+    error,
+    async act(kind, payload, doc) {
+      try {
+        setError(undefined);
+        await replica.create(kind, payload, doc);
+      } catch (e) {
+        setError((e as Error).message);
+      }
+    },
+    stop() {
+      clearInterval(tick);
+      client.stop();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The device's local store in IndexedDB: every envelope of a meeting (so the app starts and works
+ * offline), the device key (a non-extractable CryptoKey where the platform allows, else the seed), the
+ * tenant key and the certificates last seen.
+ */
+import type { Cert } from '../../crypto/cert.js';
+
+export interface DeviceKey {
+  publicKey: Uint8Array;
+  privateKey?: CryptoKey; // non-extractable
+  seed?: Uint8Array; // only where WebCrypto has no Ed25519
+  fingerprint: string;
+}
+
+export interface MeetingMeta {
+  tenantKey?: string;
+  certs?: Cert[];
+}
+
+const DB = 'ratsraum';
+const VERSION = 1;
+
+function request<T>(r: IDBRequest<T>): Promise<T> {
+  return new Promise((ok, fail) => {
+    r.onsuccess = () => ok(r.result);
+    r.onerror = () => fail(r.error);
+  });
+}
+
+let opened: Promise<IDBDatabase> | undefined;
+function db(): Promise<IDBDatabase> {
+  opened ??= new Promise((ok, fail) => {
+    const r = indexedDB.open(DB, VERSION);
+    r.onupgradeneeded = () => {
+      const d = r.result;
+      d.createObjectStore('envelopes');
+      d.createObjectStore('devices');
+      d.createObjectStore('meta');
+    };
+    r.onsuccess = () => ok(r.result);
+    r.onerror = () => fail(r.error);
+  });
+  return opened;
+}
+
+const meetingKey = (tenant: string, meeting: string) => `${tenant}/${meeting}`;
+
+export async function putEnvelopes(tenant: string, meeting: string, envs: { id: string; wire: Uint8Array }[]): Promise<void> {
+  if (envs.length === 0) return;
+  const tx = (await db()).transaction('envelopes', 'readwrite');
+  const store = tx.objectStore('envelopes');
+  for (const e of envs) store.put(e.wire, `${meetingKey(tenant, meeting)}/${e.id}`);
+  await new Promise<void>((ok, fail) => {
+    tx.oncomplete = () => ok();
+    tx.onerror = () => fail(tx.error);
+  });
+}
+
+export async function loadEnvelopes(tenant: string, meeting: string): Promise<Uint8Array[]> {
+  const prefix = `${meetingKey(tenant, meeting)}/`;
+  const store = (await db()).transaction('envelopes').objectStore('envelopes');
+  return (await request(store.getAll(IDBKeyRange.bound(prefix, `${prefix}\uffff`)))) as Uint8Array[];
+}
+
+export async function getDevice(tenant: string, meeting: string): Promise<DeviceKey | undefined> {
+  return (await request((await db()).transaction('devices').objectStore('devices').get(meetingKey(tenant, meeting)))) as DeviceKey | undefined;
+}
+
+export async function putDevice(tenant: string, meeting: string, key: DeviceKey): Promise<void> {
+  await request((await db()).transaction('devices', 'readwrite').objectStore('devices').put(key, meetingKey(tenant, meeting)));
+}
+
+export async function getMeta(tenant: string, meeting: string): Promise<MeetingMeta> {
+  return ((await request((await db()).transaction('meta').objectStore('meta').get(meetingKey(tenant, meeting)))) as MeetingMeta | undefined) ?? {};
+}
+
+export async function putMeta(tenant: string, meeting: string, meta: MeetingMeta): Promise<void> {
+  await request((await db()).transaction('meta', 'readwrite').objectStore('meta').put(meta, meetingKey(tenant, meeting)));
+}

@@ -1,0 +1,97 @@
+/** A meeting page: opens the session (local store first, then the relay) and lays out the panels. */
+import { createResource, ErrorBoundary, onCleanup, Show } from 'solid-js';
+import { type MessageKey, t } from '../i18n/index.js';
+import { openSession, type Session, SessionError } from '../session.js';
+import type { Route } from './App.js';
+import { Agenda } from './Agenda.js';
+import { Attendance } from './Attendance.js';
+import { ChairPanel } from './ChairPanel.js';
+import { Header } from './Header.js';
+import { IntegrityAlert } from './Integrity.js';
+import { MemberPanel } from './MemberPanel.js';
+import { Overview } from './Overview.js';
+import { VotePanel } from './VotePanel.js';
+
+export function Meeting(props: { route: Exclude<Route, { view: 'none' }> }) {
+  const r = props.route;
+  const [session] = createResource(async () => {
+    const s = await openSession({ tenant: r.tenant, meeting: r.meeting, device: r.view === 'device', join: r.view === 'device' ? r.join : undefined });
+    // The device secret of a join link must not stay in the address bar or the history.
+    if (r.view === 'device' && r.join) history.replaceState(null, '', `#/m/${r.tenant}/${r.meeting}`);
+    return s;
+  });
+  onCleanup(() => session()?.stop());
+  return (
+    <ErrorBoundary fallback={(e) => <Failure error={e} />}>
+      <Show when={session()} fallback={<Loading failed={session.error} />}>
+        {(s) => <MeetingBody s={s()} />}
+      </Show>
+    </ErrorBoundary>
+  );
+}
+
+function Loading(props: { failed: unknown }) {
+  return (
+    <>
+      <Header />
+      <main id="main" class="page">
+        <Show when={props.failed} fallback={<p aria-busy="true">{t('loading')}</p>}>
+          <Failure error={props.failed} />
+        </Show>
+      </main>
+    </>
+  );
+}
+
+function Failure(props: { error: unknown }) {
+  const key = () => (props.error instanceof SessionError ? (props.error.key as MessageKey) : undefined);
+  return (
+    <p class="alert" role="alert">
+      {key() ? t(key()!) : t('error.generic', { message: String((props.error as Error)?.message ?? props.error) })}
+    </p>
+  );
+}
+
+function MeetingBody(props: { s: Session }) {
+  const s = props.s;
+  const role = () => {
+    const roles = s.me()?.roles ?? [];
+    if (!s.replica.deviceKey) return 'public' as const;
+    if (roles.includes('chair') || roles.includes('deputy')) return 'chair' as const;
+    if (roles.includes('advisory')) return 'advisory' as const;
+    if (roles.includes('admin')) return 'admin' as const;
+    return 'member' as const;
+  };
+  const who = () => (s.me() ? t('youAre', { name: s.me()!.name, role: t(`role.${role()}`) }) : t('role.public'));
+  return (
+    <>
+      <Header status={s.status} who={who()} />
+      <main id="main" class="page" data-role={role()}>
+        <Show when={s.error()}>
+          {(e) => (
+            <p class="alert" role="alert">
+              {e() === 'fingerprint' || e() === 'tenant-key' ? t('error.fingerprint') : t('error.action', { message: e() })}
+            </p>
+          )}
+        </Show>
+        <IntegrityAlert s={s} />
+        <Overview s={s} />
+        <div class="grid">
+          <div class="col">
+            <VotePanel s={s} />
+            <Show when={role() === 'chair'}>
+              <ChairPanel s={s} />
+            </Show>
+            <Show when={role() === 'member' || role() === 'chair' || role() === 'advisory'}>
+              <MemberPanel s={s} />
+            </Show>
+          </div>
+          <div class="col">
+            <Agenda s={s} />
+            <Attendance s={s} />
+          </div>
+        </div>
+      </main>
+    </>
+  );
+}
