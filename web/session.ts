@@ -73,7 +73,8 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
   const [status, setStatus] = createSignal<SyncStatus>('offline');
   const [presence, setPresence] = createSignal<Presence>([]);
   const [error, setError] = createSignal<string>();
-  const me = () => (device ? replica.directory.get(toHex(device.signer.publicKey)) : undefined);
+  // Reads state() so that views re-render when the welcome brings this device's certificate.
+  const me = () => (state(), device ? replica.directory.get(toHex(device.signer.publicKey)) : undefined);
   let certCount = replica.directory.size;
 
   let scheduled = false;

@@ -1,0 +1,53 @@
+/**
+ * Browser test helpers: Debian's Chromium through playwright-core, a demo relay serving the built PWA,
+ * one browser context per participant, and an axe-core check for WCAG 2.1 A/AA.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { demoLinks } from '../../relay/demo.js';
+import { demoRelay } from './relay.js';
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const DIST = join(process.cwd(), 'dist');
+
+export async function launch(): Promise<Browser> {
+  if (!existsSync(join(DIST, 'index.html')) || !existsSync(join(DIST, 'sw.js'))) throw new Error('dist/ has no build: run `npm run build` first (npm test does)');
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/** A demo relay serving dist/, and the demo links. */
+export async function demoSite(opts: { dataDir?: string; port?: number } = {}) {
+  const site = await demoRelay({ ...opts, staticDir: DIST });
+  const links = await demoLinks(site.demo, site.relay.url);
+  return { ...site, links };
+}
+
+/** A participant: own context (own IndexedDB, own device key), page opened on the link. */
+export async function participant(browser: Browser, url: string, opts: { width?: number; lang?: 'de' | 'en' } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: opts.width ?? 1100, height: 900 }, locale: 'de-DE' });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  if (opts.lang) await page.addInitScript((l) => localStorage.setItem('ratsraum.lang', l), opts.lang);
+  await page.goto(url);
+  return { context, page };
+}
+
+export const whenStatus = (page: Page, status: string, timeout = 15_000) => page.waitForFunction((s) => document.documentElement.dataset.status === s, status, { timeout });
+
+export const stateHashOf = (page: Page) => page.evaluate(() => document.documentElement.dataset.stateHash);
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** WCAG 2.1 A/AA violations on the page, as "rule: target" lines (empty when clean). */
+export async function axe(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const r = await (globalThis as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  return violations;
+}
