@@ -25,8 +25,8 @@ export async function demoSite(opts: { dataDir?: string; port?: number } = {}) {
 }
 
 /** A participant: own context (own IndexedDB, own device key), page opened on the link. */
-export async function participant(browser: Browser, url: string, opts: { width?: number; lang?: 'de' | 'en' } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: opts.width ?? 1100, height: 900 }, locale: 'de-DE' });
+export async function participant(browser: Browser, url: string, opts: { width?: number; lang?: 'de' | 'en'; bypassCSP?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: opts.width ?? 1100, height: 900 }, locale: 'de-DE', bypassCSP: opts.bypassCSP });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
   if (opts.lang) await page.addInitScript((l) => localStorage.setItem('ratsraum.lang', l), opts.lang);
@@ -40,7 +40,7 @@ export const stateHashOf = (page: Page) => page.evaluate(() => document.document
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-/** WCAG 2.1 A/AA violations on the page, as "rule: target" lines (empty when clean). */
+/** WCAG 2.1 A/AA violations on the page (the context needs bypassCSP: our CSP forbids injected scripts), as "rule: target" lines (empty when clean). */
 export async function axe(page: Page): Promise<string[]> {
   await page.addScriptTag({ content: AXE });
   const violations = await page.evaluate(async () => {

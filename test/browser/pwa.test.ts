@@ -1,0 +1,112 @@
+/** The PWA in Chromium: readiness before opening, installability and offline start, accessibility, phones. */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanup } from '../helpers/relay.js';
+import { axe, demoSite, launch, participant, whenStatus } from '../helpers/browser.js';
+
+let browser: Browser;
+let site: Awaited<ReturnType<typeof demoSite>>;
+
+beforeAll(async () => {
+  browser = await launch();
+  site = await demoSite();
+});
+afterAll(async () => {
+  await browser?.close();
+  await site?.relay.close();
+  if (site) cleanup(site.dataDir);
+});
+
+describe('PWA in Chromium', () => {
+  it('LEG-2 chair sees who is not enrolled or not connected before opening', async () => {
+    // One member has no device at all: revoke by deleting the certificate from this relay's directory.
+    const { store } = site.relay;
+    const certs = store.certs(site.demo.tenant);
+    const chair = await participant(browser, site.links.chair.url);
+    await whenStatus(chair.page, 'online');
+    const member = await participant(browser, site.links.members[0]!.url);
+    await whenStatus(member.page, 'online');
+    const notConnected = chair.page.getByTestId('not-connected');
+    await expect.poll(async () => (await notConnected.locator('li').allTextContents()).length).toBe(15);
+    const names = await notConnected.locator('li').allTextContents();
+    expect(names).not.toContain(site.links.chair.name);
+    expect(names).not.toContain(site.links.members[0]!.name);
+    expect(names).toContain(site.links.members[1]!.name);
+    expect(names).toContain(site.links.advisory[0]!.name);
+    expect(certs.length).toBe(18);
+    // When the member leaves, the chair sees it at once.
+    await member.context.close();
+    await expect.poll(async () => (await notConnected.locator('li').allTextContents()).includes(site.links.members[0]!.name)).toBe(true);
+    // The page never shows the device secret once the join link was used.
+    expect(chair.page.url()).not.toContain('device=');
+    await chair.context.close();
+  });
+
+  it('LEG-2 a member without a device is listed as not enrolled', async () => {
+    // A fresh relay whose directory lacks one member's certificate: that person has not enrolled.
+    const other = await demoSite();
+    try {
+      const missing = other.demo.devices.find((d) => d.person === 'm09')!;
+      const db = (other.relay.store as unknown as { certs: (t: string) => { body: { device: string } }[] }).certs(other.demo.tenant);
+      expect(db.length).toBe(18);
+      // Remove the certificate directly in SQLite, as an admin who never enrolled that member would have.
+      const sqlite = await import('better-sqlite3');
+      const conn = new sqlite.default(`${other.dataDir}/relay.sqlite`);
+      conn.prepare('DELETE FROM certs WHERE cert LIKE ?').run(`%"person":"${missing.person}"%`);
+      conn.close();
+      const chair = await participant(browser, other.links.chair.url);
+      await whenStatus(chair.page, 'online');
+      const list = chair.page.getByTestId('not-enrolled');
+      await expect.poll(() => list.locator('li').allTextContents()).toEqual([missing.name]);
+      await chair.context.close();
+    } finally {
+      await other.relay.close();
+      cleanup(other.dataDir);
+    }
+  });
+
+  it('AV-3 installable PWA: manifest and service worker, starts offline after first visit', async () => {
+    const { context, page } = await participant(browser, site.links.members[2]!.url);
+    await whenStatus(page, 'online');
+    const manifest = await (await page.request.get(`${site.relay.url}/manifest.webmanifest`)).json();
+    expect(manifest).toMatchObject({ display: 'standalone', lang: 'de', start_url: '/' });
+    expect(manifest.icons.map((i: { sizes: string }) => i.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
+    for (const i of manifest.icons) expect((await page.request.get(`${site.relay.url}${i.src}`)).ok()).toBe(true);
+    await page.waitForFunction(async () => !!(await navigator.serviceWorker.ready).active, undefined, { timeout: 15_000 });
+    await page.getByRole('button', { name: 'Anwesend melden (digital)' }).click();
+    await page.getByRole('button', { name: 'Abmelden' }).waitFor();
+
+    await context.setOffline(true);
+    await page.reload();
+    await page.getByRole('heading', { name: '12. Sitzung der Bezirksvertretung Mitte' }).waitFor({ timeout: 15_000 });
+    await whenStatus(page, 'offline');
+    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Offline');
+    // The state held locally is there: own check-in, agenda, members.
+    await page.getByRole('button', { name: 'Abmelden' }).waitFor();
+    expect(await page.locator('.agenda li').count()).toBe(7);
+    await context.setOffline(false);
+    await whenStatus(page, 'online');
+    await context.close();
+  });
+
+  for (const lang of ['de', 'en'] as const)
+    it(`ORG-2 chair, member and public views have no WCAG 2.1 AA violations (${lang})`, async () => {
+      for (const url of [site.links.chair.url, site.links.members[3]!.url, site.links.public]) {
+        const { context, page } = await participant(browser, url, { lang, bypassCSP: true });
+        await whenStatus(page, 'online');
+        await page.locator('#meeting-title').waitFor();
+        expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);
+        expect(await axe(page)).toEqual([]);
+        await context.close();
+      }
+    });
+
+  it('AV-3 works on a 360 px phone without horizontal scrolling', async () => {
+    const { context, page } = await participant(browser, site.links.chair.url, { width: 360 });
+    await whenStatus(page, 'online');
+    await page.locator('#meeting-title').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await context.close();
+  });
+});
