@@ -52,6 +52,8 @@ export class Replica {
   private folded: SessionState | undefined;
   private readonly invalid: Integrity['invalid'] = [];
   private readonly beacons = new Map<string, { beacon: SignedBeacon; receivedAt: number }>();
+  /** doc+author -> claims peers made about that chain: which seq, by whom, first heard when. */
+  private readonly claims = new Map<string, { seq: number; reporter: string; since: number }[]>();
   private readonly createdAt = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
 
@@ -176,7 +178,18 @@ export class Replica {
     if (!this.directory.get(b.author) || !(await beacon.check(b))) return false;
     const known = this.beacons.get(b.author);
     if (known && known.beacon.at >= b.at) return true;
-    this.beacons.set(b.author, { beacon: b, receivedAt: this.now() });
+    const now = this.now();
+    this.beacons.set(b.author, { beacon: b, receivedAt: now });
+    for (const doc of this.docs)
+      for (const [author, seq] of Object.entries(b.frontier[doc] ?? {})) {
+        const key = `${doc} ${author}`;
+        const list = this.claims.get(key) ?? [];
+        // A claim keeps the time it was first heard: a relay cannot reset the clock by letting beacons pass.
+        if (!list.some((c) => c.seq >= seq)) {
+          list.push({ seq, reporter: b.author, since: now });
+          this.claims.set(key, list.slice(-32));
+        }
+      }
     this.changed();
     return true;
   }
@@ -185,13 +198,13 @@ export class Replica {
     const now = this.now();
     const mine = this.frontier() as Record<string, Record<string, number> | undefined>;
     const withheld: Integrity['withheld'] = [];
-    for (const [reporter, { beacon: b, receivedAt }] of this.beacons) {
-      if (now - receivedAt < this.graceMs) continue;
-      for (const doc of this.docs)
-        for (const [author, claimed] of Object.entries(b.frontier[doc] ?? {})) {
-          const have = mine[doc]?.[author] ?? 0;
-          if (claimed > have) withheld.push({ doc, author, claimed, have, reporter });
-        }
+    for (const [key, list] of this.claims) {
+      const [doc, author] = key.split(' ') as [DocName, string];
+      const have = mine[doc]?.[author] ?? 0;
+      const open = list.filter((c) => c.seq > have);
+      if (open.length < list.length) this.claims.set(key, open);
+      const overdue = open.filter((c) => now - c.since >= this.graceMs).sort((a, b) => b.seq - a.seq)[0];
+      if (overdue) withheld.push({ doc, author, claimed: overdue.seq, have, reporter: overdue.reporter });
     }
     const unacknowledged: Integrity['unacknowledged'] = [];
     const me = this.deviceKey;

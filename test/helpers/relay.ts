@@ -33,12 +33,12 @@ export interface NodeDevice {
 }
 
 /** A demo person's device (null: the public) connected to the given relay URLs. */
-export async function device(demo: Demo, person: string | null, urls: string[], opts: { beaconMs?: number } = {}): Promise<NodeDevice> {
+export async function device(demo: Demo, person: string | null, urls: string[], opts: { beaconMs?: number; graceMs?: number } = {}): Promise<NodeDevice> {
   const d = person ? demo.devices.find((x) => x.person === person)! : undefined;
   const signer = d ? await signerFromSeed(fromHex(d.seed, 32)) : undefined;
   const tenantKey = (await signerFromSeed(fromHex(demo.tenantSeed, 32))).publicKey;
   const docs: DocName[] = signer ? ['public', 'members'] : ['public'];
-  const replica = new Replica({ tenant: demo.tenant, meeting: demo.meeting, tenantKey, docs, signer });
+  const replica = new Replica({ tenant: demo.tenant, meeting: demo.meeting, tenantKey, docs, signer, graceMs: opts.graceMs });
   const statuses: SyncStatus[] = [];
   const errors: string[] = [];
   const auth = signer ? { tenant: demo.tenant, meeting: demo.meeting, signer } : { tenant: demo.tenant, meeting: demo.meeting, public: true as const };
