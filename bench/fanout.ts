@@ -79,9 +79,10 @@ async function signedRun() {
   class StampingSocket extends WebSocket {
     constructor(u: string) {
       super(u);
-      this.on('message', (data: Buffer) => {
+      this.on('message', (data: ArrayBuffer | Buffer) => {
         const r = stamp.get(this);
-        if (watching && r && data[0] === 0x02 && !arrivals.has(r)) arrivals.set(r, performance.now());
+        const first = new Uint8Array(data instanceof ArrayBuffer ? data : data.buffer, data instanceof ArrayBuffer ? 0 : data.byteOffset, 1)[0];
+        if (watching && r && first === 0x02 && !arrivals.has(r)) arrivals.set(r, performance.now());
       });
     }
   }

@@ -1,7 +1,8 @@
 /**
- * The relay's store: tenants, device certificates and envelopes in SQLite (WAL, synchronous=FULL, so an
- * acknowledged envelope survives kill -9 and power loss). A narrow interface, so a PostgreSQL store can
- * run the same tests later.
+ * The relay's store: tenants, device certificates and envelopes in SQLite. WAL with synchronous=NORMAL:
+ * a committed (acknowledged) envelope survives kill -9 of the relay; after a power cut the last
+ * transactions may be lost, and devices resend them, since they keep every envelope until it is stored.
+ * A narrow interface, so a PostgreSQL store can run the same tests later.
  */
 import Database from 'better-sqlite3';
 import type { Cert } from '../crypto/cert.js';
@@ -52,7 +53,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS envelopes_id ON envelopes (tenant, meeting, id
 export function openSqlite(file: string): Store {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
   const q = {

@@ -19,6 +19,24 @@ export interface Connection {
 
 const fail = (code: string, message: string, id?: string): Verdict => ({ ok: false, code, message, id });
 
+/** Certificates already checked against the tenant key, keyed by tenant key and certificate text. */
+const checkedCerts = new Map<string, boolean>();
+
+async function certValid(store: Store, tenant: string, author: string, at: number): Promise<boolean> {
+  const cert = store.cert(tenant, author);
+  const tenantKey = store.tenantKey(tenant);
+  if (!cert || !tenantKey) return false;
+  if (at < cert.body.notBefore || at > cert.body.notAfter) return false;
+  const key = `${tenantKey}:${JSON.stringify(cert)}`;
+  let ok = checkedCerts.get(key);
+  if (ok === undefined) {
+    ok = await checkCert(cert, fromHex(tenantKey, 32));
+    if (checkedCerts.size > 100_000) checkedCerts.clear();
+    checkedCerts.set(key, ok);
+  }
+  return ok && cert.body.tenant === tenant;
+}
+
 export async function validate(wire: Uint8Array, conn: Connection, store: Store): Promise<Verdict> {
   let env: Envelope;
   try {
@@ -31,9 +49,7 @@ export async function validate(wire: Uint8Array, conn: Connection, store: Store)
   if (!conn.writable.includes(env.doc)) return fail('forbidden-doc', `this connection may not write doc '${env.doc}'`, env.id);
   if (store.has(tenant, meeting, env.id)) return { ok: true, env, duplicate: true };
   const author = toHex(env.author);
-  const cert = store.cert(tenant, author);
-  const tenantKey = store.tenantKey(tenant);
-  if (!cert || !tenantKey || !(await checkCert(cert, fromHex(tenantKey, 32), env.hlc.wall)))
+  if (!(await certValid(store, tenant, author, env.hlc.wall)))
     return fail('unknown-device', 'author has no valid certificate of this tenant', env.id);
   if (!(await verifySignature(env))) return fail('bad-signature', 'signature does not verify', env.id);
   const held = store.at(tenant, meeting, env.doc, author, env.seq);
