@@ -4,9 +4,10 @@
  * unsigned WebSocket broadcast server forwarding the same bytes to the same number of plain receivers.
  * Both servers run as child processes; all clients run in this process. Goal (issue 3): p99 <= 1.3x.
  *
- * "delivered" is the moment the frame reaches the client's socket, comparable with the baseline.
- * "verified" adds signature check and fold on each device; here 600 devices share one core, so it is an
- * upper bound that grows with the client count (real devices verify in parallel, each its own ballot once).
+ * "delivered": the ballot's frame reaches each of the 598 other clients' sockets (logged-in protocol
+ * clients), comparable with the baseline. "verified": one full member device (replica + sync client) has
+ * verified the ballot's signature and certificate and folded it into its state; every real device does
+ * this for itself, in parallel, so one device stands for all without 600 replicas sharing one core.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,12 +18,13 @@ import { toHex } from '../crypto/bytes.js';
 import { issue, type Role } from '../crypto/cert.js';
 import { generateSeed, type Signer, signerFromSeed } from '../crypto/ed25519.js';
 import { Replica } from '../core/replica.js';
+import { decodeServerFrame, encodeControl, loginInput } from '../core/wire.js';
 import { openSqlite } from '../relay/store.js';
 import { SyncClient } from '../web/sync/client.js';
 
 const MEMBERS = Number(process.env.MEMBERS ?? 100);
 const PUBLIC = Number(process.env.PUBLIC ?? 500);
-const ROUNDS = Number(process.env.ROUNDS ?? 15);
+const ROUNDS = Number(process.env.ROUNDS ?? 30);
 const tenant = 'bench';
 const meeting = 'fanout';
 
@@ -67,71 +69,81 @@ async function seed(dataDir: string) {
   return { admin, devices };
 }
 
+/** A logged-in protocol client that only stamps when envelope frames arrive (no verification). */
+async function listener(url: string, auth: Signer | null, arrivals: Map<WebSocket, number>, watching: () => boolean): Promise<WebSocket> {
+  const ws = new WebSocket(url);
+  ws.binaryType = 'arraybuffer';
+  await new Promise<void>((ok) =>
+    ws.on('message', async (data: ArrayBuffer) => {
+      const bytes = new Uint8Array(data);
+      if (bytes[0] === 0x02) {
+        if (watching() && !arrivals.has(ws)) arrivals.set(ws, performance.now());
+        return;
+      }
+      const f = decodeServerFrame(bytes);
+      if (f.type !== 'control') return;
+      if (f.message.t === 'challenge') {
+        const m = f.message;
+        if (!auth) ws.send(encodeControl({ t: 'public', tenant, meeting }));
+        else ws.send(encodeControl({ t: 'login', tenant, meeting, device: toHex(auth.publicKey), sig: toHex(await auth.sign(loginInput(m.nonce, tenant, meeting, m.relay))) }));
+      }
+      if (f.message.t === 'welcome') ok();
+    }),
+  );
+  return ws;
+}
+
 async function signedRun() {
   const dataDir = mkdtempSync(join(tmpdir(), 'ratsraum-fanout-'));
   const { admin, devices } = await seed(dataDir);
   const relay = await child(`import('./relay/server.ts').then(m => m.startRelay({ dataDir: ${JSON.stringify(dataDir)}, port: 0, quiet: true })).then(r => console.log('port ' + r.port))`);
   const url = `ws://127.0.0.1:${relay.port}/sync`;
-  const arrivals = new Map<Replica, number>();
-  let watching = false;
-  // A WebSocket that stamps the arrival of every envelope frame before the client handles it.
-  const stamp = new Map<object, Replica>();
-  class StampingSocket extends WebSocket {
-    constructor(u: string) {
-      super(u);
-      this.on('message', (data: ArrayBuffer | Buffer) => {
-        const r = stamp.get(this);
-        const first = new Uint8Array(data instanceof ArrayBuffer ? data : data.buffer, data instanceof ArrayBuffer ? 0 : data.byteOffset, 1)[0];
-        if (watching && r && first === 0x02 && !arrivals.has(r)) arrivals.set(r, performance.now());
-      });
-    }
-  }
-  const clients: { replica: Replica; client: SyncClient }[] = [];
-  const connect = async (signer?: Signer) => {
-    const replica = new Replica({ tenant, meeting, tenantKey: admin.publicKey, docs: signer ? ['public', 'members'] : ['public'], signer });
-    class Bound extends StampingSocket {
-      constructor(u: string) {
-        super(u);
-        stamp.set(this, replica);
-      }
-    }
-    const client = new SyncClient({ urls: [url], replica, auth: signer ? { tenant, meeting, signer } : { tenant, meeting, public: true }, WebSocket: Bound as never, beaconMs: 3_600_000 });
+  const device = (signer: Signer) => {
+    const replica = new Replica({ tenant, meeting, tenantKey: admin.publicKey, docs: ['public', 'members'], signer });
+    const client = new SyncClient({ urls: [url], replica, auth: { tenant, meeting, signer }, WebSocket: WebSocket as never, beaconMs: 3_600_000 });
     client.start();
-    clients.push({ replica, client });
+    return { replica, client };
   };
-  for (const d of devices.slice(1)) await connect(d.signer);
-  for (let i = 0; i < PUBLIC; i++) await connect();
-  while (clients.some((c) => c.client.status !== 'online')) await new Promise((r) => setTimeout(r, 50));
-  const chair = clients[0]!.replica;
-  for (const c of clients.slice(0, MEMBERS)) await c.replica.create('attendance.in', { person: c.replica.directory.get(c.replica.deviceKey!)!.person, place: 'remote' });
-  await chair.create('session.open', {});
-  await chair.create('vote.open', { vote: 'v', item: null, title: 'Bench', mode: 'open' });
-  const total = () => clients.every((c) => c.replica.state.votes.length === 1 && c.replica.log.size === chair.log.size);
-  while (!total()) await new Promise((r) => setTimeout(r, 50));
-
+  // Two full devices: the chair/voter side, and one member whose verification we time. The other
+  // 98 members and 500 public clients are protocol listeners, as their devices verify in parallel.
+  const voter = device(devices[1]!.signer);
+  const observer = device(devices[2]!.signer);
+  let watching = false;
+  const arrivals = new Map<WebSocket, number>();
+  const listeners: WebSocket[] = [];
+  for (const d of devices.slice(3)) listeners.push(await listener(url, d.signer, arrivals, () => watching));
+  for (let i = 0; i < PUBLIC; i++) listeners.push(await listener(url, null, arrivals, () => watching));
+  while ([voter, observer].some((d) => d.client.status !== 'online')) await new Promise((r) => setTimeout(r, 20));
+  for (const d of [voter, observer]) await d.replica.create('attendance.in', { person: d.replica.directory.get(d.replica.deviceKey!)!.person, place: 'remote' });
+  await voter.replica.create('session.open', {});
   const delivered: number[] = [];
   const verified: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const voter = clients[1 + (round % (MEMBERS - 1))]!;
+    await voter.replica.create('vote.open', { vote: `v${round}`, item: null, title: 'Bench', mode: 'open' });
+    while (observer.replica.state.votes.length <= round) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
     arrivals.clear();
     watching = true;
-    const done = new Map<Replica, number>();
-    let ballotId = '';
-    const unsub = clients.map((c) => c.replica.onChange(() => !done.has(c.replica) && c.replica.log.has(ballotId) && done.set(c.replica, performance.now())));
+    let id = '';
+    let seen = 0;
+    const unsub = observer.replica.onChange(() => {
+      if (!seen && observer.replica.log.has(id) && observer.replica.state.votes[round]!.ballots.length === 1) seen = performance.now();
+    });
     const t0 = performance.now();
-    ballotId = (await voter.replica.create('vote.cast', { vote: 'v', choice: 'yes' })).id;
-    while (done.size < clients.length - 1) await new Promise((r) => setTimeout(r, 5));
+    id = (await voter.replica.create('vote.cast', { vote: `v${round}`, choice: 'yes' })).id;
+    while (arrivals.size < listeners.length || !seen) await new Promise((r) => setTimeout(r, 2));
     watching = false;
-    unsub.forEach((u) => u());
-    for (const c of clients) if (c !== voter) {
-      delivered.push(arrivals.get(c.replica)! - t0);
-      verified.push(done.get(c.replica)! - t0);
-    }
+    unsub();
+    for (const t of arrivals.values()) delivered.push(t - t0);
+    verified.push(seen - t0);
+    await voter.replica.create('vote.close', { vote: `v${round}` });
   }
-  for (const c of clients) c.client.stop();
+  const bytes = voter.replica.log.get([...voter.replica.log.all()].find((e) => e.kind === 'vote.cast')!.id)!.wire.length;
+  for (const d of [voter, observer]) d.client.stop();
+  listeners.forEach((l) => l.close());
   relay.proc.kill();
   rmSync(dataDir, { recursive: true, force: true });
-  return { delivered, verified, bytes: chair.log.get([...chair.log.all()].at(-1)!.id)!.wire.length };
+  return { delivered, verified, bytes };
 }
 
 async function baselineRun(bytes: number) {
@@ -170,6 +182,6 @@ const base = await baselineRun(signed.bytes);
 const row = (name: string, xs: number[]) => `${name.padEnd(30)} p50 ${pct(xs, 50).toFixed(1).padStart(7)} ms (${(pct(xs, 50) / pct(base, 50)).toFixed(2)}x)   p99 ${pct(xs, 99).toFixed(1).padStart(7)} ms (${(pct(xs, 99) / pct(base, 99)).toFixed(2)}x)`;
 console.log(row('baseline unsigned broadcast', base));
 console.log(row('signed: delivered to socket', signed.delivered));
-console.log(row('signed: verified and folded', signed.verified));
+console.log(row('signed: verified on a device', signed.verified));
 console.log(`goal p99 <= 1.3x baseline: delivered ${pct(signed.delivered, 99) / pct(base, 99) <= 1.3 ? 'met' : 'NOT met'}, verified ${pct(signed.verified, 99) / pct(base, 99) <= 1.3 ? 'met' : 'NOT met'}`);
 process.exit(0);
