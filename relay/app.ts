@@ -17,6 +17,8 @@ export interface AppDeps {
   started: number;
   /** Serves files of the built PWA; the adapter supplies it because reading files needs Node. */
   assets?: MiddlewareHandler;
+  /** Further relays devices may fall back to (WebSocket URLs), published at /api/config. */
+  backupRelays?: string[];
   /** index.html for client-side routes; undefined when no build exists. */
   indexHtml?: () => Promise<string | undefined>;
 }
@@ -36,6 +38,8 @@ export function createApp(d: AppDeps): Hono {
     const body = d.metrics.render({ 'connections{role="device"}': conn.device, 'connections{role="public"}': conn.public, envelopes_stored: d.store.count(), uptime_seconds: Math.round((Date.now() - d.started) / 1000) });
     return c.text(body, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
   });
+
+  app.get('/api/config', (c) => c.json({ backupRelays: d.backupRelays ?? [] }));
 
   // Trust on first use for the public page; devices compare it with the fingerprint of their invitation.
   app.get('/api/:tenant/key', (c) => {

@@ -15,18 +15,19 @@ import { openSqlite } from './store.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const USAGE = `usage:
-  ratsraum start [--port 8080] [--host 127.0.0.1] [--data ./data]
+  ratsraum start [--port 8080] [--host 127.0.0.1] [--data ./data] [--backup ws://backup-host/sync ...]
   ratsraum export --data DIR --tenant T --meeting M [--doc public|members]
   ratsraum verify <export.json>`;
 
 async function start(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, backup: { type: 'string', multiple: true } } });
   const port = Number(values.port ?? process.env.PORT ?? 8080);
   const host = values.host ?? process.env.HOST ?? '127.0.0.1';
   const dataDir = resolve(values.data ?? process.env.RATSRAUM_DATA ?? 'data');
   const staticDir = join(ROOT, 'dist');
   if (!existsSync(join(staticDir, 'index.html'))) console.warn('warning: dist/ has no build; run `npm run build` (npm start does)');
-  const relay = await startRelay({ dataDir, port, host, staticDir });
+  const backupRelays = values.backup ?? process.env.RATSRAUM_BACKUP_RELAYS?.split(',').filter(Boolean) ?? [];
+  const relay = await startRelay({ dataDir, port, host, staticDir, backupRelays });
   const demoFile = join(dataDir, 'demo-devices.json');
   let demo: Demo;
   if (existsSync(demoFile)) demo = JSON.parse(readFileSync(demoFile, 'utf8')) as Demo;

@@ -21,6 +21,7 @@ export interface RelayOptions {
   host?: string;
   staticDir?: string;
   relayId?: string;
+  backupRelays?: string[];
   quiet?: boolean;
 }
 
@@ -44,6 +45,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     hub,
     metrics,
     started: Date.now(),
+    backupRelays: o.backupRelays,
     assets: staticDir ? serveStatic({ root: relative(process.cwd(), staticDir) || '.' }) : undefined,
     indexHtml: staticDir ? () => readFile(join(staticDir, 'index.html'), 'utf8').catch(() => undefined) : undefined,
   });

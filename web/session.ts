@@ -41,6 +41,20 @@ async function tenantKeyOf(tenant: string, meeting: string): Promise<string> {
   return tenantKey;
 }
 
+/** Backup relays the relay publishes; remembered for the day the relay itself is down. */
+async function backupRelays(tenant: string, meeting: string): Promise<string[]> {
+  const meta = await idb.getMeta(tenant, meeting);
+  try {
+    const r = await fetch('/api/config');
+    const { backupRelays } = (await r.json()) as { backupRelays: string[] };
+    const valid = backupRelays.filter((u) => /^wss?:\/\//.test(u)).slice(0, 5);
+    await idb.putMeta(tenant, meeting, { ...(await idb.getMeta(tenant, meeting)), backupRelays: valid });
+    return valid;
+  } catch {
+    return meta.backupRelays ?? [];
+  }
+}
+
 /** The device key: from a demo join link (imported non-extractable, then stored) or from IndexedDB. */
 async function deviceSigner(tenant: string, meeting: string, join?: { seed: string; fp: string }): Promise<{ signer: Signer; fp: string } | undefined> {
   if (join) {
@@ -91,7 +105,7 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
     void idb.putEnvelopes(tenant, meeting, fresh);
     if (replica.directory.size !== certCount) {
       certCount = replica.directory.size;
-      void idb.putMeta(tenant, meeting, { tenantKey, certs: replica.directory.all() });
+      void idb.getMeta(tenant, meeting).then((m) => idb.putMeta(tenant, meeting, { ...m, tenantKey, certs: replica.directory.all() }));
     }
   };
   const schedule = () => {
@@ -105,7 +119,7 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
 
   const ws = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
   const client = new SyncClient({
-    urls: [ws],
+    urls: [ws, ...(await backupRelays(tenant, meeting))],
     replica,
     auth: device ? { tenant, meeting, signer: device.signer } : { tenant, meeting, public: true },
     fingerprint: device?.fp,

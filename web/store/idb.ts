@@ -15,6 +15,7 @@ export interface DeviceKey {
 export interface MeetingMeta {
   tenantKey?: string;
   certs?: Cert[];
+  backupRelays?: string[];
 }
 
 const DB = 'ratsraum';
