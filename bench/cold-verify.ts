@@ -6,40 +6,11 @@
 import { createServer } from 'node:http';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
-import { fromBase64, fromHex } from '../crypto/bytes.js';
-import { useBackend, verify } from '../crypto/ed25519.js';
-import * as envelope from '../crypto/envelope.js';
-import { Replica } from '../core/replica.js';
 import { CHROMIUM_ARGS } from './chromium.js';
+import { decodeOnly, load, verifyRate } from './cold-verify-steps.js';
 import { type SyntheticLog, syntheticLog } from './synthetic.js';
 
 const N = Number(process.env.ENVELOPES ?? 20_000);
-
-async function loadNode(log: SyntheticLog, backend: 'webcrypto' | 'noble'): Promise<number> {
-  useBackend(backend);
-  const wires = log.envelopes.map(fromBase64); // IndexedDB hands out bytes: base64 is not part of a load
-  const t = performance.now();
-  const r = new Replica({ tenant: log.tenant, meeting: log.meeting, tenantKey: fromHex(log.tenantKey), docs: ['public'] });
-  await r.addCerts(log.certs);
-  const res = await r.receive(wires);
-  if (res.accepted.length !== log.envelopes.length || r.state.applied !== log.envelopes.length) throw new Error('not all applied');
-  return performance.now() - t;
-}
-
-async function verifyRate(log: SyntheticLog, backend: 'webcrypto' | 'noble', n: number): Promise<number> {
-  useBackend(backend);
-  const envs = log.envelopes.slice(0, n).map((b) => envelope.decode(fromBase64(b)));
-  const t = performance.now();
-  await Promise.all(envs.map((e) => verify(e.sig, e.wire.subarray(0, e.wire.length - 64), e.author)));
-  return n / ((performance.now() - t) / 1000);
-}
-
-function decodeOnly(log: SyntheticLog): number {
-  const wires = log.envelopes.map(fromBase64);
-  const t = performance.now();
-  for (const w of wires) envelope.decode(w);
-  return performance.now() - t;
-}
 
 async function inChromium(log: SyntheticLog) {
   const bundle = await build({ entryPoints: ['bench/browser/cold-verify-entry.ts'], bundle: true, format: 'esm', write: false, platform: 'browser', target: 'es2022' });
@@ -71,8 +42,8 @@ const log = await syntheticLog(N);
 console.log(`bench/cold-verify: ${N} envelopes, ${log.certs.length} devices`);
 decodeOnly(log); // warm-up
 const base = decodeOnly(log);
-const wc = await loadNode(log, 'webcrypto');
-const nb = await loadNode(log, 'noble');
+const wc = await load(log, 'webcrypto');
+const nb = await load(log, 'noble');
 console.log(`node     baseline decode ${fmt(base)} ms | load+verify+fold webcrypto ${fmt(wc)} ms (${(wc / base).toFixed(1)}x) | noble ${fmt(nb)} ms (${(nb / base).toFixed(1)}x)`);
 const wcRate = await verifyRate(log, 'webcrypto', 4000);
 const nbRate = await verifyRate(log, 'noble', 2000);

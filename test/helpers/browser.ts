@@ -6,10 +6,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../../bench/chromium.js';
 import { demoLinks } from '../../relay/demo.js';
 import { demoRelay } from './relay.js';
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const DIST = join(process.cwd(), 'dist');
 
 export async function launch(): Promise<Browser> {
