@@ -70,6 +70,7 @@ class Folder {
   private readonly docs = new Map<string, Y.Doc>();
   private readonly folded = new Map<string, { e: Envelope; at: number }>(); // id -> envelope, fold position
   private readonly openVote = { id: null as string | null };
+  private readonly votesById = new Map<string, Vote>();
 
   constructor(private readonly certs: CertLookup) {}
 
@@ -181,7 +182,7 @@ class Folder {
   }
 
   private vote(id: string): Vote {
-    return this.s.votes.find((v) => v.id === id) ?? reject(`vote: no vote '${id}'`);
+    return this.votesById.get(id) ?? reject(`vote: no vote '${id}'`);
   }
 
   private voteOpen(e: Envelope, cert: CertBody, p: Payload<'vote.open'>): void {
@@ -189,12 +190,12 @@ class Folder {
     if (!has(cert, CHAIR)) reject('role: only the chair or deputy may open a vote');
     if (s.session !== 'open') reject('vote.open: the session is not open');
     if (this.openVote.id) reject(`vote.open: vote '${this.openVote.id}' is still open`);
-    if (s.votes.some((v) => v.id === p.vote)) reject(`vote.open: vote id '${p.vote}' already used`);
+    if (this.votesById.has(p.vote)) reject(`vote.open: vote id '${p.vote}' already used`);
     if (p.item !== null) {
       const item = this.agendaItem(p.item) ?? reject(`vote.open: no agenda item '${p.item}'`);
       if (!item.public && e.doc === 'public') reject('vote.open: a vote on a non-public item belongs in the members document');
     }
-    s.votes.push({
+    const vote: Vote = {
       id: p.vote,
       item: p.item,
       title: p.title,
@@ -206,7 +207,9 @@ class Folder {
       ballots: [],
       tally: { yes: 0, no: 0, abstain: 0 },
       result: null,
-    });
+    };
+    s.votes.push(vote);
+    this.votesById.set(vote.id, vote);
     this.openVote.id = p.vote;
   }
 

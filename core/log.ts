@@ -23,10 +23,16 @@ interface Chain {
   forkAt: number; // lowest seq at which the author equivocated; Infinity if none
 }
 
-/** Ids of the envelopes an entry directly depends on: its author's previous one and its deps. */
+const predsCache = new WeakMap<Envelope, string[]>();
+
+/** Ids of the envelopes an entry directly depends on (deduplicated): its author's previous one and its deps. */
 export function preds(e: Envelope): string[] {
-  const out = e.deps.map(toHex);
-  if (e.seq > 1) out.push(toHex(e.prev));
+  let out = predsCache.get(e);
+  if (!out) {
+    out = e.deps.map(toHex);
+    if (e.seq > 1 && !out.includes(toHex(e.prev))) out.push(toHex(e.prev));
+    predsCache.set(e, out);
+  }
   return out;
 }
 
@@ -88,7 +94,7 @@ export function topological(set: Envelope[], external: (id: string) => boolean):
   const blockedByOutside = new Set<string>();
   for (const e of set) {
     let n = 0;
-    for (const p of new Set(preds(e))) {
+    for (const p of preds(e)) {
       if (byId.has(p)) {
         n++;
         let c = children.get(p);

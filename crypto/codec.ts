@@ -76,9 +76,10 @@ export class Decoder {
     throw new DecodeError('varuint: too long');
   }
 
+  /** A view into the input, not a copy: callers that keep it must own the input. */
   fixed(n: number): Bytes {
     if (this.pos + n > this.buf.length) throw new DecodeError(`fixed(${n}): unexpected end of input`);
-    const out = this.buf.slice(this.pos, this.pos + n);
+    const out = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;
   }

@@ -105,6 +105,7 @@ export async function sign(u: Unsigned, signer: Signer): Promise<Envelope> {
 export function decode(wire: Bytes): Envelope {
   if (!(wire instanceof Uint8Array)) throw new DecodeError('envelope: expected bytes');
   if (wire.length > LIMITS.wire) throw new DecodeError(`envelope: over ${LIMITS.wire} bytes`);
+  wire = wire.slice(); // one copy that the envelope owns; every field below is a view into it
   const d = new Decoder(wire);
   if (d.string(LIMITS.name) !== DOMAIN) throw new DecodeError('envelope: unknown domain tag');
   const tenant = d.string(LIMITS.name);
@@ -128,7 +129,7 @@ export function decode(wire: Bytes): Envelope {
     throw new DecodeError(`envelope: ${(e as Error).message}`);
   }
   const hash = sha256(wire);
-  return { ...u, sig, wire: wire.slice(), hash, id: toHex(hash) };
+  return { ...u, sig, wire, hash, id: toHex(hash) };
 }
 
 /** Check the author's signature over the envelope. */
