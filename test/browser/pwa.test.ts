@@ -101,6 +101,35 @@ describe('PWA in Chromium', () => {
       }
     });
 
+  it('ORG-2 VOTE-8 a running and a closed vote are marked as such and pass axe on chair and member views', async () => {
+    const other = await demoSite();
+    try {
+      const chair = await participant(browser, other.links.chair.url, { bypassCSP: true });
+      const member = await participant(browser, other.links.members[4]!.url, { width: 360, bypassCSP: true });
+      await Promise.all([whenStatus(chair.page, 'online'), whenStatus(member.page, 'online')]);
+      await member.page.getByRole('button', { name: 'Anwesend melden (digital)' }).click();
+      await chair.page.getByRole('button', { name: 'Sitzung eröffnen' }).click();
+      await chair.page.getByRole('radio', { name: 'Namentliche Abstimmung' }).check();
+      await chair.page.getByRole('button', { name: 'Abstimmung eröffnen' }).click();
+      await member.page.getByText('Namentliche Abstimmung').first().waitFor();
+      await member.page.getByText('Abstimmung läuft').waitFor();
+      expect(await axe(member.page)).toEqual([]);
+      await member.page.getByRole('button', { name: 'Nein' }).click();
+      await chair.page.locator('tr[data-person="m06"]').waitFor();
+      await chair.page.getByRole('button', { name: 'Abstimmung schließen' }).click();
+      await member.page.getByText('Abstimmung geschlossen').waitFor();
+      await member.page.locator('.result').getByText('Abgelehnt').waitFor();
+      expect(await member.page.locator('.mine').getAttribute('data-ballot-status')).toBe('counted');
+      expect(await axe(chair.page)).toEqual([]);
+      expect(await axe(member.page)).toEqual([]);
+      await chair.context.close();
+      await member.context.close();
+    } finally {
+      await other.relay.close();
+      cleanup(other.dataDir);
+    }
+  });
+
   it('AV-3 works on a 360 px phone without horizontal scrolling', async () => {
     const { context, page } = await participant(browser, site.links.chair.url, { width: 360 });
     await whenStatus(page, 'online');

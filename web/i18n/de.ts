@@ -98,6 +98,8 @@ export const de = {
   'integrity.withheld': '{reporter} hat Einträge von {who} bis Nr. {claimed}, hier liegen nur {have} vor: Einträge werden zurückgehalten.',
   'integrity.unacknowledged': '{n} Ihrer Einträge wurden von keinem anderen Gerät bestätigt. Nutzen Sie ggf. den zweiten Meldeweg.',
   'rejected.heading': 'Abgewiesene Einträge',
+  'rejected.role': 'keine Berechtigung für diesen Eintrag',
+  'rejected.rule': 'nach den Sitzungsregeln nicht zulässig',
   'error.fingerprint': 'Der Server weist einen anderen Schlüssel der Kommune vor als Ihre Einladung. Verbindung abgebrochen.',
   'error.generic': 'Fehler: {message}',
   'error.action': 'Aktion nicht möglich: {message}',

@@ -100,6 +100,8 @@ export const en: Record<MessageKey, string> = {
   'integrity.withheld': '{reporter} holds entries of {who} up to no. {claimed}, only {have} arrived here: entries are being withheld.',
   'integrity.unacknowledged': '{n} of your entries were not confirmed by any other device. Use the second reporting channel if needed.',
   'rejected.heading': 'Rejected entries',
+  'rejected.role': 'not permitted for this device',
+  'rejected.rule': 'not allowed by the session rules',
   'error.fingerprint': 'The server presents another municipality key than your invitation. Connection stopped.',
   'error.generic': 'Error: {message}',
   'error.action': 'Action not possible: {message}',

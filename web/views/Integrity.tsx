@@ -38,7 +38,10 @@ export function IntegrityAlert(props: { s: Session }) {
             <For each={rejected()}>
               {(r) => (
                 <li>
-                  {who(r.author)} ({r.kind}): {r.reason}
+                  {who(r.author)} ({r.kind}): {t(r.reason.startsWith('role:') ? 'rejected.role' : 'rejected.rule')}{' '}
+                  <span class="muted" lang="en">
+                    ({r.reason})
+                  </span>
                 </li>
               )}
             </For>
