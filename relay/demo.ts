@@ -1,7 +1,7 @@
 /**
  * The demo council `npm start` seeds into an empty data folder: a Bezirksvertretung with 15 members in
  * 4 factions (the chair is one of them), 2 advisory members, an admin device, and one meeting with public
- * and non-public agenda items, all as signed envelopes. Device seeds are kept in the data folder so the
+ * and non-public agenda items, all as signed envelopes of the admin device. Device seeds are kept in the data folder so the
  * printed links stay valid across restarts. (Issue 5 replaces pre-provisioned devices with enrolment.)
  */
 import * as Y from 'yjs';
@@ -60,7 +60,7 @@ export function makeDemo(): Demo {
   return { tenant: 'musterstadt', meeting: 'bv-mitte-2026-12', tenantSeed: toHex(generateSeed()), devices };
 }
 
-/** Certificates and the meeting's first envelopes (setup by the admin, agenda by the chair), stored. */
+/** Certificates and the meeting's first envelopes (setup and agenda by the admin device), stored. */
 export async function seedDemo(store: Store, demo: Demo, now = Date.now()): Promise<void> {
   const admin = await signerFromSeed(fromHex(demo.tenantSeed, 32));
   store.putTenant(demo.tenant, toHex(admin.publicKey));
@@ -74,21 +74,16 @@ export async function seedDemo(store: Store, demo: Demo, now = Date.now()): Prom
     certs.push(cert);
     store.putCert(cert);
   }
-  const replicaOf = async (person: string) => {
-    const d = demo.devices.find((x) => x.person === person)!;
-    const r = new Replica({ tenant: demo.tenant, meeting: demo.meeting, tenantKey: admin.publicKey, docs: ['public', 'members'], signer: await signerFromSeed(fromHex(d.seed, 32)) });
-    await r.addCerts(certs);
-    return r;
-  };
-  const adminReplica = await replicaOf('verwaltung');
+  const adminDevice = demo.devices.find((d) => d.roles.includes('admin'))!;
+  const adminReplica = new Replica({ tenant: demo.tenant, meeting: demo.meeting, tenantKey: admin.publicKey, docs: ['public', 'members'], signer: await signerFromSeed(fromHex(adminDevice.seed, 32)) });
+  await adminReplica.addCerts(certs);
   await adminReplica.create('meeting.setup', {
     body: { id: 'bv-mitte', name: 'Bezirksvertretung Mitte', type: 'bezirksvertretung', statutoryMembers: 15 },
     factions: FACTIONS.map((f) => ({ id: f.id, name: f.name })),
     persons: demo.devices.filter((d) => d.person !== 'verwaltung').map((d) => ({ id: d.person, name: d.name, faction: d.faction, voting: d.voting })),
     meeting: { id: demo.meeting, title: '12. Sitzung der Bezirksvertretung Mitte', start: now + 3_600_000, place: 'Bezirksrathaus Mitte, Sitzungssaal, und digital' },
   });
-  const chair = await replicaOf(demo.devices.find((d) => d.roles.includes('chair'))!.person);
-  await chair.receive(adminReplica.envelopes().map((e) => e.wire));
+  // The administration prepares the agenda, so the chair's device starts its own chain in the meeting.
   for (const doc of ['public', 'members'] as const) {
     const ydoc = new Y.Doc();
     const items = ydoc.getArray<Y.Map<unknown>>('agenda');
@@ -100,9 +95,9 @@ export async function seedDemo(store: Store, demo: Demo, now = Date.now()): Prom
       m.set('public', doc === 'public');
       items.push([m]);
     }
-    await chair.createY(Y.encodeStateAsUpdate(ydoc), doc);
+    await adminReplica.createY(Y.encodeStateAsUpdate(ydoc), doc);
   }
-  for (const e of chair.envelopes()) store.insert(demo.tenant, demo.meeting, { doc: e.doc, author: toHex(e.author), seq: e.seq, id: e.id, wire: e.wire });
+  for (const e of adminReplica.envelopes()) store.insert(demo.tenant, demo.meeting, { doc: e.doc, author: toHex(e.author), seq: e.seq, id: e.id, wire: e.wire });
 }
 
 export interface DemoLinks {

@@ -15,7 +15,10 @@ const converged = (devices: NodeDevice[]) =>
     () => devices.every((d) => d.client.status === 'online') && new Set(devices.map((d) => stateHash(d.replica.state))).size === 1 && new Set(devices.map((d) => d.replica.log.size)).size === 1,
     'all devices converge',
     20_000,
-  );
+  ).catch((e) => {
+    const report = devices.map((d) => `${d.person}: ${d.client.status} log ${d.replica.log.size} errors [${d.errors.join(' | ')}] integrity ${JSON.stringify(d.replica.integrity())}`);
+    throw new Error(`${e.message}\n${report.join('\n')}`);
+  });
 
 describe('relay path', () => {
   it('DIS-5 relay path: devices work on through a relay outage and converge without loss or duplicates', async () => {
@@ -71,9 +74,13 @@ describe('relay path', () => {
     const chair = await device(primary.demo, 'm01', [primary.wsUrl, backup.wsUrl]);
     stops.push(() => chair.client.stop());
     stops.push(() => backup.relay.close());
-    await online(chair);
+    await online(chair).catch((e) => {
+      throw new Error(`${e.message}; statuses ${chair.statuses.join(',')}; errors ${chair.errors.join(' | ')}`);
+    });
     await chair.replica.create('attendance.in', { person: 'm01', place: 'onsite' });
-    await until(() => backup.relay.store.count() === 4, 'backup relay stores the entry');
+    await until(() => backup.relay.store.count() === 4, 'backup relay stores the entry').catch((e) => {
+      throw new Error(`${e.message}: count ${backup.relay.store.count()}, statuses ${chair.statuses.join(',')}, errors ${chair.errors.join(' | ')}, log ${chair.replica.log.size}`);
+    });
     expect(chair.replica.state.attendance['m01']).toMatchObject({ present: true, place: 'onsite' });
     expect(chair.replica.state.agenda).toHaveLength(7);
   });

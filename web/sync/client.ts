@@ -53,6 +53,7 @@ export class SyncClient {
   private unsubscribe: (() => void) | undefined;
   private readonly pushed = new Set<string>(); // ids the relay has or was sent on this connection
   private known: Record<string, Record<string, number>> = {}; // the relay's frontier at welcome
+  private inbox: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: SyncOptions) {}
 
@@ -104,7 +105,8 @@ export class SyncClient {
     ws.onmessage = (ev) => {
       if (this.socket !== ws) return;
       const data = ev.data instanceof ArrayBuffer ? new Uint8Array(ev.data) : ev.data instanceof Uint8Array ? ev.data : undefined;
-      if (data) void this.onFrame(data);
+      // One frame after the other: 'synced' must not overtake the envelopes sent before it.
+      if (data) this.inbox = this.inbox.then(() => this.onFrame(data)).catch((e) => this.o.onError?.('client', String(e)));
     };
     ws.onclose = () => {
       if (this.socket !== ws) return;
@@ -165,9 +167,13 @@ export class SyncClient {
         this.pushMissing(this.known);
         return;
       }
-      case 'want':
-        this.pushMissing(Object.fromEntries(m.ranges.map((x) => [x.doc, { [x.author]: x.from - 1 }])));
+      case 'want': {
+        // What the relay holds of the chains it asks for; chains it does not name it holds entirely.
+        const held: Record<string, Record<string, number>> = JSON.parse(JSON.stringify(this.known));
+        for (const x of m.ranges) (held[x.doc] ??= {})[x.author] = x.from - 1;
+        this.pushMissing(held);
         return;
+      }
       case 'synced':
         this.synced = true;
         this.updateOnline();
