@@ -6,6 +6,7 @@
 import * as v from 'valibot';
 import { canonicalJson } from '../crypto/canonical.js';
 import { fromUtf8, utf8 } from '../crypto/bytes.js';
+import { RULES } from './majority.js';
 
 export const DOCS = ['public', 'members'] as const;
 export type DocName = (typeof DOCS)[number];
@@ -42,7 +43,8 @@ export const schemas = {
   /** A member checks in (self) or the chair/assistant checks someone in (on-site). */
   'attendance.in': strict({ person: id, place: v.picklist(['remote', 'onsite']) }),
   'attendance.out': strict({ person: id }),
-  'vote.open': strict({ vote: id, item: v.nullable(id), title: text(300), mode: v.picklist(VOTE_MODES) }),
+  /** `rule`: the majority the decision needs (default GO NRW § 50 Abs. 1, majority of votes cast). */
+  'vote.open': strict({ vote: id, item: v.nullable(id), title: text(300), mode: v.picklist(VOTE_MODES), rule: v.optional(v.picklist(RULES)) }),
   'vote.cast': strict({ vote: id, choice: v.picklist(CHOICES) }),
   'vote.close': strict({ vote: id }),
 } as const;

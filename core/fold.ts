@@ -11,6 +11,7 @@ import type { CertBody, Role } from '../crypto/cert.js';
 import type { Envelope } from '../crypto/envelope.js';
 import { decodeEntry, type DomainEntry, type Payload } from './entries.js';
 import { preds } from './log.js';
+import { decide } from './majority.js';
 import type { AgendaItem, SessionState, Vote } from './state.js';
 
 export interface CertLookup {
@@ -200,6 +201,7 @@ class Folder {
       item: p.item,
       title: p.title,
       mode: p.mode,
+      rule: p.rule ?? 'simple',
       doc: e.doc === 'members' ? 'members' : 'public',
       status: 'open',
       openedAt: e.hlc.wall,
@@ -242,8 +244,8 @@ class Folder {
     }
     v.status = 'closed';
     v.closedAt = e.hlc.wall;
-    // GO NRW § 50 Abs. 1: majority of the votes cast; abstentions do not count; a tie is a rejection.
-    v.result = v.tally.yes > v.tally.no ? 'accepted' : 'rejected';
+    // GO NRW § 50 Abs. 1 unless a qualified majority was selected: abstentions never count; a tie rejects.
+    v.result = decide(v.rule, v.tally, this.s.body?.statutoryMembers ?? 0);
     this.openVote.id = null;
   }
 

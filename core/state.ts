@@ -5,6 +5,7 @@
 import { canonicalJson } from '../crypto/canonical.js';
 import { hashString } from '../crypto/hash.js';
 import type { Choice, VoteMode } from './entries.js';
+import type { Rule } from './majority.js';
 
 export type PersonId = string;
 
@@ -59,13 +60,14 @@ export interface Vote {
   item: string | null;
   title: string;
   mode: VoteMode;
+  rule: Rule;
   doc: 'public' | 'members';
   status: 'open' | 'closed';
   openedAt: number;
   closedAt: number | null;
   ballots: Ballot[]; // in fold order
   tally: { yes: number; no: number; abstain: number }; // counted ballots only
-  result: 'accepted' | 'rejected' | null; // GO NRW § 50 Abs. 1, set at close
+  result: 'accepted' | 'rejected' | null; // by `rule`, set at close
 }
 
 export interface RejectedEntry {

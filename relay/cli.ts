@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { toBase64 } from '../crypto/bytes.js';
 import { FORMAT, verifyExport } from '../core/export.js';
+import { draw } from '../core/lot.js';
+import { allocate, METHODS, type Method, parseVotes } from '../core/seats.js';
+import { fromHex } from '../crypto/bytes.js';
 import { type Demo, demoLinks, makeDemo, seedDemo } from './demo.js';
 import { startRelay } from './server.js';
 import { openSqlite } from './store.js';
@@ -17,7 +20,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = `usage:
   ratsraum start [--port 8080] [--host 127.0.0.1] [--data ./data] [--backup ws://backup-host/sync ...]
   ratsraum export --data DIR --tenant T --meeting M [--doc public|members]
-  ratsraum verify <export.json>`;
+  ratsraum verify <export.json>
+  ratsraum seats --method sainte-lague|hare-niemeyer|dhondt --seats N --votes "A=12,B=7,C=3" [--lot SEEDHEX]`;
 
 async function start(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, backup: { type: 'string', multiple: true } } });
@@ -90,6 +94,30 @@ async function verify(args: string[]): Promise<number> {
   return r.ok ? 0 : 1;
 }
 
+/** Seat allocation (GO NRW § 50 Abs. 3): JSON with one key per list; a tie is named, or drawn with --lot. */
+function seats(args: string[]): number {
+  const { values } = parseArgs({ args, options: { method: { type: 'string' }, seats: { type: 'string' }, votes: { type: 'string' }, lot: { type: 'string' } } });
+  if (!values.method || !(METHODS as readonly string[]).includes(values.method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}`);
+  if (!values.seats || !/^\d+$/.test(values.seats)) throw new UsageError('--seats needs a whole number');
+  if (!values.votes) throw new UsageError('--votes needs LIST=VOTES pairs, e.g. "A=12,B=7,C=3"');
+  let votes: Record<string, number>;
+  try {
+    votes = parseVotes(values.votes);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const r = allocate(values.method as Method, Number(values.seats), votes);
+  if (r.tie && values.lot) {
+    if (!/^[0-9a-f]{64}$/.test(values.lot)) throw new UsageError('--lot needs the 64-hex-digit seed of a verifiable lot');
+    for (const list of draw(fromHex(values.lot, 32), r.tie.among).slice(0, r.tie.seats)) r.allocation[list]!++;
+    console.error(`lot: ${r.tie.seats} seat(s) among ${r.tie.among.join(', ')} drawn with seed ${values.lot}`);
+  } else if (r.tie) {
+    console.error(`tie: ${r.tie.seats} seat(s) must be decided by lot among ${r.tie.among.join(', ')} (not included above; pass --lot SEED)`);
+  }
+  console.log(JSON.stringify(r.allocation));
+  return 0;
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
@@ -103,6 +131,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'verify':
       return verify(rest);
+    case 'seats':
+      return seats(rest);
     default:
       console.error(USAGE);
       return 2;

@@ -2,6 +2,7 @@
 import { createSignal, For, Show } from 'solid-js';
 import { randomBytes, toHex } from '../../crypto/bytes.js';
 import type { VoteMode } from '../../core/entries.js';
+import { type Rule, RULES } from '../../core/majority.js';
 import { t } from '../i18n/index.js';
 import type { Session } from '../session.js';
 
@@ -16,6 +17,7 @@ export function ChairPanel(props: { s: Session }) {
   const [person, setPerson] = createSignal('');
   const [title, setTitle] = createSignal('');
   const [mode, setMode] = createSignal<VoteMode>('open');
+  const [rule, setRule] = createSignal<Rule>('simple');
   const current = () => st().agenda.find((i) => i.id === st().currentItem);
   const docOfItem = () => (current() && !current()!.public ? 'members' : 'public');
 
@@ -81,7 +83,7 @@ export function ChairPanel(props: { s: Session }) {
               onSubmit={(e) => {
                 e.preventDefault();
                 const vt = title().trim() || t('chair.defaultVoteTitle', { no: current()?.no ?? '–' });
-                void s.act('vote.open', { vote: `v-${toHex(randomBytes(6))}`, item: st().currentItem, title: vt.slice(0, 300), mode: mode() }, docOfItem());
+                void s.act('vote.open', { vote: `v-${toHex(randomBytes(6))}`, item: st().currentItem, title: vt.slice(0, 300), mode: mode(), rule: rule() === 'simple' ? undefined : rule() }, docOfItem());
                 setTitle('');
               }}
             >
@@ -97,6 +99,10 @@ export function ChairPanel(props: { s: Session }) {
                   )}
                 </For>
               </fieldset>
+              <label for="vote-rule">{t('chair.voteRule')}</label>
+              <select id="vote-rule" value={rule()} onChange={(e) => setRule(e.currentTarget.value as Rule)}>
+                <For each={[...RULES]}>{(r) => <option value={r}>{t(`rule.${r}`)}</option>}</For>
+              </select>
               <button type="submit" class="primary">
                 {t('chair.openVote')}
               </button>

@@ -50,6 +50,9 @@ function CurrentVote(props: { s: Session; v: Vote }) {
         <span class={`pill mode-${props.v.mode}`}>{t(`vote.mode.${props.v.mode}`)}</span>{' '}
         <span class={`pill vote-${props.v.status}`}>{t(`vote.status.${props.v.status}`)}</span>
       </p>
+      <p class="muted" data-rule={props.v.rule}>
+        {t('vote.rule')}: {t(`rule.${props.v.rule}`)}
+      </p>
       <p class="vote-title">
         <Show when={item()}>TOP {item()!.no}: </Show>
         {props.v.title}
