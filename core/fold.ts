@@ -30,7 +30,7 @@ const VOTERS: Role[] = ['chair', 'deputy', 'member'];
 
 const has = (cert: CertBody, roles: Role[]) => cert.roles.some((r) => roles.includes(r));
 
-export function emptyState(): SessionState {
+function emptyState(): SessionState {
   return {
     body: null,
     meeting: null,

@@ -13,5 +13,3 @@ export function observe(last: Hlc, seen: Hlc): Hlc {
   if (seen.wall === last.wall && seen.counter > last.counter) return { wall: last.wall, counter: seen.counter };
   return last;
 }
-
-export const compareHlc = (a: Hlc, b: Hlc): number => a.wall - b.wall || a.counter - b.counter;

@@ -75,17 +75,6 @@ export function signerFromPrivateKey(privateKey: CryptoKey, publicKey: Bytes): S
   return { publicKey, sign: async (m) => new Uint8Array(await subtle()!.sign(ALG, privateKey, m as BufferSource)) };
 }
 
-/** A non-extractable WebCrypto key pair: the private key can sign but never be read out. */
-export async function generateNonExtractable(): Promise<{ signer: Signer; pair: CryptoKeyPair }> {
-  const pair = (await subtle()!.generateKey(ALG, false, ['sign', 'verify'])) as CryptoKeyPair;
-  return { signer: await signerFromCryptoKey(pair), pair };
-}
-
-export async function signerFromCryptoKey(pair: CryptoKeyPair): Promise<Signer> {
-  const publicKey = new Uint8Array(await subtle()!.exportKey('raw', pair.publicKey));
-  return { publicKey, sign: async (m) => new Uint8Array(await subtle()!.sign(ALG, pair.privateKey, m as BufferSource)) };
-}
-
 const importedKeys = new Map<string, Promise<CryptoKey>>();
 function importPublic(publicKey: Bytes): Promise<CryptoKey> {
   const id = toHex(publicKey);

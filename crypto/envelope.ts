@@ -85,12 +85,6 @@ export function check(u: Unsigned): void {
 
 export const signingInput = (u: Unsigned): Bytes => writeSigned(new Encoder(), u).finish();
 
-/** Sort and deduplicate dependency ids into the canonical order. */
-export function sortDeps(deps: Bytes[]): Bytes[] {
-  const sorted = [...deps].sort(compare);
-  return sorted.filter((d, i) => i === 0 || compare(sorted[i - 1]!, d) !== 0);
-}
-
 export async function sign(u: Unsigned, signer: Signer): Promise<Envelope> {
   check(u);
   if (compare(u.author, signer.publicKey) !== 0) throw new RangeError('author: must be the signer public key');

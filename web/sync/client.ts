@@ -76,11 +76,6 @@ export class SyncClient {
     this.setStatus('offline');
   }
 
-  /** Drop the connection now and reconnect (tests; the app after a network change). */
-  reconnect(): void {
-    this.socket?.close();
-  }
-
   private setStatus(s: SyncStatus): void {
     if (this.status === s) return;
     this.status = s;
