@@ -114,5 +114,5 @@ describe('outage in Chromium', () => {
       expect(await ballotStatus(p, vote2, persons[2]!)).toBe('counted');
       expect(await p.locator(`[data-vote="${vote2}"] .result`).textContent()).toContain('Angenommen');
     }
-  });
+  }, 120_000);
 });

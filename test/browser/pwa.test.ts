@@ -17,7 +17,7 @@ afterAll(async () => {
   if (site) cleanup(site.dataDir);
 });
 
-describe('PWA in Chromium', () => {
+describe('PWA in Chromium', { timeout: 60_000 }, () => {
   it('LEG-2 chair sees who is not enrolled or not connected before opening', async () => {
     // One member has no device at all: revoke by deleting the certificate from this relay's directory.
     const { store } = site.relay;
