@@ -90,18 +90,19 @@ describe('PWA in Chromium', { timeout: 60_000 }, () => {
   });
 
   for (const lang of ['de', 'en'] as const)
-    it(`ORG-2 chair, member and public views have no WCAG 2.1 AA violations (${lang})`, async () => {
+    it(`ORG-2 ORG-3 chair, member and public views in ${lang === 'de' ? 'German' : 'English'} have no WCAG 2.1 AA violations`, async () => {
       for (const url of [site.links.chair.url, site.links.members[3]!.url, site.links.public]) {
         const { context, page } = await participant(browser, url, { lang, bypassCSP: true });
         await whenStatus(page, 'online');
         await page.locator('#meeting-title').waitFor();
         expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);
+        await page.getByRole('heading', { name: lang === 'de' ? 'Tagesordnung' : 'Agenda', exact: true }).waitFor();
         expect(await axe(page)).toEqual([]);
         await context.close();
       }
     });
 
-  it('ORG-2 VOTE-8 a running and a closed vote are marked as such and pass axe on chair and member views', async () => {
+  it('ORG-2 VOTE-8 VOTE-11 a running and a closed vote are marked, results grouped by faction, axe-clean on chair and member views', async () => {
     const other = await demoSite();
     try {
       const chair = await participant(browser, other.links.chair.url, { bypassCSP: true });
@@ -120,6 +121,9 @@ describe('PWA in Chromium', { timeout: 60_000 }, () => {
       await member.page.getByText('Abstimmung geschlossen').waitFor();
       await member.page.locator('.result').getByText('Abgelehnt').waitFor();
       expect(await member.page.locator('.mine').getAttribute('data-ballot-status')).toBe('counted');
+      const byFaction = chair.page.locator('table.tally');
+      expect(await byFaction.locator('caption').textContent()).toBe('Ergebnis nach Fraktionen');
+      expect(await byFaction.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/^SPD\s+0\s+1\s+0$/)]);
       expect(await axe(chair.page)).toEqual([]);
       expect(await axe(member.page)).toEqual([]);
       await chair.context.close();
