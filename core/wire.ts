@@ -93,6 +93,25 @@ export function encodeEnvelopes(wires: Uint8Array[]): Uint8Array {
   return e.finish();
 }
 
+/** Splits envelopes into runs that each fit one envelopes frame: at most LIMITS.batch and LIMITS.frame bytes. */
+export function batches(wires: readonly Uint8Array[]): Uint8Array[][] {
+  const out: Uint8Array[][] = [];
+  let run: Uint8Array[] = [];
+  let bytes = 8; // type byte and count
+  for (const w of wires) {
+    const size = w.length + 4; // length prefix of at most 3 bytes for a wire of at most 256 KiB
+    if (run.length > 0 && (run.length === LIMITS.batch || bytes + size > LIMITS.frame)) {
+      out.push(run);
+      run = [];
+      bytes = 8;
+    }
+    run.push(w);
+    bytes += size;
+  }
+  if (run.length > 0) out.push(run);
+  return out;
+}
+
 function decodeFrame<M>(data: Uint8Array, schema: v.GenericSchema<unknown, M>): Frame<M> {
   if (!(data instanceof Uint8Array) || data.length === 0) throw new DecodeError('frame: empty');
   if (data.length > LIMITS.frame) throw new DecodeError(`frame: over ${LIMITS.frame} bytes`);

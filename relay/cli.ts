@@ -48,6 +48,7 @@ async function start(args: string[]): Promise<void> {
   for (const m of links.members) console.log(`  ${m.name} (${m.faction?.toUpperCase()})\n    ${m.url}`);
   console.log('\nBeratende Mitglieder / advisory members:');
   for (const m of links.advisory) console.log(`  ${m.name}\n    ${m.url}`);
+  console.log(`\nVerwaltung / admin device: ${links.admin.name}\n  ${links.admin.url}`);
   console.log(`\nÖffentlichkeit / public:\n  ${links.public}\n`);
   console.log('Each device link holds that device\'s key: open each in its own browser profile or private window.');
   const stop = async () => {
@@ -87,6 +88,9 @@ async function verify(args: string[]): Promise<number> {
   if (s) {
     console.log(`meeting: ${s.meeting?.title ?? '-'} (${s.body?.name ?? '-'}), session ${s.session}`);
     console.log(`agenda: ${s.agenda.map((i) => `${i.no} ${i.title}${i.public ? '' : ' [n.ö.]'}`).join(' | ')}`);
+    const present = Object.entries(s.attendance).filter(([, a]) => a.present);
+    const name = (id: string) => s.persons.find((p) => p.id === id)?.name ?? id;
+    console.log(`attendance: ${present.length} present${present.length ? ': ' : ''}${present.map(([id, a]) => `${name(id)} (${a.place ?? '-'})`).join(', ')}; ${s.attendanceLog.length} changes recorded`);
     console.log(`quorum: ${s.quorum.present} of ${s.quorum.statutory} present, ${s.quorum.needed} needed: ${s.quorum.quorate ? 'quorate' : 'not quorate'}`);
     for (const v of s.votes) console.log(`vote ${v.id} (${v.mode}) "${v.title}": ${v.status}, yes ${v.tally.yes} no ${v.tally.no} abstain ${v.tally.abstain} -> ${v.result ?? 'open'}`);
     for (const x of s.rejected) console.log(`  rejected entry ${x.entry} (${x.kind}): ${x.reason}`);

@@ -9,11 +9,11 @@ import { verify } from '../crypto/ed25519.js';
 import * as beacon from '../core/beacon.js';
 import type { DocName } from '../core/entries.js';
 import {
+  batches,
   type ClientMessage,
   decodeClientFrame,
   encodeControl,
   encodeEnvelopes,
-  LIMITS,
   loginInput,
   type Range,
   type ServerMessage,
@@ -37,8 +37,17 @@ interface Auth {
   docs: DocName[];
 }
 
-const AUTH_TIMEOUT_MS = 10_000;
-const BUCKET = { size: 5000, perSecond: 500 };
+export interface HubOptions {
+  /** Unauthenticated connections are closed after this long (ms). */
+  authTimeoutMs?: number;
+  /** Token bucket per connection for incoming envelopes: burst size and refill per second. */
+  rate?: { burst: number; perSecond: number };
+}
+
+/** A client that sends faster than the relay can handle is cut off rather than buffered without end. */
+const MAX_PENDING_FRAMES = 256;
+
+const DEFAULTS = { authTimeoutMs: 10_000, rate: { burst: 5000, perSecond: 500 } };
 
 export class Hub {
   private readonly rooms = new Map<string, Set<Session>>();
@@ -49,7 +58,14 @@ export class Hub {
     readonly relayId: string,
     readonly metrics: Metrics,
     readonly log: (msg: string) => void = () => {},
-  ) {}
+    opts: HubOptions = {},
+  ) {
+    this.authTimeoutMs = opts.authTimeoutMs ?? DEFAULTS.authTimeoutMs;
+    this.rate = opts.rate ?? DEFAULTS.rate;
+  }
+
+  readonly authTimeoutMs: number;
+  readonly rate: { burst: number; perSecond: number };
 
   connect(peer: Peer): Session {
     return new Session(this, peer);
@@ -60,7 +76,7 @@ export class Hub {
     let room = this.rooms.get(key);
     if (!room) this.rooms.set(key, (room = new Set()));
     room.add(s);
-    this.presence(key);
+    if (s.auth?.role === 'device') this.presence(key);
   }
 
   leave(s: Session): void {
@@ -105,7 +121,13 @@ export class Hub {
     if (!room) this.beacons.set(key, (room = new Map()));
     room.set(b.author, b);
     const frame = encodeControl({ t: 'beacon', beacon: b });
-    for (const s of this.rooms.get(key) ?? []) if (s !== from && s.auth?.role === 'device') s.peer.send(frame);
+    let n = 0;
+    for (const s of this.rooms.get(key) ?? [])
+      if (s !== from && s.auth?.role === 'device') {
+        s.peer.send(frame);
+        n++;
+      }
+    this.metrics.count('beacons_forwarded_total', n);
   }
 
   lastBeacons(key: string): SignedBeacon[] {
@@ -117,7 +139,8 @@ export class Session {
   auth: Auth | null = null;
   private readonly nonce = toHex(randomBytes(32));
   private queue: Promise<void> = Promise.resolve();
-  private tokens = BUCKET.size;
+  private tokens: number;
+  private pending = 0;
   private refilled = Date.now();
   private readonly timer: ReturnType<typeof setTimeout>;
 
@@ -125,10 +148,11 @@ export class Session {
     private readonly hub: Hub,
     readonly peer: Peer,
   ) {
+    this.tokens = hub.rate.burst;
     this.send({ t: 'challenge', nonce: this.nonce, relay: hub.relayId });
     this.timer = setTimeout(() => {
       if (!this.auth) peer.close(4001, 'login timeout');
-    }, AUTH_TIMEOUT_MS);
+    }, hub.authTimeoutMs);
   }
 
   get room(): string | undefined {
@@ -146,7 +170,14 @@ export class Session {
 
   /** Frames are handled one after another, in arrival order, whatever they await. */
   receive(data: Uint8Array): void {
-    this.queue = this.queue.then(() => this.handle(data)).catch((e) => this.hub.log(`relay: frame handler failed: ${(e as Error).stack}`));
+    if (++this.pending > MAX_PENDING_FRAMES) {
+      this.hub.metrics.count('envelopes_rejected_total', 1, { code: 'rate-limit' });
+      return this.peer.close(1008, 'too many frames in flight');
+    }
+    this.queue = this.queue
+      .then(() => this.handle(data))
+      .catch((e) => this.hub.log(`relay: frame handler failed: ${(e as Error).stack}`))
+      .finally(() => this.pending--);
   }
 
   close(): void {
@@ -205,6 +236,7 @@ export class Session {
     }
     clearTimeout(this.timer);
     this.auth = auth;
+    this.hub.metrics.count('logins_total', 1, { role: auth.role });
     const store = this.hub.store;
     this.send({
       t: 'welcome',
@@ -222,7 +254,7 @@ export class Session {
   private sync(frontier: Record<string, Record<string, number>>): void {
     const { tenant, meeting, docs } = this.auth!;
     const missing = this.hub.store.missingFor(tenant, meeting, docs, frontier);
-    for (let i = 0; i < missing.length; i += LIMITS.batch) this.peer.send(encodeEnvelopes(missing.slice(i, i + LIMITS.batch).map((e) => e.wire)));
+    for (const run of batches(missing.map((e) => e.wire))) this.peer.send(encodeEnvelopes(run));
     const ours = this.hub.store.frontier(tenant, meeting, docs) as Record<string, Record<string, number>>;
     const ranges: Range[] = [];
     for (const doc of docs)
@@ -234,7 +266,8 @@ export class Session {
 
   private takeTokens(n: number): boolean {
     const now = Date.now();
-    this.tokens = Math.min(BUCKET.size, this.tokens + ((now - this.refilled) / 1000) * BUCKET.perSecond);
+    const { burst, perSecond } = this.hub.rate;
+    this.tokens = Math.min(burst, this.tokens + ((now - this.refilled) / 1000) * perSecond);
     this.refilled = now;
     if (this.tokens < n) return false;
     this.tokens -= n;
@@ -249,15 +282,31 @@ export class Session {
     const conn = { tenant, meeting, writable: this.auth.docs };
     const acked: string[] = [];
     const stored = new Map<string, Uint8Array[]>();
+    const store = this.hub.store;
     for (const wire of wires) {
-      const v = await validate(wire, conn, this.hub.store);
+      const v = await validate(wire, conn, store);
       if (!v.ok) {
         this.error(v.code, v.message, v.id);
         continue;
       }
+      if (v.duplicate) {
+        acked.push(v.env.id);
+        continue;
+      }
+      const author = toHex(v.env.author);
+      try {
+        store.insert(tenant, meeting, { doc: v.env.doc, author, seq: v.env.seq, id: v.env.id, wire: v.env.wire });
+      } catch (e) {
+        // Another connection stored this seq while we verified (the same device twice, or a twin key).
+        if (store.has(tenant, meeting, v.env.id)) acked.push(v.env.id);
+        else if (store.at(tenant, meeting, v.env.doc, author, v.env.seq)) this.error('fork', `device already has a different entry at ${v.env.doc}/${v.env.seq}`, v.env.id);
+        else {
+          this.hub.log(`relay: storing envelope ${v.env.id} failed: ${(e as Error).message}`);
+          this.error('internal', 'the relay could not store this envelope; send it again later', v.env.id);
+        }
+        continue;
+      }
       acked.push(v.env.id);
-      if (v.duplicate) continue;
-      this.hub.store.insert(tenant, meeting, { doc: v.env.doc, author: toHex(v.env.author), seq: v.env.seq, id: v.env.id, wire: v.env.wire });
       this.hub.metrics.count('envelopes_accepted_total', 1);
       let list = stored.get(v.env.doc);
       if (!list) stored.set(v.env.doc, (list = []));

@@ -17,7 +17,11 @@ export class Metrics {
     ['envelopes_accepted_total', 'Envelopes validated and stored'],
     ['envelopes_rejected_total', 'Frames or envelopes refused, by error code'],
     ['fanout_frames_total', 'Envelope frames sent to subscribers'],
+    ['beacons_forwarded_total', 'Beacon messages sent to device connections'],
+    ['logins_total', 'Connections that logged in, by role'],
     ['connections', 'Open WebSocket connections by role'],
+    ['envelopes_stored', 'Envelopes held in the store'],
+    ['uptime_seconds', 'Seconds since the relay started'],
   ]);
 
   count(name: string, by = 1, labels?: Labels): void {

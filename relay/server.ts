@@ -11,7 +11,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { WebSocketServer } from 'ws';
 import { LIMITS } from '../core/wire.js';
 import { createApp } from './app.js';
-import { Hub } from './hub.js';
+import { Hub, type HubOptions } from './hub.js';
 import { Metrics } from './metrics.js';
 import { openSqlite, type Store } from './store.js';
 
@@ -23,6 +23,10 @@ export interface RelayOptions {
   relayId?: string;
   backupRelays?: string[];
   quiet?: boolean;
+  /** Login timeout and rate limit (tests shorten them). */
+  hub?: HubOptions;
+  /** WebSocket ping interval: a connection that misses one pong is dropped (ms). */
+  heartbeatMs?: number;
 }
 
 export interface Relay {
@@ -38,7 +42,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
   const store = openSqlite(join(o.dataDir, 'relay.sqlite'));
   const metrics = new Metrics();
   const log = o.quiet ? () => {} : (m: string) => console.error(m);
-  const hub = new Hub(store, o.relayId ?? 'ratsraum-relay', metrics, log);
+  const hub = new Hub(store, o.relayId ?? 'ratsraum-relay', metrics, log, o.hub);
   const staticDir = o.staticDir && existsSync(o.staticDir) ? resolve(o.staticDir) : undefined;
   const app = createApp({
     store,
@@ -68,7 +72,17 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
         const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
         session.receive(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
       });
-      ws.on('close', () => session.close());
+      let alive = true;
+      ws.on('pong', () => (alive = true));
+      const beat = setInterval(() => {
+        if (!alive) return ws.terminate(); // half-open: the peer vanished without a close
+        alive = false;
+        ws.ping();
+      }, o.heartbeatMs ?? 30_000);
+      ws.on('close', () => {
+        clearInterval(beat);
+        session.close();
+      });
       ws.on('error', (e) => log(`relay: websocket error: ${e.message}`));
     });
   });

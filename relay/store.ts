@@ -2,7 +2,8 @@
  * The relay's store: tenants, device certificates and envelopes in SQLite. WAL with synchronous=NORMAL:
  * a committed (acknowledged) envelope survives kill -9 of the relay; after a power cut the last
  * transactions may be lost, and devices resend them, since they keep every envelope until it is stored.
- * A narrow interface, so a PostgreSQL store can run the same tests later.
+ * A narrow interface, so a PostgreSQL store can run the same tests later. The schema is versioned by
+ * `PRAGMA user_version`; MIGRATIONS[i] brings a database from version i to i+1, in one transaction.
  */
 import Database from 'better-sqlite3';
 import type { Cert } from '../crypto/cert.js';
@@ -24,6 +25,9 @@ export interface Store {
   cert(tenant: string, device: string): Cert | undefined;
   putCert(cert: Cert): void;
   has(tenant: string, meeting: string, id: string): boolean;
+  /** The subset of `ids` stored for the meeting. */
+  hasIds(tenant: string, meeting: string, ids: readonly string[]): Set<string>;
+  get(tenant: string, meeting: string, id: string): StoredEnvelope | undefined;
   docOf(tenant: string, meeting: string, id: string): string | undefined;
   at(tenant: string, meeting: string, doc: string, author: string, seq: number): StoredEnvelope | undefined;
   head(tenant: string, meeting: string, doc: string, author: string): number;
@@ -38,24 +42,37 @@ export interface Store {
   close(): void;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, key TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS certs (tenant TEXT NOT NULL, device TEXT NOT NULL, cert TEXT NOT NULL, PRIMARY KEY (tenant, device));
-CREATE TABLE IF NOT EXISTS envelopes (
-  n INTEGER PRIMARY KEY AUTOINCREMENT,
-  tenant TEXT NOT NULL, meeting TEXT NOT NULL, doc TEXT NOT NULL, author TEXT NOT NULL, seq INTEGER NOT NULL,
-  id TEXT NOT NULL, wire BLOB NOT NULL, received INTEGER NOT NULL,
-  UNIQUE (tenant, meeting, doc, author, seq)
-);
-CREATE UNIQUE INDEX IF NOT EXISTS envelopes_id ON envelopes (tenant, meeting, id);
-`;
+const MIGRATIONS: string[] = [
+  `CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, key TEXT NOT NULL);
+   CREATE TABLE IF NOT EXISTS certs (tenant TEXT NOT NULL, device TEXT NOT NULL, cert TEXT NOT NULL, PRIMARY KEY (tenant, device));
+   CREATE TABLE IF NOT EXISTS envelopes (
+     n INTEGER PRIMARY KEY AUTOINCREMENT,
+     tenant TEXT NOT NULL, meeting TEXT NOT NULL, doc TEXT NOT NULL, author TEXT NOT NULL, seq INTEGER NOT NULL,
+     id TEXT NOT NULL, wire BLOB NOT NULL, received INTEGER NOT NULL,
+     UNIQUE (tenant, meeting, doc, author, seq)
+   );
+   CREATE UNIQUE INDEX IF NOT EXISTS envelopes_id ON envelopes (tenant, meeting, id);`,
+  // Sending what a device lacks walks a meeting in insertion order.
+  `CREATE INDEX IF NOT EXISTS envelopes_meeting_n ON envelopes (tenant, meeting, n);`,
+];
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+function migrate(db: Database.Database): void {
+  const at = db.pragma('user_version', { simple: true }) as number;
+  if (at > MIGRATIONS.length) throw new Error(`relay store: database schema version ${at} is newer than this relay (${MIGRATIONS.length})`);
+  for (let v = at; v < MIGRATIONS.length; v++)
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+}
 
 export function openSqlite(file: string): Store {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
-  db.exec(SCHEMA);
+  migrate(db);
   const q = {
     tenantKey: db.prepare<[string], { key: string }>('SELECT key FROM tenants WHERE id = ?'),
     putTenant: db.prepare('INSERT INTO tenants (id, key) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET key = excluded.key'),
@@ -64,6 +81,7 @@ export function openSqlite(file: string): Store {
     cert: db.prepare<[string, string], { cert: string }>('SELECT cert FROM certs WHERE tenant = ? AND device = ?'),
     putCert: db.prepare('INSERT INTO certs (tenant, device, cert) VALUES (?, ?, ?) ON CONFLICT (tenant, device) DO UPDATE SET cert = excluded.cert'),
     byId: db.prepare<[string, string, string], { doc: string }>('SELECT doc FROM envelopes WHERE tenant = ? AND meeting = ? AND id = ?'),
+    get: db.prepare<[string, string, string], StoredEnvelope>('SELECT doc, author, seq, id, wire FROM envelopes WHERE tenant = ? AND meeting = ? AND id = ?'),
     at: db.prepare<[string, string, string, string, number], StoredEnvelope>(
       'SELECT doc, author, seq, id, wire FROM envelopes WHERE tenant = ? AND meeting = ? AND doc = ? AND author = ? AND seq = ?',
     ),
@@ -91,6 +109,11 @@ export function openSqlite(file: string): Store {
     },
     putCert: (c) => void q.putCert.run(c.body.tenant, c.body.device, JSON.stringify(c)),
     has: (t, m, id) => q.byId.get(t, m, id) !== undefined,
+    hasIds: (t, m, ids) => new Set(ids.filter((id) => q.byId.get(t, m, id) !== undefined)),
+    get: (t, m, id) => {
+      const r = q.get.get(t, m, id);
+      return r && toEnvelope(r);
+    },
     docOf: (t, m, id) => q.byId.get(t, m, id)?.doc,
     at: (t, m, d, a, s) => {
       const r = q.at.get(t, m, d, a, s);

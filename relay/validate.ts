@@ -52,7 +52,9 @@ export async function validate(wire: Uint8Array, conn: Connection, store: Store)
   if (!(await certValid(store, tenant, author, env.hlc.wall)))
     return fail('unknown-device', 'author has no valid certificate of this tenant', env.id);
   if (!(await verifySignature(env))) return fail('bad-signature', 'signature does not verify', env.id);
+  // Looked up again after the awaits above: another connection may have stored it meanwhile.
   const held = store.at(tenant, meeting, env.doc, author, env.seq);
+  if (held?.id === env.id) return { ok: true, env, duplicate: true };
   if (held) return fail('fork', `device already has a different entry at ${env.doc}/${env.seq}`, env.id);
   const head = store.head(tenant, meeting, env.doc, author);
   if (env.seq !== head + 1) return fail('gap', `expected seq ${head + 1}, got ${env.seq}`, env.id);

@@ -1,8 +1,9 @@
 /** The PWA in Chromium: readiness before opening, installability and offline start, accessibility, phones. */
+import { appendFileSync, cpSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup } from '../helpers/relay.js';
-import { axe, demoSite, launch, participant, whenStatus } from '../helpers/browser.js';
+import { cleanup, tempDir } from '../helpers/relay.js';
+import { axe, DIST, demoSite, launch, participant, persistentParticipant, whenStatus } from '../helpers/browser.js';
 
 let browser: Browser;
 let site: Awaited<ReturnType<typeof demoSite>>;
@@ -89,6 +90,66 @@ describe('PWA in Chromium', { timeout: 60_000 }, () => {
     await context.close();
   });
 
+  it('AV-3 Chromium finds no installability errors and the app offers its own install button', async () => {
+    const { page, close } = await persistentParticipant(site.links.members[6]!.url, { bypassCSP: true });
+    try {
+      await whenStatus(page, 'online');
+      await page.waitForFunction(async () => !!(await navigator.serviceWorker.ready).active, undefined, { timeout: 15_000 });
+      const cdp = await page.context().newCDPSession(page);
+      const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+      expect(installabilityErrors).toEqual([]);
+      const { errors } = await cdp.send('Page.getAppManifest');
+      expect(errors).toEqual([]);
+      await page.getByRole('button', { name: 'Als App installieren' }).waitFor({ timeout: 15_000 });
+      expect(await axe(page)).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('AV-3 a new version waits for the user: update prompt, activated by SKIP_WAITING, reload keeps the device', async () => {
+    // A copy of the build, so this test can publish a "new version" without touching dist/.
+    const www = tempDir();
+    cpSync(DIST, www, { recursive: true });
+    const other = await demoSite({ staticDir: www });
+    try {
+      const { context, page } = await participant(browser, other.links.members[5]!.url, { bypassCSP: true });
+      await whenStatus(page, 'online');
+      await page.waitForFunction(() => !!navigator.serviceWorker.controller, undefined, { timeout: 15_000 });
+      const before = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.active!.scriptURL);
+      expect(await page.getByTestId('update').count()).toBe(0);
+
+      appendFileSync(`${www}/sw.js`, `\n// next version ${Date.now()}\n`);
+      await page.evaluate(async () => {
+        (window as unknown as { oldPage: boolean }).oldPage = true;
+        await (await navigator.serviceWorker.getRegistration())!.update();
+      });
+      // Installed but waiting: the running page is not swapped under the user's hands.
+      await page.getByTestId('update').getByText('Neue Version verfügbar').waitFor({ timeout: 15_000 });
+      expect(await page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration())!.waiting)).toBe(true);
+      expect(await axe(page)).toEqual([]);
+      await page.waitForTimeout(500);
+      expect(await page.evaluate(() => (window as unknown as { oldPage?: boolean }).oldPage)).toBe(true);
+
+      await page.getByRole('button', { name: 'Neu laden' }).click();
+      await page.waitForFunction(() => !(window as unknown as { oldPage?: boolean }).oldPage, undefined, { timeout: 15_000 });
+      await whenStatus(page, 'online');
+      const after = await page.evaluate(async () => {
+        const reg = (await navigator.serviceWorker.getRegistration())!;
+        return { waiting: !!reg.waiting, controlled: !!navigator.serviceWorker.controller, url: reg.active!.scriptURL };
+      });
+      expect(after).toEqual({ waiting: false, controlled: true, url: before });
+      expect(await page.getByTestId('update').count()).toBe(0);
+      // The device key came from IndexedDB: still this member, not a read-only visitor.
+      await page.getByRole('button', { name: 'Anwesend melden (digital)' }).waitFor();
+      expect(page.url()).not.toContain('device=');
+      await context.close();
+    } finally {
+      await other.relay.close();
+      cleanup(other.dataDir, www);
+    }
+  });
+
   for (const lang of ['de', 'en'] as const)
     it(`ORG-2 ORG-3 chair, member and public views in ${lang === 'de' ? 'German' : 'English'} have no WCAG 2.1 AA violations`, async () => {
       for (const url of [site.links.chair.url, site.links.members[3]!.url, site.links.public]) {
@@ -109,6 +170,7 @@ describe('PWA in Chromium', { timeout: 60_000 }, () => {
       const member = await participant(browser, other.links.members[4]!.url, { width: 360, bypassCSP: true });
       await Promise.all([whenStatus(chair.page, 'online'), whenStatus(member.page, 'online')]);
       await member.page.getByRole('button', { name: 'Anwesend melden (digital)' }).click();
+      await chair.page.getByRole('button', { name: 'Anwesend melden (digital)' }).click();
       await chair.page.getByRole('button', { name: 'Sitzung eröffnen' }).click();
       await chair.page.getByRole('radio', { name: 'Namentliche Abstimmung' }).check();
       await chair.page.getByRole('button', { name: 'Abstimmung eröffnen' }).click();
@@ -117,13 +179,21 @@ describe('PWA in Chromium', { timeout: 60_000 }, () => {
       expect(await axe(member.page)).toEqual([]);
       await member.page.getByRole('button', { name: 'Nein' }).click();
       await chair.page.locator('tr[data-person="m06"]').waitFor();
+      // The chair (CDU) votes after the SPD member: the list by name still goes faction by faction.
+      await chair.page.getByRole('button', { name: 'Ja' }).click();
+      await member.page.locator('tr[data-person="m01"]').waitFor();
       await chair.page.getByRole('button', { name: 'Abstimmung schließen' }).click();
       await member.page.getByText('Abstimmung geschlossen').waitFor();
       await member.page.locator('.result').getByText('Abgelehnt').waitFor();
       expect(await member.page.locator('.mine').getAttribute('data-ballot-status')).toBe('counted');
       const byFaction = chair.page.locator('table.tally');
       expect(await byFaction.locator('caption').textContent()).toBe('Ergebnis nach Fraktionen');
-      expect(await byFaction.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/^SPD\s+0\s+1\s+0$/)]);
+      // 1 : 1 is a tie, and a tie is a rejection (VOTE-12), shown the same on both devices.
+      expect(await byFaction.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/^CDU\s+1\s+0\s+0$/), expect.stringMatching(/^SPD\s+0\s+1\s+0$/)]);
+      for (const p of [chair.page, member.page]) {
+        expect(await p.locator('table.ballots tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-person')))).toEqual(['m01', 'm06']);
+        expect(await p.locator('table.ballots tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/CDU\s+Ja\s+gezählt/), expect.stringMatching(/SPD\s+Nein\s+gezählt/)]);
+      }
       expect(await axe(chair.page)).toEqual([]);
       expect(await axe(member.page)).toEqual([]);
       await chair.context.close();

@@ -192,7 +192,7 @@ describe('votes', () => {
     expect(reasons).toContain("vote.open: vote 'v1' is still open");
     await chair.create('vote.close', { vote: 'v1' });
     await chair.create('vote.open', { vote: 'v3', item: 'i3', title: 'Grundstück', mode: 'open' }, 'public');
-    expect(chair.state.rejected.at(-1)!.reason).toBe('vote.open: a vote on a non-public item belongs in the members document');
+    expect(chair.state.rejected.at(-1)!.reason).toBe("vote.open: no public agenda item 'i3' (a vote on a non-public item belongs in the members document)");
     expect(chair.state.votes.map((v) => v.id)).toEqual(['v1']);
   });
 });

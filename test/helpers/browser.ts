@@ -8,18 +8,18 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../../bench/chromium.js';
 import { demoLinks } from '../../relay/demo.js';
-import { demoRelay } from './relay.js';
+import { cleanup, demoRelay, tempDir } from './relay.js';
 
-const DIST = join(process.cwd(), 'dist');
+export const DIST = join(process.cwd(), 'dist');
 
 export async function launch(): Promise<Browser> {
   if (!existsSync(join(DIST, 'index.html')) || !existsSync(join(DIST, 'sw.js'))) throw new Error('dist/ has no build: run `npm run build` first (npm test does)');
   return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }
 
-/** A demo relay serving dist/, and the demo links. */
-export async function demoSite(opts: { dataDir?: string; port?: number } = {}) {
-  const site = await demoRelay({ ...opts, staticDir: DIST });
+/** A demo relay serving dist/ (or a copy of it, for tests that change the app), and the demo links. */
+export async function demoSite(opts: { dataDir?: string; port?: number; staticDir?: string } = {}) {
+  const site = await demoRelay({ ...opts, staticDir: opts.staticDir ?? DIST });
   const links = await demoLinks(site.demo, site.relay.url);
   return { ...site, links };
 }
@@ -32,6 +32,27 @@ export async function participant(browser: Browser, url: string, opts: { width?:
   if (opts.lang) await page.addInitScript((l) => localStorage.setItem('ratsraum.lang', l), opts.lang);
   await page.goto(url);
   return { context, page };
+}
+
+/**
+ * A participant in a browser with a real (non-incognito) profile, as an installed app would have:
+ * Chromium only offers installation there. Closing the context ends that browser; the profile is removed.
+ */
+export async function persistentParticipant(url: string, opts: { bypassCSP?: boolean } = {}): Promise<{ context: BrowserContext; page: Page; close: () => Promise<void> }> {
+  if (!existsSync(join(DIST, 'index.html'))) throw new Error('dist/ has no build: run `npm run build` first (npm test does)');
+  const profile = tempDir();
+  const context = await chromium.launchPersistentContext(profile, { executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, locale: 'de-DE', viewport: { width: 1100, height: 900 }, bypassCSP: opts.bypassCSP });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  await page.goto(url);
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close();
+      cleanup(profile);
+    },
+  };
 }
 
 export const whenStatus = (page: Page, status: string, timeout = 15_000) => page.waitForFunction((s) => document.documentElement.dataset.status === s, status, { timeout });

@@ -1,24 +1,27 @@
 /**
  * Relay test helpers: a real relay on 127.0.0.1 over a temporary data folder with the demo council seeded,
- * and Node devices (replica + SyncClient over `ws`) that log in as any demo person.
+ * Node devices (replica + SyncClient over `ws`) that log in as any demo person, and a raw protocol client
+ * that speaks frames by hand and records every answer.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { fromHex } from '../../crypto/bytes.js';
-import { signerFromSeed } from '../../crypto/ed25519.js';
+import { fromHex, toHex } from '../../crypto/bytes.js';
+import { type Signer, signerFromSeed } from '../../crypto/ed25519.js';
+import { decodeServerFrame, encodeControl, loginInput, type ServerMessage } from '../../core/wire.js';
 import type { DocName } from '../../core/entries.js';
 import { Replica } from '../../core/replica.js';
 import { type Demo, makeDemo, seedDemo } from '../../relay/demo.js';
+import type { HubOptions } from '../../relay/hub.js';
 import { type Relay, startRelay } from '../../relay/server.js';
 import { SyncClient, type SyncStatus } from '../../web/sync/client.js';
 
 export const tempDir = (): string => mkdtempSync(join(tmpdir(), 'ratsraum-'));
 
-export async function demoRelay(opts: { dataDir?: string; port?: number; demo?: Demo; staticDir?: string } = {}) {
+export async function demoRelay(opts: { dataDir?: string; port?: number; demo?: Demo; staticDir?: string; hub?: HubOptions; heartbeatMs?: number } = {}) {
   const dataDir = opts.dataDir ?? tempDir();
-  const relay = await startRelay({ dataDir, port: opts.port ?? 0, quiet: true, staticDir: opts.staticDir });
+  const relay = await startRelay({ dataDir, port: opts.port ?? 0, quiet: true, staticDir: opts.staticDir, hub: opts.hub, heartbeatMs: opts.heartbeatMs });
   const demo = opts.demo ?? makeDemo();
   if (!opts.demo) await seedDemo(relay.store, demo);
   return { relay, demo, dataDir, wsUrl: `${relay.url.replace('http', 'ws')}/sync` };
@@ -33,7 +36,7 @@ export interface NodeDevice {
 }
 
 /** A demo person's device (null: the public) connected to the given relay URLs. */
-export async function device(demo: Demo, person: string | null, urls: string[], opts: { beaconMs?: number; graceMs?: number } = {}): Promise<NodeDevice> {
+export async function device(demo: Demo, person: string | null, urls: string[], opts: { beaconMs?: number; graceMs?: number; pingMs?: number } = {}): Promise<NodeDevice> {
   const d = person ? demo.devices.find((x) => x.person === person)! : undefined;
   const signer = d ? await signerFromSeed(fromHex(d.seed, 32)) : undefined;
   const tenantKey = (await signerFromSeed(fromHex(demo.tenantSeed, 32))).publicKey;
@@ -48,6 +51,7 @@ export async function device(demo: Demo, person: string | null, urls: string[], 
     auth,
     WebSocket: WebSocket as never,
     beaconMs: opts.beaconMs ?? 200,
+    pingMs: opts.pingMs,
     onStatus: (s) => statuses.push(s),
     onError: (code, message) => errors.push(`${code}: ${message}`),
   });
@@ -67,6 +71,63 @@ export const online = (d: NodeDevice) => until(() => d.client.status === 'online
 
 export function cleanup(...dirs: string[]): void {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+
+export const demoSigner = (demo: Demo, person: string): Promise<Signer> => signerFromSeed(fromHex(demo.devices.find((d) => d.person === person)!.seed, 32));
+
+type Error_ = Extract<ServerMessage, { t: 'error' }>;
+
+/** A hand-driven protocol connection: logs in as `login`, or as the public, or not at all. */
+export async function rawClient(wsUrl: string, opts: { tenant: string; meeting: string; login?: Signer; public?: boolean }) {
+  const ws = new WebSocket(wsUrl);
+  const got: ServerMessage[] = [];
+  const envelopes: Uint8Array[][] = [];
+  let closed: { code: number } | undefined;
+  ws.on('close', (code) => (closed = { code }));
+  ws.on('message', (data: Buffer) => {
+    const f = decodeServerFrame(new Uint8Array(data));
+    if (f.type === 'control') got.push(f.message);
+    else envelopes.push(f.wires);
+  });
+  await new Promise((ok, fail) => {
+    ws.once('open', ok);
+    ws.once('error', fail);
+  });
+  await until(() => got.some((m) => m.t === 'challenge'), 'challenge');
+  const challenge = got.find((m) => m.t === 'challenge') as Extract<ServerMessage, { t: 'challenge' }>;
+  if (opts.login) {
+    const sig = await opts.login.sign(loginInput(challenge.nonce, opts.tenant, opts.meeting, challenge.relay));
+    ws.send(encodeControl({ t: 'login', tenant: opts.tenant, meeting: opts.meeting, device: toHex(opts.login.publicKey), sig: toHex(sig) }));
+    await until(() => got.some((m) => m.t === 'welcome' || m.t === 'error'), 'login answer');
+  } else if (opts.public) {
+    ws.send(encodeControl({ t: 'public', tenant: opts.tenant, meeting: opts.meeting }));
+    await until(() => got.some((m) => m.t === 'welcome' || m.t === 'error'), 'welcome');
+  }
+  const errors = () => got.filter((m): m is Error_ => m.t === 'error');
+  const of = <T extends ServerMessage['t']>(t: T) => got.filter((m): m is Extract<ServerMessage, { t: T }> => m.t === t);
+  return {
+    ws,
+    got,
+    envelopes,
+    challenge,
+    errors,
+    of,
+    isClosed: () => closed !== undefined,
+    closeCode: () => closed?.code,
+    /** Send a frame and wait for the next error answer (or the connection closing); returns its code. */
+    async sendAndWaitError(data: Uint8Array | string): Promise<string | undefined> {
+      const before = errors().length;
+      ws.send(data);
+      await until(() => errors().length > before || closed !== undefined, 'an error answer');
+      return errors()[before]?.code;
+    },
+    /** Send a frame and wait until `cond` holds. */
+    async sendAndWait(data: Uint8Array, cond: () => boolean, what: string): Promise<void> {
+      ws.send(data);
+      await until(cond, what);
+    },
+    close: () => ws.close(),
+  };
 }
 
 export type { Relay };

@@ -5,8 +5,9 @@ import { fromHex, toHex, utf8 } from '../../crypto/bytes.js';
 import { canonicalJson } from '../../crypto/canonical.js';
 import { signerFromSeed, type Signer } from '../../crypto/ed25519.js';
 import * as envelope from '../../crypto/envelope.js';
-import { decodeServerFrame, encodeControl, encodeEnvelopes, loginInput, type ServerMessage } from '../../core/wire.js';
-import { cleanup, demoRelay, device, online, until } from '../helpers/relay.js';
+import * as beacon from '../../core/beacon.js';
+import { encodeControl, encodeEnvelopes, loginInput } from '../../core/wire.js';
+import { cleanup, demoRelay, device, online, rawClient, until } from '../helpers/relay.js';
 
 let ctx: Awaited<ReturnType<typeof demoRelay>>;
 beforeAll(async () => {
@@ -17,40 +18,8 @@ afterAll(async () => {
   cleanup(ctx.dataDir);
 });
 
-/** A raw protocol client that records every control message it receives. */
-async function raw(opts: { login?: Signer; public?: boolean; meeting?: string } = {}) {
-  const ws = new WebSocket(ctx.wsUrl);
-  const got: ServerMessage[] = [];
-  let closed = false;
-  ws.on('close', () => (closed = true));
-  const challenge = new Promise<Extract<ServerMessage, { t: 'challenge' }>>((ok) =>
-    ws.on('message', (data: Buffer) => {
-      const f = decodeServerFrame(new Uint8Array(data));
-      if (f.type !== 'control') return;
-      got.push(f.message);
-      if (f.message.t === 'challenge') ok(f.message);
-    }),
-  );
-  await new Promise((r) => ws.once('open', r));
-  const c = await challenge;
-  const meeting = opts.meeting ?? ctx.demo.meeting;
-  if (opts.login) {
-    const sig = await opts.login.sign(loginInput(c.nonce, ctx.demo.tenant, meeting, c.relay));
-    ws.send(encodeControl({ t: 'login', tenant: ctx.demo.tenant, meeting, device: toHex(opts.login.publicKey), sig: toHex(sig) }));
-    await until(() => got.some((m) => m.t === 'welcome' || m.t === 'error'), 'login answer');
-  } else if (opts.public) {
-    ws.send(encodeControl({ t: 'public', tenant: ctx.demo.tenant, meeting }));
-    await until(() => got.some((m) => m.t === 'welcome'), 'welcome');
-  }
-  const errors = () => got.filter((m): m is Extract<ServerMessage, { t: 'error' }> => m.t === 'error');
-  const sendAndWaitError = async (data: Uint8Array | string) => {
-    const before = errors().length;
-    ws.send(data);
-    await until(() => errors().length > before || closed, 'an error answer');
-    return errors()[errors().length - 1]?.code;
-  };
-  return { ws, got, errors, sendAndWaitError, isClosed: () => closed, close: () => ws.close() };
-}
+const raw = (opts: { login?: Signer; public?: boolean; meeting?: string } = {}) =>
+  rawClient(ctx.wsUrl, { tenant: ctx.demo.tenant, meeting: opts.meeting ?? ctx.demo.meeting, login: opts.login, public: opts.public });
 
 const seedOf = (person: string) => fromHex(ctx.demo.devices.find((d) => d.person === person)!.seed, 32);
 
@@ -79,8 +48,7 @@ describe('relay input validation', () => {
   it('closes a connection whose login signature is wrong', async () => {
     const member = await signerFromSeed(seedOf('m05'));
     const c = await raw();
-    const challenge = c.got[0] as Extract<ServerMessage, { t: 'challenge' }>;
-    const sig = await member.sign(loginInput('00'.repeat(32), ctx.demo.tenant, ctx.demo.meeting, challenge.relay));
+    const sig = await member.sign(loginInput('00'.repeat(32), ctx.demo.tenant, ctx.demo.meeting, c.challenge.relay));
     expect(await c.sendAndWaitError(encodeControl({ t: 'login', tenant: ctx.demo.tenant, meeting: ctx.demo.meeting, device: toHex(member.publicKey), sig: toHex(sig) }))).toBe('auth');
     await until(() => c.isClosed(), 'closed');
   });
@@ -108,8 +76,55 @@ describe('relay input validation', () => {
     await until(() => c.got.some((m) => m.t === 'ack' && m.ids.includes(good.id)), 'ack');
     const twin = await signed(member, { payload: utf8(canonicalJson({ person: 'm05', place: 'onsite' })) });
     expect(await c.sendAndWaitError(encodeEnvelopes([twin.wire]))).toBe('fork');
+    // The next seq with a prev that is not the stored entry is a fork too.
+    expect(await c.sendAndWaitError(encodeEnvelopes([(await signed(member, { seq: 2, prev: twin.hash })).wire]))).toBe('fork');
     expect(ctx.relay.store.count()).toBe(before + 1);
+
+    // The same envelope again is harmless: acknowledged, stored once.
+    const acks = c.of('ack').length;
+    await c.sendAndWait(encodeEnvelopes([good.wire]), () => c.of('ack').length > acks, 'ack of the duplicate');
+    expect(c.of('ack').at(-1)!.ids).toEqual([good.id]);
+    expect(ctx.relay.store.count()).toBe(before + 1);
+
+    // A public entry may not depend on a members entry (the public could not verify its causal past).
+    const secret = await signed(member, { doc: 'members' });
+    await c.sendAndWait(encodeEnvelopes([secret.wire]), () => c.of('ack').some((a) => a.ids.includes(secret.id)), 'members entry stored');
+    expect(await c.sendAndWaitError(encodeEnvelopes([(await signed(member, { seq: 2, prev: good.hash, deps: [secret.hash] })).wire]))).toBe('bad-envelope');
+    expect(c.errors().at(-1)!.message).toMatch(/may not depend on a members entry/);
+    expect(ctx.relay.store.count()).toBe(before + 2);
+    expect(c.isClosed()).toBe(false);
     c.close();
+    const metrics = await (await fetch(`${ctx.relay.url}/metrics`)).text();
+    expect(metrics).toMatch(/ratsraum_envelopes_rejected_total\{code="fork"\} 2\n/);
+  });
+
+  it('refuses a login for an unknown tenant or by a device without a certificate', async () => {
+    const member = await signerFromSeed(seedOf('m05'));
+    const c = await rawClient(ctx.wsUrl, { tenant: 'nirgendwo', meeting: ctx.demo.meeting, login: member });
+    expect(c.errors()[0]?.code).toBe('auth');
+    await until(() => c.isClosed(), 'closed');
+    const p = await rawClient(ctx.wsUrl, { tenant: 'nirgendwo', meeting: ctx.demo.meeting, public: true });
+    expect(p.errors()[0]?.code).toBe('auth');
+    await until(() => p.isClosed(), 'closed');
+    const stranger = await signerFromSeed(new Uint8Array(32).fill(78));
+    const s = await raw({ login: stranger });
+    expect(s.errors()[0]?.code).toBe('auth');
+    expect(s.of('welcome')).toEqual([]);
+    await until(() => s.isClosed(), 'closed');
+  });
+
+  it('a device may not send a beacon in another device\'s name or with a bad signature', async () => {
+    const m8 = await signerFromSeed(seedOf('m08'));
+    const m9 = await signerFromSeed(seedOf('m09'));
+    const c = await raw({ login: m8 });
+    const theirs = await beacon.make(ctx.demo.tenant, ctx.demo.meeting, m9, {}, Date.now());
+    expect(await c.sendAndWaitError(encodeControl({ t: 'beacon', beacon: theirs }))).toBe('auth');
+    const mine = await beacon.make(ctx.demo.tenant, ctx.demo.meeting, m8, {}, Date.now());
+    expect(await c.sendAndWaitError(encodeControl({ t: 'beacon', beacon: { ...mine, at: mine.at + 1 } }))).toBe('bad-signature');
+    const pub = await raw({ public: true });
+    expect(await pub.sendAndWaitError(encodeControl({ t: 'beacon', beacon: mine }))).toBe('auth');
+    c.close();
+    pub.close();
   });
 
   it('a public connection may not write', async () => {

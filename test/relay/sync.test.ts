@@ -40,6 +40,8 @@ describe('relay path', () => {
     await relay.close();
     await until(() => all.every((d) => d.client.status !== 'online'), 'all notice the outage');
     await m3!.replica.create('vote.cast', { vote: 'v1', choice: 'no' });
+    await m2!.replica.create('attendance.in', { person: 'm02', place: 'onsite' });
+    await m2!.replica.create('attendance.in', { person: 'm02', place: 'onsite' }, 'members');
     await chair!.replica.create('item.current', { item: 'top3' });
     expect(m3!.replica.state.votes[0]!.ballots.map((b) => b.status)).toEqual(['pending', 'pending']);
 
@@ -56,6 +58,8 @@ describe('relay path', () => {
     ]);
     expect(v.tally).toEqual({ yes: 1, no: 1, abstain: 0 });
     expect(v.result).toBe('rejected');
+    expect(chair!.replica.state.attendance['m02']).toMatchObject({ present: true, place: 'onsite' });
+    expect(chair!.replica.state.currentItem).toBe('top3');
     // Nothing lost, nothing twice: the relay holds exactly what every device holds.
     expect(again.store.all(demo.tenant, demo.meeting, ['public', 'members']).map((e) => e.id).sort()).toEqual(chair!.replica.envelopes().map((e) => e.id).sort());
     for (const d of all) expect(d.replica.integrity()).toMatchObject({ forks: [], gaps: [], danglingDeps: [], invalid: [] });
@@ -85,7 +89,7 @@ describe('relay path', () => {
     expect(chair.replica.state.agenda).toHaveLength(7);
   });
 
-  it('a public connection never receives an envelope of the members document', async () => {
+  it('PUB-5 a public connection never receives an envelope of the members document', async () => {
     const { relay, demo, dataDir, wsUrl } = await demoRelay();
     stops.push(() => cleanup(dataDir));
     stops.push(() => relay.close());

@@ -100,7 +100,7 @@ export const de = {
   'integrity.fork': 'Gerät von {who} hat zwei verschiedene Einträge mit derselben Nummer signiert ({doc} #{seq}); ab dort wird nichts davon angewendet.',
   'integrity.gap': 'Von {who} fehlen Einträge nach Nr. {have} ({doc}); spätere Einträge werden zurückgehalten, bis sie vorliegen.',
   'integrity.dangling': '{n} Einträge verweisen auf Einträge, die nicht zugestellt wurden.',
-  'integrity.invalid': '{n} Einträge wurden verworfen (ungültige Signatur oder unbekanntes Gerät): {reasons}.',
+  'integrity.invalid': '{n} Einträge wurden verworfen (ungültige Signatur oder unbekanntes Gerät); sie werden nicht angewendet.',
   'integrity.withheld': '{reporter} hat Einträge von {who} bis Nr. {claimed}, hier liegen nur {have} vor: Einträge werden zurückgehalten.',
   'integrity.unacknowledged': '{n} Ihrer Einträge wurden von keinem anderen Gerät bestätigt. Nutzen Sie ggf. den zweiten Meldeweg.',
   'rejected.heading': 'Abgewiesene Einträge',
@@ -108,10 +108,11 @@ export const de = {
   'rejected.rule': 'nach den Sitzungsregeln nicht zulässig',
   'error.fingerprint': 'Der Server weist einen anderen Schlüssel der Kommune vor als Ihre Einladung. Verbindung abgebrochen.',
   'error.generic': 'Fehler: {message}',
-  'error.action': 'Aktion nicht möglich: {message}',
+  'error.action': 'Die Aktion war nicht möglich.',
   unknownPerson: 'Unbekannt',
   install: 'Als App installieren',
   updateReady: 'Neue Version verfügbar',
+  updateHint: 'Ihre Eingaben bleiben gespeichert.',
   reload: 'Neu laden',
 } as const;
 

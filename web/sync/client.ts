@@ -7,7 +7,7 @@ import { toHex, fromHex } from '../../crypto/bytes.js';
 import type { Signer } from '../../crypto/ed25519.js';
 import { fingerprint } from '../../crypto/hash.js';
 import type { Replica } from '../../core/replica.js';
-import { type ClientMessage, decodeServerFrame, encodeControl, encodeEnvelopes, LIMITS, loginInput, type ServerMessage } from '../../core/wire.js';
+import { batches, type ClientMessage, decodeServerFrame, encodeControl, encodeEnvelopes, loginInput, type ServerMessage } from '../../core/wire.js';
 
 export type SyncStatus = 'connecting' | 'resyncing' | 'online' | 'offline';
 export type Presence = Extract<ServerMessage, { t: 'presence' }>['devices'];
@@ -32,6 +32,8 @@ export interface SyncOptions {
   /** Tenant key fingerprint from the invitation link: the relay's welcome must match it. */
   fingerprint?: string;
   beaconMs?: number;
+  /** Keep-alive: a ping this often; a connection that answers nothing for about two intervals is dropped (ms). */
+  pingMs?: number;
   onStatus?: (s: SyncStatus) => void;
   onPresence?: (p: Presence) => void;
   onError?: (code: string, message: string) => void;
@@ -50,6 +52,8 @@ export class SyncClient {
   private readonly unacked = new Set<string>();
   private retry: ReturnType<typeof setTimeout> | undefined;
   private beaconTimer: ReturnType<typeof setInterval> | undefined;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private pingSentAt: number | undefined; // a ping nothing has been heard after yet
   private unsubscribe: (() => void) | undefined;
   private readonly pushed = new Set<string>(); // ids the relay has or was sent on this connection
   private known: Record<string, Record<string, number>> = {}; // the relay's frontier at welcome
@@ -71,6 +75,7 @@ export class SyncClient {
     this.unsubscribe?.();
     clearTimeout(this.retry);
     clearInterval(this.beaconTimer);
+    clearInterval(this.pingTimer);
     this.socket?.close();
     this.socket = undefined;
     this.setStatus('offline');
@@ -97,20 +102,41 @@ export class SyncClient {
     }
     ws.binaryType = 'arraybuffer';
     this.socket = ws;
+    this.pingSentAt = Date.now(); // the challenge must come as promptly as a pong
     ws.onmessage = (ev) => {
       if (this.socket !== ws) return;
+      this.pingSentAt = undefined;
       const data = ev.data instanceof ArrayBuffer ? new Uint8Array(ev.data) : ev.data instanceof Uint8Array ? ev.data : undefined;
       // One frame after the other: 'synced' must not overtake the envelopes sent before it.
       if (data) this.inbox = this.inbox.then(() => this.onFrame(data)).catch((e) => this.o.onError?.('client', String(e)));
     };
-    ws.onclose = () => {
-      if (this.socket !== ws) return;
-      this.socket = undefined;
-      clearInterval(this.beaconTimer);
-      this.setStatus('offline');
-      this.scheduleRetry();
-    };
+    ws.onclose = () => this.drop(ws);
     ws.onerror = () => {};
+    clearInterval(this.pingTimer);
+    const pingMs = this.o.pingMs ?? 10_000;
+    this.pingTimer = setInterval(() => {
+      if (this.socket !== ws) return;
+      // A half-open connection (line cut without a close) may never fire onclose: give up on it ourselves.
+      // Measured from an unanswered ping, not from the last message, so throttled timers in a background
+      // tab do not make a quiet but healthy connection look dead.
+      if (this.pingSentAt !== undefined && Date.now() - this.pingSentAt > 1.5 * pingMs) {
+        this.drop(ws);
+        return ws.close();
+      }
+      if (ws.readyState !== 1) return;
+      this.pingSentAt ??= Date.now();
+      ws.send(encodeControl({ t: 'ping' }));
+    }, pingMs);
+  }
+
+  /** This connection is gone: go offline and try again (the next relay in the list). */
+  private drop(ws: SocketLike): void {
+    if (this.socket !== ws) return;
+    this.socket = undefined;
+    clearInterval(this.beaconTimer);
+    clearInterval(this.pingTimer);
+    this.setStatus('offline');
+    this.scheduleRetry();
   }
 
   private scheduleRetry(): void {
@@ -157,8 +183,10 @@ export class SyncClient {
         await r.addCerts(m.certs as never);
         this.send({ t: 'sync', frontier: r.frontier() as never });
         if ('signer' in this.o.auth) this.startBeacons();
-        // What the relay lacks, we push without waiting to be asked.
+        // What the relay lacks, we push without waiting to be asked. Whatever we sent earlier and the relay
+        // now holds was stored even if its ack was lost with the old connection; the rest is sent again.
         this.known = m.frontier as Record<string, Record<string, number>>;
+        this.unacked.clear();
         this.pushMissing(this.known);
         return;
       }
@@ -219,14 +247,11 @@ export class SyncClient {
 
   private sendEnvelopes(envs: { id: string; wire: Uint8Array }[]): void {
     if (envs.length === 0 || this.socket?.readyState !== 1) return;
-    for (let i = 0; i < envs.length; i += LIMITS.batch) {
-      const batch = envs.slice(i, i + LIMITS.batch);
-      for (const e of batch) {
-        this.pushed.add(e.id);
-        this.unacked.add(e.id);
-      }
-      this.socket.send(encodeEnvelopes(batch.map((e) => e.wire)));
+    for (const e of envs) {
+      this.pushed.add(e.id);
+      this.unacked.add(e.id);
     }
+    for (const run of batches(envs.map((e) => e.wire))) this.socket.send(encodeEnvelopes(run));
     this.updateOnline();
   }
 

@@ -13,11 +13,12 @@ export function IntegrityAlert(props: { s: Session }) {
     for (const f of i.forks) out.push(t('integrity.fork', { who: who(f.author), doc: f.doc, seq: f.seq }));
     for (const g of i.gaps) out.push(t('integrity.gap', { who: who(g.author), have: g.have, doc: g.doc }));
     if (i.danglingDeps.length) out.push(t('integrity.dangling', { n: i.danglingDeps.length }));
-    if (i.invalid.length) out.push(t('integrity.invalid', { n: i.invalid.length, reasons: [...new Set(i.invalid.map((x) => x.reason))].join(', ') }));
+    if (i.invalid.length) out.push(t('integrity.invalid', { n: i.invalid.length }));
     for (const w of i.withheld) out.push(t('integrity.withheld', { reporter: who(w.reporter), who: who(w.author), claimed: w.claimed, have: w.have }));
     if (i.unacknowledged.length) out.push(t('integrity.unacknowledged', { n: i.unacknowledged.length }));
     return out;
   };
+  const invalidReasons = () => [...new Set(s.integrity().invalid.map((x) => x.reason))].slice(0, 5);
   const rejected = () => s.state().rejected;
   return (
     <>
@@ -27,6 +28,11 @@ export function IntegrityAlert(props: { s: Session }) {
           <ul>
             <For each={lines()}>{(l) => <li>{l}</li>}</For>
           </ul>
+          <Show when={invalidReasons().length > 0}>
+            <p class="muted" lang="en">
+              {invalidReasons().join(', ')}
+            </p>
+          </Show>
         </section>
       </Show>
       <Show when={rejected().length > 0}>

@@ -70,7 +70,9 @@ function MeetingBody(props: { s: Session }) {
         <Show when={s.error()}>
           {(e) => (
             <p class="alert" role="alert">
-              {e() === 'fingerprint' || e() === 'tenant-key' ? t('error.fingerprint') : t('error.action', { message: e() })}
+              <Show when={e() === 'fingerprint' || e() === 'tenant-key'} fallback={<ActionError message={e()} />}>
+                {t('error.fingerprint')}
+              </Show>
             </p>
           )}
         </Show>
@@ -92,6 +94,18 @@ function MeetingBody(props: { s: Session }) {
           </div>
         </div>
       </main>
+    </>
+  );
+}
+
+/** German sentence for the user; the technical reason (English, as in the logs) marked as such for screen readers. */
+function ActionError(props: { message: string }) {
+  return (
+    <>
+      {t('error.action')}{' '}
+      <span class="muted" lang="en">
+        ({props.message})
+      </span>
     </>
   );
 }

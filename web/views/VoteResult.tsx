@@ -1,4 +1,4 @@
-/** Result of a vote: decision, tally, table by faction, and each member's ballot (open and roll-call votes). */
+/** Result of a vote: decision, tally, table by faction, and each member's ballot grouped by faction (open and roll-call votes). */
 import { For, Show } from 'solid-js';
 import type { Vote } from '../../core/state.js';
 import { t } from '../i18n/index.js';
@@ -14,6 +14,16 @@ export function VoteResult(props: { s: Session; v: Vote }) {
         return { name: f.name, yes: counted.filter((b) => b.choice === 'yes').length, no: counted.filter((b) => b.choice === 'no').length, abstain: counted.filter((b) => b.choice === 'abstain').length };
       })
       .filter((r) => r.yes + r.no + r.abstain > 0);
+  // Presentation order only: faction by faction as the body lists them, members in roll order; arrival order within a person.
+  const byMember = () => {
+    const s = st();
+    const rank = (person: string) => {
+      const i = s.persons.findIndex((p) => p.id === person);
+      const f = s.factions.findIndex((x) => x.id === s.persons[i]?.faction);
+      return (f < 0 ? s.factions.length : f) * 100_000 + (i < 0 ? 99_999 : i);
+    };
+    return [...props.v.ballots].sort((a, b) => rank(a.person) - rank(b.person));
+  };
   return (
     <>
       <Show when={props.v.result}>
@@ -60,7 +70,7 @@ export function VoteResult(props: { s: Session; v: Vote }) {
             </tr>
           </thead>
           <tbody>
-            <For each={props.v.ballots}>
+            <For each={byMember()}>
               {(b) => (
                 <tr data-person={b.person} data-status={b.status} title={b.entry}>
                   <th scope="row">{personName(st(), b.person)}</th>
