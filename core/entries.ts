@@ -14,10 +14,15 @@ export type DocName = (typeof DOCS)[number];
 const id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'id: 1-64 chars of A-Z a-z 0-9 _ . : -'));
 const text = (max: number) => v.pipe(v.string(), v.minLength(1), v.maxLength(max));
 const strict = <T extends v.ObjectEntries>(entries: T) => v.strictObject(entries);
+const hex64 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits'));
+const point = hex64;
+const scalar = hex64;
+const candidate = strict({ id, name: text(200) });
+const zeroOne = strict({ a0: point, b0: point, a1: point, b1: point, c0: scalar, z0: scalar, z1: scalar });
 
 export const CHOICES = ['yes', 'no', 'abstain'] as const;
 export type Choice = (typeof CHOICES)[number];
-export const VOTE_MODES = ['open', 'roll-call'] as const;
+export const VOTE_MODES = ['open', 'roll-call', 'secret'] as const;
 export type VoteMode = (typeof VOTE_MODES)[number];
 export const BODY_TYPES = ['rat', 'ausschuss', 'bezirksvertretung'] as const;
 
@@ -29,6 +34,8 @@ export const schemas = {
       name: text(200),
       type: v.picklist(BODY_TYPES),
       statutoryMembers: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
+      /** Who enters a run-off when several tie for a place (core/election.ts); default 'lot'. */
+      runoffTie: v.optional(v.picklist(['lot', 'all'])),
     }),
     factions: v.pipe(v.array(strict({ id, name: text(120) })), v.maxLength(50)),
     persons: v.pipe(
@@ -43,10 +50,58 @@ export const schemas = {
   /** A member checks in (self) or the chair/assistant checks someone in (on-site). */
   'attendance.in': strict({ person: id, place: v.picklist(['remote', 'onsite']) }),
   'attendance.out': strict({ person: id }),
-  /** `rule`: the majority the decision needs (default GO NRW § 50 Abs. 1, majority of votes cast). */
-  'vote.open': strict({ vote: id, item: v.nullable(id), title: text(300), mode: v.picklist(VOTE_MODES), rule: v.optional(v.picklist(RULES)) }),
-  'vote.cast': strict({ vote: id, choice: v.picklist(CHOICES) }),
+  /**
+   * `rule`: the majority a decision needs (default GO NRW § 50 Abs. 1). Elections (`kind: 'election'`) name
+   * their candidates; a run-off names the round it follows. Secret votes name the meeting key (`key.setup`);
+   * `publicResult: false` (the body decided the result stays non-public) needs the members document.
+   */
+  'vote.open': strict({
+    vote: id,
+    item: v.nullable(id),
+    title: text(300),
+    mode: v.picklist(VOTE_MODES),
+    rule: v.optional(v.picklist(RULES)),
+    kind: v.optional(v.picklist(['decision', 'election'])),
+    candidates: v.optional(v.pipe(v.array(candidate), v.maxLength(50))),
+    runoffOf: v.optional(id),
+    key: v.optional(id),
+    publicResult: v.optional(v.boolean()),
+  }),
+  /** A candidate added to an election before its first ballot (VOTE-9). */
+  'vote.candidate': strict({ vote: id, candidate }),
+  /** An open or roll-call ballot: yes/no/abstain, or in an election a candidate id, 'no' or 'abstain'. */
+  'vote.cast': strict({ vote: id, choice: id }),
+  /** A secret ballot: one ElGamal ciphertext per option with proofs (crypto/ballot.ts). */
+  'vote.ballot': strict({
+    vote: id,
+    cts: v.pipe(v.array(strict({ a: point, b: point })), v.minLength(1), v.maxLength(51)),
+    proofs: v.pipe(v.array(zeroOne), v.maxLength(51)),
+    sum: zeroOne,
+  }),
   'vote.close': strict({ vote: id }),
+  /** A trustee's partial decryption of the closed tally, with proofs (crypto/threshold.ts). */
+  'vote.partial': strict({
+    vote: id,
+    shares: v.pipe(v.array(point), v.maxLength(51)),
+    proofs: v.pipe(v.array(strict({ u: point, v: point, z: scalar })), v.maxLength(51)),
+  }),
+  /** The chair moves a vote to postal ballot (VOTE-5) … */
+  'vote.postal': strict({ vote: id, reason: text(500) }),
+  /** … and later enters the counted result: counts per option ('abstain' included). */
+  'vote.result': strict({ vote: id, counts: v.pipe(v.record(id, v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100000))), v.check((r) => Object.keys(r).length <= 53, 'counts: too many options')) }),
+  /** A lot (GO NRW § 50 Abs. 2, core/lot.ts): the chair names the drawers; they commit, then reveal. */
+  'lot.open': strict({ vote: id, drawers: v.pipe(v.array(id), v.minLength(1), v.maxLength(9)) }),
+  'lot.commit': strict({ vote: id, commitment: hex64 }),
+  'lot.reveal': strict({ vote: id, reveal: hex64 }),
+  /** The trustees of a meeting key for secret ballots and how many of them decrypt (t of n). */
+  'key.setup': strict({ key: id, trustees: v.pipe(v.array(id), v.minLength(1), v.maxLength(9)), threshold: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(9)) }),
+  /** Distributed key generation (crypto/threshold.ts): commitments, encrypted shares, acknowledgement. */
+  'key.commit': strict({ key: id, enc: point, commitments: v.pipe(v.array(point), v.minLength(1), v.maxLength(9)), pok: strict({ t: point, z: scalar }) }),
+  'key.shares': strict({ key: id, shares: v.pipe(v.array(strict({ to: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(9)), ct: hex64 })), v.maxLength(8)) }),
+  'key.ok': strict({ key: id }),
+  'key.complaint': strict({ key: id, against: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(9)), reason: text(300) }),
+  /** A conflict of interest (GO NRW §§ 31, 43): the member takes no part in votes on the item. */
+  'conflict.declare': strict({ person: id, item: id }),
 } as const;
 
 export type DomainKind = keyof typeof schemas;

@@ -13,10 +13,14 @@ import * as Y from 'yjs';
 import { toHex } from '../crypto/bytes.js';
 import type { CertBody, Role } from '../crypto/cert.js';
 import type { Envelope } from '../crypto/envelope.js';
+import type { DecodedCommit } from '../crypto/threshold.js';
 import { decodeEntry, type DomainEntry, type Payload } from './entries.js';
+import { DEFAULT_SETTINGS, firstRound, runoff } from './election.js';
+import { checkReveals, draw, seed } from './lot.js';
 import { preds } from './log.js';
 import { decide } from './majority.js';
-import type { AgendaItem, Person, SessionState, Vote } from './state.js';
+import * as secret from './secret.js';
+import type { AgendaItem, KeyState, Person, SessionState, Vote } from './state.js';
 
 export interface CertLookup {
   get(deviceHex: string): CertBody | undefined;
@@ -32,7 +36,8 @@ const CLERK: Role[] = ['chair', 'deputy', 'assistant'];
 const AGENDA_EDITORS: Role[] = ['chair', 'deputy', 'assistant', 'admin'];
 const VOTERS: Role[] = ['chair', 'deputy', 'member'];
 /** Facts everyone, the public included, must see: they live only in the public document. */
-const PUBLIC_ONLY = new Set(['meeting.setup', 'session.open', 'session.close', 'attendance.in', 'attendance.out']);
+const PUBLIC_ONLY = new Set(['meeting.setup', 'session.open', 'session.close', 'attendance.in', 'attendance.out', 'key.setup', 'key.commit', 'key.shares', 'key.ok', 'key.complaint']);
+const RESERVED_OPTIONS = new Set(['yes', 'no', 'abstain']);
 
 type Doc = 'public' | 'members';
 const docOf = (e: Envelope): Doc => (e.doc === 'members' ? 'members' : 'public');
@@ -53,6 +58,8 @@ function emptyState(): SessionState {
     quorum: { statutory: 0, present: 0, needed: 1, quorate: false },
     quorumLog: [],
     votes: [],
+    keys: [],
+    conflicts: [],
     rejected: [],
     applied: 0,
   };
@@ -93,6 +100,15 @@ interface VoteIndex {
   vote: Vote;
   voters: Set<string>; // persons whose ballot took their one place (not duplicate, not not-entitled)
   pending: string[]; // entry ids of pending ballots
+  secret: Map<string, Payload<'vote.ballot'>>; // entry id -> secret ballot
+  partials: { index: number; entry: string; shares: string[] }[]; // valid ones, in fold order
+  aggregate: secret.Aggregate | null;
+}
+
+interface KeyIndex {
+  key: KeyState;
+  dealers: Map<number, DecodedCommit>; // by trustee index
+  keys: secret.Keys | null;
 }
 
 class Folder {
@@ -101,10 +117,15 @@ class Folder {
   private readonly folded = new Map<string, { e: Envelope; at: number }>(); // id -> envelope, fold position
   private readonly open: Record<Doc, VoteIndex | null> = { public: null, members: null };
   private readonly votes = new Map<string, VoteIndex>(); // doc + ' ' + vote id
+  private readonly keys = new Map<string, KeyIndex>();
+  private readonly conflicts = new Set<string>(); // person + ' ' + item
   private persons = new Map<string, Person>();
   private agendaCache: Record<Doc, AgendaItem[] | null> = { public: null, members: null };
 
-  constructor(private readonly certs: CertLookup) {}
+  constructor(
+    private readonly certs: CertLookup,
+    private readonly meetingRef: string,
+  ) {}
 
   apply(e: Envelope): void {
     this.folded.set(e.id, { e, at: this.folded.size });
@@ -159,7 +180,7 @@ class Folder {
           if (persons.has(x.id)) reject(`meeting.setup: person '${x.id}' is listed twice`);
           persons.set(x.id, { id: x.id, name: x.name, faction: x.faction, voting: x.voting });
         }
-        s.body = { id: p.body.id, name: p.body.name, type: p.body.type, statutoryMembers: p.body.statutoryMembers };
+        s.body = { id: p.body.id, name: p.body.name, type: p.body.type, statutoryMembers: p.body.statutoryMembers, ...(p.body.runoffTie ? { runoffTie: p.body.runoffTie } : {}) };
         s.meeting = { id: p.meeting.id, title: p.meeting.title, start: p.meeting.start, place: p.meeting.place };
         s.factions = p.factions.map((f) => ({ id: f.id, name: f.name }));
         s.persons = [...persons.values()];
@@ -197,10 +218,33 @@ class Folder {
         return this.attendance(e, cert, entry.kind === 'attendance.in', entry.payload);
       case 'vote.open':
         return this.voteOpen(e, cert, entry.payload);
+      case 'vote.candidate':
+        return this.voteCandidate(e, cert, entry.payload);
       case 'vote.cast':
         return this.voteCast(e, cert, entry.payload);
+      case 'vote.ballot':
+        return this.voteBallot(e, cert, entry.payload);
       case 'vote.close':
         return this.voteClose(e, cert, entry.payload);
+      case 'vote.partial':
+        return this.votePartial(e, cert, entry.payload);
+      case 'vote.postal':
+        return this.votePostal(e, cert, entry.payload);
+      case 'vote.result':
+        return this.voteResult(e, cert, entry.payload);
+      case 'lot.open':
+      case 'lot.commit':
+      case 'lot.reveal':
+        return this.lot(e, cert, entry);
+      case 'key.setup':
+        return this.keySetup(cert, entry.payload);
+      case 'key.commit':
+      case 'key.shares':
+      case 'key.ok':
+      case 'key.complaint':
+        return this.keyStep(e, cert, entry);
+      case 'conflict.declare':
+        return this.conflict(e, cert, entry.payload);
     }
   }
 
@@ -257,49 +301,127 @@ class Folder {
     }
     if (p.item !== null && !this.agendaItem(p.item, doc))
       reject(doc === 'public' ? `vote.open: no public agenda item '${p.item}' (a vote on a non-public item belongs in the members document)` : `vote.open: no agenda item '${p.item}'`);
+    const kind = p.kind ?? 'decision';
+    let candidates = p.candidates ?? [];
+    let round = 1;
+    if (kind === 'decision' && (candidates.length > 0 || p.runoffOf)) reject('vote.open: only an election has candidates or a run-off');
+    if (new Set(candidates.map((c) => c.id)).size !== candidates.length) reject('vote.open: a candidate is listed twice');
+    if (candidates.some((c) => RESERVED_OPTIONS.has(c.id))) reject("vote.open: 'yes', 'no' and 'abstain' cannot be candidate ids");
+    if (p.runoffOf !== undefined) {
+      const prev = this.votes.get(`${doc} ${p.runoffOf}`)?.vote ?? reject(`vote.open: no election '${p.runoffOf}' in the ${doc} document to follow`);
+      const between = (prev.kind === 'election' && prev.runoff) || reject(`vote.open: election '${prev.id}' has no run-off to hold`);
+      if (candidates.map((c) => c.id).sort().join(',') !== [...between].sort().join(',')) reject(`vote.open: the run-off is between ${between.join(' and ')}`);
+      candidates = between.map((id) => candidates.find((c) => c.id === id)!);
+      round = prev.round + 1;
+    }
+    if (p.mode === 'secret') {
+      const key = this.keys.get(p.key ?? '') ?? reject(`vote.open: a secret vote needs a ready meeting key (key '${p.key ?? ''}' unknown)`);
+      if (key.key.status !== 'ready') reject(`vote.open: meeting key '${key.key.id}' is ${key.key.status}, not ready`);
+    } else if (p.key !== undefined) reject('vote.open: only a secret vote names a key');
+    if (p.publicResult === false && (p.mode !== 'secret' || doc !== 'members'))
+      reject('vote.open: a result kept from the public needs a secret vote in the members document');
     const vote: Vote = {
       id: p.vote,
       item: p.item,
       title: p.title,
       mode: p.mode,
+      kind,
       rule: p.rule ?? 'simple',
       doc,
+      round,
+      runoffOf: p.runoffOf ?? null,
+      candidates: candidates.map((c) => ({ id: c.id, name: c.name })),
+      options: [],
+      key: p.mode === 'secret' ? p.key! : null,
+      publicResult: p.publicResult ?? true,
       status: 'open',
       openedAt: e.hlc.wall,
       closedAt: null,
       ballots: [],
+      received: 0,
       tally: { yes: 0, no: 0, abstain: 0 },
+      counts: null,
+      source: 'digital',
+      postal: null,
+      aggregate: null,
+      partials: [],
+      decryption: 'none',
       result: null,
+      outcome: null,
+      lot: null,
+      elected: null,
+      runoff: null,
     };
-    const index: VoteIndex = { vote, voters: new Set(), pending: [] };
+    vote.options = optionsOf(vote);
+    const index: VoteIndex = { vote, voters: new Set(), pending: [], secret: new Map(), partials: [], aggregate: null };
     s.votes.push(vote);
     this.votes.set(`${doc} ${p.vote}`, index);
     this.open[doc] = index;
   }
 
-  private voteCast(e: Envelope, cert: CertBody, p: Payload<'vote.cast'>): void {
-    const index = this.vote(e, p.vote, 'vote.cast');
+  private voteCandidate(e: Envelope, cert: CertBody, p: Payload<'vote.candidate'>): void {
+    if (!this.may(cert, CHAIR)) reject('role: only the chair or deputy may add a candidate');
+    const v = this.vote(e, p.vote, 'vote.candidate').vote;
+    if (v.kind !== 'election') reject(`vote.candidate: '${v.id}' is not an election`);
+    if (v.runoffOf) reject('vote.candidate: the candidates of a run-off are fixed');
+    if (v.status !== 'open') reject(`vote.candidate: election '${v.id}' is closed`);
+    if (v.ballots.length > 0) reject(`vote.candidate: ballots have been cast in '${v.id}'`);
+    if (RESERVED_OPTIONS.has(p.candidate.id) || v.candidates.some((c) => c.id === p.candidate.id)) reject(`vote.candidate: '${p.candidate.id}' is taken`);
+    v.candidates.push({ id: p.candidate.id, name: p.candidate.name });
+    v.options = optionsOf(v);
+  }
+
+  /** Whether the author may vote now: a voting member, present, without a conflict for the vote's item. */
+  private entitled(cert: CertBody, v: Vote): boolean {
+    const person = this.persons.get(cert.person);
+    if (!person || !person.voting || !this.may(cert, VOTERS) || !this.s.attendance[cert.person]?.present) return false;
+    return v.item === null || !this.conflicts.has(`${cert.person} ${v.item}`);
+  }
+
+  /** Places the ballot: duplicate, late, not entitled, or pending until the close decides. */
+  private place(index: VoteIndex, cert: CertBody, ballot: { person: string; choice: string | null; entry: string; at: number }): boolean {
     const v = index.vote;
-    const ballot = { person: cert.person, choice: p.choice, entry: e.id, at: e.hlc.wall };
     // One ballot per person and vote: the first in fold order holds the place, even if it turns out late.
     if (index.voters.has(cert.person)) {
       v.ballots.push({ ...ballot, status: 'duplicate' });
-      return;
+      return false;
     }
     if (v.status === 'closed') {
       index.voters.add(cert.person);
       v.ballots.push({ ...ballot, status: 'late' });
-      return;
+      return false;
     }
-    const person = this.persons.get(cert.person);
-    const entitled = !!person && person.voting && this.may(cert, VOTERS) && !!this.s.attendance[cert.person]?.present;
-    if (!entitled) {
+    if (!this.entitled(cert, v)) {
       v.ballots.push({ ...ballot, status: 'not-entitled' });
-      return;
+      return false;
     }
     index.voters.add(cert.person);
-    index.pending.push(e.id);
+    index.pending.push(ballot.entry);
     v.ballots.push({ ...ballot, status: 'pending' });
+    v.received++;
+    return true;
+  }
+
+  private voteCast(e: Envelope, cert: CertBody, p: Payload<'vote.cast'>): void {
+    const index = this.vote(e, p.vote, 'vote.cast');
+    const v = index.vote;
+    if (v.mode === 'secret') reject(`vote.cast: '${v.id}' is secret; only encrypted ballots count`);
+    if (!v.options.includes(p.choice)) reject(`vote.cast: '${p.choice}' is not an option of '${v.id}'`);
+    this.place(index, cert, { person: cert.person, choice: p.choice, entry: e.id, at: e.hlc.wall });
+  }
+
+  private voteBallot(e: Envelope, cert: CertBody, p: Payload<'vote.ballot'>): void {
+    const index = this.vote(e, p.vote, 'vote.ballot');
+    const v = index.vote;
+    if (v.mode !== 'secret') reject(`vote.ballot: '${v.id}' is not secret`);
+    const ballot = { person: cert.person, choice: null, entry: e.id, at: e.hlc.wall };
+    const key = this.keys.get(v.key!)!;
+    const options = v.options.length - 1; // abstain is no ciphertext
+    if (!secret.ballotValid(e.id, this.meetingRef, v.id, key.keys!.joint, e.author, options, p)) {
+      v.ballots.push({ ...ballot, status: 'invalid' });
+      return;
+    }
+    if (this.place(index, cert, ballot)) index.secret.set(e.id, p);
   }
 
   private voteClose(e: Envelope, cert: CertBody, p: Payload<'vote.close'>): void {
@@ -308,17 +430,202 @@ class Folder {
     const v = index.vote;
     if (v.status !== 'open') reject(`vote.close: vote '${v.id}' is not open`);
     const past = this.causalPast(e, new Set(index.pending));
+    const counted: string[] = [];
     for (const b of v.ballots) {
       if (b.status !== 'pending') continue;
       b.status = past.has(b.entry) ? 'counted' : 'late';
-      if (b.status === 'counted') v.tally[b.choice]++;
+      if (b.status === 'counted') counted.push(b.choice ?? b.entry);
     }
     index.pending = [];
     v.status = 'closed';
     v.closedAt = e.hlc.wall;
-    // GO NRW § 50 Abs. 1 unless a qualified majority was selected: abstentions never count; a tie rejects.
-    v.result = decide(v.rule, v.tally, this.s.body?.statutoryMembers ?? 0);
     this.open[v.doc] = null;
+    if (v.postal) return;
+    if (v.mode !== 'secret') {
+      const counts = Object.fromEntries(v.options.map((o) => [o, 0]));
+      for (const c of counted) counts[c]!++;
+      return this.counted(v, counts);
+    }
+    // Secret: the sum of the counted ballots waits for t trustees' partial decryptions.
+    const ballots = v.ballots.filter((b) => b.status === 'counted').map((b) => ({ entry: b.entry, cts: index.secret.get(b.entry)!.cts }));
+    if (ballots.length === 0) return this.counted(v, Object.fromEntries(v.options.map((o) => [o, 0])));
+    index.aggregate = secret.aggregate(ballots, v.options.length - 1);
+    v.aggregate = { a: [...index.aggregate.a], b: [...index.aggregate.b] };
+    v.decryption = 'waiting';
+  }
+
+  private votePartial(e: Envelope, cert: CertBody, p: Payload<'vote.partial'>): void {
+    const index = this.vote(e, p.vote, 'vote.partial');
+    const v = index.vote;
+    const agg = (v.mode === 'secret' && v.decryption === 'waiting' && index.aggregate) || reject(`vote.partial: '${v.id}' awaits no decryption`);
+    const key = this.keys.get(v.key!)!;
+    const trustee = cert.person;
+    const at = key.key.trustees.indexOf(trustee);
+    if (at < 0 || key.key.devices[trustee] !== toHex(e.author)) reject(`vote.partial: only a trustee's key device of '${key.key.id}' may decrypt`);
+    if (v.partials.some((x) => x.trustee === trustee)) reject(`vote.partial: trustee '${trustee}' has already decrypted '${v.id}'`);
+    const valid = secret.partialValid(e.id, this.meetingRef, v.id, at + 1, key.keys!.verification[at]!, agg, p);
+    v.partials.push({ trustee, index: at + 1, entry: e.id, valid });
+    if (!valid) return;
+    index.partials.push({ index: at + 1, entry: e.id, shares: p.shares });
+    if (index.partials.length < key.key.threshold) return;
+    const counted = v.ballots.filter((b) => b.status === 'counted').length;
+    const plain = secret.decrypt(agg, index.partials, counted);
+    if (!plain) {
+      v.decryption = 'failed';
+      return;
+    }
+    const counts: Record<string, number> = {};
+    v.options.slice(0, -1).forEach((o, i) => (counts[o] = plain[i]!));
+    counts.abstain = counted - plain.reduce((a, b) => a + b, 0);
+    this.counted(v, counts);
+  }
+
+  private votePostal(e: Envelope, cert: CertBody, p: Payload<'vote.postal'>): void {
+    if (!this.may(cert, CHAIR)) reject('role: only the chair or deputy may order a postal ballot');
+    const index = this.vote(e, p.vote, 'vote.postal');
+    const v = index.vote;
+    if (v.counts) reject(`vote.postal: '${v.id}' is already counted`);
+    if (v.postal) reject(`vote.postal: '${v.id}' is already a postal ballot`);
+    v.postal = { reason: p.reason, at: e.hlc.wall, entry: e.id };
+    v.source = 'postal';
+    v.decryption = 'none';
+    if (v.status === 'open') {
+      v.status = 'closed';
+      v.closedAt = e.hlc.wall;
+      this.open[v.doc] = null;
+    }
+    for (const b of v.ballots) if (b.status === 'pending') b.status = 'late';
+    index.pending = [];
+  }
+
+  private voteResult(e: Envelope, cert: CertBody, p: Payload<'vote.result'>): void {
+    if (!this.may(cert, CHAIR)) reject('role: only the chair or deputy may enter a postal result');
+    const v = this.vote(e, p.vote, 'vote.result').vote;
+    if (!v.postal) reject(`vote.result: '${v.id}' is not a postal ballot`);
+    if (v.counts) reject(`vote.result: the result of '${v.id}' is already entered`);
+    const unknown = Object.keys(p.counts).filter((o) => !v.options.includes(o));
+    if (unknown.length > 0) reject(`vote.result: not options of '${v.id}': ${unknown.join(', ')}`);
+    this.counted(v, Object.fromEntries(v.options.map((o) => [o, p.counts[o] ?? 0])));
+  }
+
+  /** The counts are known: decide the decision (GO NRW § 50 Abs. 1) or the election (§ 50 Abs. 2). */
+  private counted(v: Vote, counts: Record<string, number>): void {
+    v.counts = counts;
+    v.decryption = v.mode === 'secret' && !v.postal ? 'done' : v.decryption;
+    if (v.kind === 'decision') {
+      v.tally = { yes: counts.yes ?? 0, no: counts.no ?? 0, abstain: counts.abstain ?? 0 };
+      v.result = decide(v.rule, v.tally, this.s.body?.statutoryMembers ?? 0);
+      return;
+    }
+    const tally = {
+      candidates: Object.fromEntries(v.candidates.map((c) => [c.id, counts[c.id] ?? 0])),
+      no: counts.no ?? 0,
+      abstain: counts.abstain ?? 0,
+      invalid: 0,
+    };
+    v.outcome = v.round === 1 ? firstRound(tally, { runoffTie: this.s.body?.runoffTie ?? DEFAULT_SETTINGS.runoffTie }) : runoff(tally);
+    if (v.outcome.kind === 'elected') v.elected = v.outcome.candidate;
+    if (v.outcome.kind === 'runoff') v.runoff = v.outcome.candidates;
+  }
+
+  private lot(e: Envelope, cert: CertBody, entry: Extract<DomainEntry, { kind: 'lot.open' | 'lot.commit' | 'lot.reveal' }>): void {
+    const v = this.vote(e, entry.payload.vote, entry.kind).vote;
+    if (entry.kind === 'lot.open') {
+      if (!this.may(cert, CHAIR)) reject('role: only the chair or deputy may call a lot');
+      const outcome = v.outcome?.kind === 'lot' ? v.outcome : reject(`lot.open: '${v.id}' needs no lot`);
+      if (v.lot) reject(`lot.open: the lot of '${v.id}' is already called`);
+      const drawers = [...new Set(entry.payload.drawers)];
+      if (drawers.some((d) => !this.persons.has(d))) reject('lot.open: every drawer must be a person of this body');
+      v.lot = { drawers, among: outcome.among, commits: {}, reveals: {}, order: null, seed: null };
+      return;
+    }
+    const lot = v.lot ?? reject(`${entry.kind}: no lot called for '${v.id}'`);
+    const me = cert.person;
+    if (!lot.drawers.includes(me)) reject(`${entry.kind}: '${me}' is not a drawer of this lot`);
+    if (entry.kind === 'lot.commit') {
+      if (lot.commits[me]) reject(`lot.commit: '${me}' has already committed`);
+      if (Object.keys(lot.reveals).length > 0) reject('lot.commit: reveals have begun');
+      lot.commits[me] = entry.payload.commitment;
+      return;
+    }
+    if (Object.keys(lot.commits).length < lot.drawers.length) reject('lot.reveal: not every drawer has committed yet');
+    if (lot.reveals[me]) reject(`lot.reveal: '${me}' has already revealed`);
+    const problems = checkReveals(v.id, { [me]: lot.commits[me]! }, [{ drawer: me, reveal: entry.payload.reveal }]);
+    if (problems.length > 0) reject(`lot.reveal: ${problems.join('; ')}`);
+    lot.reveals[me] = entry.payload.reveal;
+    if (Object.keys(lot.reveals).length < lot.drawers.length) return;
+    const seedBytes = seed(v.id, Object.entries(lot.reveals).map(([drawer, reveal]) => ({ drawer, reveal })));
+    lot.seed = toHex(seedBytes);
+    lot.order = draw(seedBytes, lot.among);
+    const o = v.outcome as Extract<NonNullable<Vote['outcome']>, { kind: 'lot' }>;
+    if (o.then === 'elected') v.elected = lot.order[0]!;
+    else v.runoff = [...o.fixed, ...lot.order.slice(0, o.places)];
+  }
+
+  private keySetup(cert: CertBody, p: Payload<'key.setup'>): void {
+    if (!this.may(cert, CHAIR)) reject('role: only the chair or deputy may name trustees');
+    if (this.s.session === 'closed') reject('key.setup: the session is closed');
+    if (this.keys.has(p.key)) reject(`key.setup: key '${p.key}' already exists`);
+    const trustees = [...new Set(p.trustees)];
+    if (trustees.length !== p.trustees.length) reject('key.setup: a trustee is named twice');
+    if (trustees.some((t) => !this.persons.has(t))) reject('key.setup: every trustee must be a person of this body');
+    if (p.threshold > trustees.length) reject('key.setup: the threshold exceeds the number of trustees');
+    const key: KeyState = { id: p.key, trustees, threshold: p.threshold, devices: {}, committed: [], dealt: [], acknowledged: [], status: 'setup', joint: null, problem: null };
+    this.s.keys.push(key);
+    this.keys.set(p.key, { key, dealers: new Map(), keys: null });
+  }
+
+  private keyStep(e: Envelope, cert: CertBody, entry: Extract<DomainEntry, { kind: 'key.commit' | 'key.shares' | 'key.ok' | 'key.complaint' }>): void {
+    const k = this.keys.get(entry.payload.key) ?? reject(`${entry.kind}: no key '${entry.payload.key}'`);
+    const key = k.key;
+    const me = cert.person;
+    const index = key.trustees.indexOf(me) + 1;
+    if (index === 0) reject(`${entry.kind}: '${me}' is no trustee of key '${key.id}'`);
+    if (key.status !== 'setup') reject(`${entry.kind}: key '${key.id}' is ${key.status}`);
+    const device = toHex(e.author);
+    if (entry.kind === 'key.commit') {
+      if (Object.hasOwn(key.devices, me)) reject(`key.commit: trustee '${me}' has already committed`);
+      const d = secret.dealer(e.id, this.meetingRef, key.id, index, key.threshold, entry.payload);
+      if (typeof d === 'string') reject(`key.commit: ${d}`);
+      key.devices[me] = device;
+      k.dealers.set(index, d as DecodedCommit);
+      key.committed.push(me);
+      return;
+    }
+    if (key.devices[me] !== device) reject(`${entry.kind}: only the device that committed for '${me}' may continue`);
+    if (entry.kind === 'key.complaint') {
+      key.status = 'failed';
+      key.problem = `${me} (trustee ${index}) complains about trustee ${entry.payload.against}: ${entry.payload.reason}`;
+      return;
+    }
+    if (key.committed.length < key.trustees.length) reject(`${entry.kind}: not every trustee has committed yet`);
+    if (entry.kind === 'key.shares') {
+      if (key.dealt.includes(me)) reject(`key.shares: trustee '${me}' has already dealt`);
+      const to = entry.payload.shares.map((x) => x.to).sort((a, b) => a - b).join(',');
+      const want = key.trustees.map((_, i) => i + 1).filter((i) => i !== index).join(',');
+      if (to !== want) reject(`key.shares: shares for trustees ${want} expected`);
+      key.dealt.push(me);
+      return;
+    }
+    if (key.dealt.length < key.trustees.length) reject('key.ok: not every trustee has dealt yet');
+    if (key.acknowledged.includes(me)) return;
+    key.acknowledged.push(me);
+    if (key.acknowledged.length < key.trustees.length) return;
+    k.keys = secret.keysOf(key.id, key.trustees.map((_, i) => k.dealers.get(i + 1)!), key.trustees.length);
+    key.joint = k.keys.joint;
+    key.status = 'ready';
+  }
+
+  private conflict(e: Envelope, cert: CertBody, p: Payload<'conflict.declare'>): void {
+    if (p.person !== cert.person && !this.may(cert, CLERK)) reject('role: only the member or the chair may record a conflict of interest');
+    if (!this.persons.has(p.person)) reject(`conflict.declare: '${p.person}' is not a member of this body`);
+    const item = this.agendaItem(p.item, docOf(e)) ?? reject(`conflict.declare: no agenda item '${p.item}'`);
+    // A conflict on a public item must be public, or the public would count its votes differently.
+    if (item.public && docOf(e) === 'members') reject('conflict.declare: a conflict on a public item belongs in the public document');
+    const k = `${p.person} ${p.item}`;
+    if (this.conflicts.has(k)) return;
+    this.conflicts.add(k);
+    this.s.conflicts.push({ person: p.person, item: p.item, at: e.hlc.wall, entry: e.id });
   }
 
   /**
@@ -354,8 +661,14 @@ class Folder {
   }
 }
 
-export function fold(ordered: readonly Envelope[], certs: CertLookup): SessionState {
-  const f = new Folder(certs);
+/** What a ballot may mark: decisions yes/no/abstain, elections every candidate, No and abstain. */
+function optionsOf(v: Vote): string[] {
+  return v.kind === 'decision' ? ['yes', 'no', 'abstain'] : [...v.candidates.map((c) => c.id), 'no', 'abstain'];
+}
+
+/** `meetingRef` ("tenant/meeting") binds secret-ballot proofs to this meeting. */
+export function fold(ordered: readonly Envelope[], certs: CertLookup, meetingRef = ''): SessionState {
+  const f = new Folder(certs, meetingRef);
   for (const e of ordered) f.apply(e);
   f.s.agenda = f.agenda().map((i) => ({ ...i }));
   return f.s;

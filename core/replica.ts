@@ -151,7 +151,7 @@ export class Replica {
   }
 
   get state(): SessionState {
-    this.folded ??= fold(this.log.ordered(), this.directory);
+    this.folded ??= fold(this.log.ordered(), this.directory, `${this.tenant}/${this.meeting}`);
     return this.folded;
   }
 

@@ -4,7 +4,8 @@
  */
 import { canonicalJson } from '../crypto/canonical.js';
 import { hashString } from '../crypto/hash.js';
-import type { Choice, VoteMode } from './entries.js';
+import type { VoteMode } from './entries.js';
+import type { Outcome } from './election.js';
 import type { Rule } from './majority.js';
 
 export type PersonId = string;
@@ -45,14 +46,36 @@ export interface Quorum {
   quorate: boolean;
 }
 
-export type BallotStatus = 'counted' | 'late' | 'duplicate' | 'not-entitled' | 'pending';
+export type BallotStatus = 'counted' | 'late' | 'duplicate' | 'not-entitled' | 'invalid' | 'pending';
 
 export interface Ballot {
   person: PersonId;
-  choice: Choice;
-  entry: string;
+  choice: string | null; // null for a secret ballot
+  entry: string; // envelope id: the voter's receipt
   at: number;
   status: BallotStatus;
+}
+
+export interface Candidate {
+  id: string;
+  name: string;
+}
+
+/** A trustee's partial decryption of a secret tally. */
+export interface PartialState {
+  trustee: PersonId;
+  index: number;
+  entry: string;
+  valid: boolean;
+}
+
+export interface LotState {
+  drawers: PersonId[];
+  among: string[]; // candidates the lot decides between
+  commits: Record<PersonId, string>;
+  reveals: Record<PersonId, string>;
+  order: string[] | null; // drawn order, once every drawer revealed
+  seed: string | null;
 }
 
 export interface Vote {
@@ -60,14 +83,45 @@ export interface Vote {
   item: string | null;
   title: string;
   mode: VoteMode;
+  kind: 'decision' | 'election';
   rule: Rule;
   doc: 'public' | 'members';
+  round: number; // 1, or 2 for a run-off
+  runoffOf: string | null;
+  candidates: Candidate[];
+  options: string[]; // what a ballot can mark: yes/no/abstain, or candidate ids, 'no', 'abstain'
+  key: string | null; // secret votes: the meeting key
+  publicResult: boolean;
   status: 'open' | 'closed';
   openedAt: number;
   closedAt: number | null;
   ballots: Ballot[]; // in fold order
-  tally: { yes: number; no: number; abstain: number }; // counted ballots only
-  result: 'accepted' | 'rejected' | null; // by `rule`, set at close
+  received: number; // ballots that took a place (live count; for secret votes all anyone sees before the result)
+  tally: { yes: number; no: number; abstain: number }; // decisions: counted ballots
+  counts: Record<string, number> | null; // per option, once counted (secret: once decrypted; postal: as entered)
+  source: 'digital' | 'postal';
+  postal: { reason: string; at: number; entry: string } | null;
+  aggregate: { a: string[]; b: string[] } | null; // secret: the sum of the counted ballots per option
+  partials: PartialState[];
+  decryption: 'none' | 'waiting' | 'done' | 'failed';
+  result: 'accepted' | 'rejected' | null; // decisions, by `rule`
+  outcome: Outcome | null; // elections (GO NRW § 50 Abs. 2)
+  lot: LotState | null;
+  elected: string | null; // elections: the elected candidate, after any lot
+  runoff: string[] | null; // elections: the run-off candidates, after any lot
+}
+
+export interface KeyState {
+  id: string;
+  trustees: PersonId[];
+  threshold: number;
+  devices: Record<PersonId, string>; // the device key (hex) that holds each trustee's secrets
+  committed: PersonId[];
+  dealt: PersonId[];
+  acknowledged: PersonId[];
+  status: 'setup' | 'ready' | 'failed';
+  joint: string | null; // hex of the joint public key, once ready
+  problem: string | null;
 }
 
 export interface RejectedEntry {
@@ -78,7 +132,7 @@ export interface RejectedEntry {
 }
 
 export interface SessionState {
-  body: { id: string; name: string; type: string; statutoryMembers: number } | null;
+  body: { id: string; name: string; type: string; statutoryMembers: number; runoffTie?: 'lot' | 'all' } | null;
   meeting: { id: string; title: string; start: number; place: string } | null;
   factions: { id: string; name: string }[];
   persons: Person[];
@@ -92,6 +146,8 @@ export interface SessionState {
   quorum: Quorum;
   quorumLog: { at: number; quorate: boolean; present: number }[];
   votes: Vote[];
+  keys: KeyState[];
+  conflicts: { person: PersonId; item: string; at: number; entry: string }[];
   rejected: RejectedEntry[];
   applied: number; // entries folded
 }
