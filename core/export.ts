@@ -5,6 +5,7 @@
 import * as v from 'valibot';
 import { fromBase64, fromHex, toBase64 } from '../crypto/bytes.js';
 import type { Cert } from '../crypto/cert.js';
+import { type AuditReport, auditSecretVotes } from './audit.js';
 import { DOCS, type DocName } from './entries.js';
 import { type Integrity, Replica } from './replica.js';
 import { type SessionState, stateHash } from './state.js';
@@ -42,13 +43,14 @@ export interface VerifyReport {
   stateHash: string | null;
   state: SessionState | null;
   integrity: Integrity | null;
+  secret: AuditReport | null; // the check of every secret vote (docs/SECRET-BALLOTS.md)
 }
 
 /** Re-check every signature, certificate, chain and dependency of an export, then fold it. */
 export async function verifyExport(input: unknown): Promise<VerifyReport> {
   const parsed = v.safeParse(schema, input);
   if (!parsed.success)
-    return { ok: false, problems: [`not a ${FORMAT} record: ${parsed.issues[0]?.message}`], envelopes: 0, applied: 0, stateHash: null, state: null, integrity: null };
+    return { ok: false, problems: [`not a ${FORMAT} record: ${parsed.issues[0]?.message}`], envelopes: 0, applied: 0, stateHash: null, state: null, integrity: null, secret: null };
   const rec = parsed.output;
   const r = new Replica({ tenant: rec.tenant, meeting: rec.meeting, tenantKey: fromHex(rec.tenantKey, 32), docs: rec.docs as DocName[] });
   const problems: string[] = [];
@@ -68,5 +70,9 @@ export async function verifyExport(input: unknown): Promise<VerifyReport> {
   for (const g of integrity.gaps) problems.push(`gap: device ${g.author} in ${g.doc} has entries up to ${g.have}, then ${g.next}`);
   for (const d of integrity.danglingDeps) problems.push(`entry ${d.entry} depends on missing ${d.missing.join(', ')}`);
   const state = r.state;
-  return { ok: problems.length === 0, problems, envelopes: r.log.size, applied: r.log.ordered().length, stateHash: stateHash(state), state, integrity };
+  for (const v of state.votes)
+    if (v.mode === 'secret' && v.status === 'closed' && !v.postal && !v.counts) problems.push(`secret vote ${v.id}: closed, but its result is not decrypted (${v.partials.filter((p) => !p.valid).length} invalid partial decryptions)`);
+  const secret = auditSecretVotes(`${rec.tenant}/${rec.meeting}`, state, r.log.ordered());
+  for (const p of secret.problems) problems.push(`secret vote ${p.vote}: ${p.detail} (${p.subject})`);
+  return { ok: problems.length === 0, problems, envelopes: r.log.size, applied: r.log.ordered().length, stateHash: stateHash(state), state, integrity, secret };
 }

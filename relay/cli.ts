@@ -92,7 +92,14 @@ async function verify(args: string[]): Promise<number> {
     const name = (id: string) => s.persons.find((p) => p.id === id)?.name ?? id;
     console.log(`attendance: ${present.length} present${present.length ? ': ' : ''}${present.map(([id, a]) => `${name(id)} (${a.place ?? '-'})`).join(', ')}; ${s.attendanceLog.length} changes recorded`);
     console.log(`quorum: ${s.quorum.present} of ${s.quorum.statutory} present, ${s.quorum.needed} needed: ${s.quorum.quorate ? 'quorate' : 'not quorate'}`);
-    for (const v of s.votes) console.log(`vote ${v.id} (${v.mode}) "${v.title}": ${v.status}, yes ${v.tally.yes} no ${v.tally.no} abstain ${v.tally.abstain} -> ${v.result ?? 'open'}`);
+    for (const v of s.votes) {
+      const counts = v.counts ? Object.entries(v.counts).map(([o, n]) => `${v.candidates.find((c) => c.id === o)?.name ?? o} ${n}`).join(', ') : 'not counted';
+      const outcome = v.kind === 'decision' ? (v.result ?? 'open') : v.elected ? `elected ${v.elected}` : v.runoff ? `run-off ${v.runoff.join(' / ')}` : (v.outcome?.kind ?? 'open');
+      const extra = v.mode === 'secret' ? `, ${v.received} encrypted ballots, ${v.partials.filter((p) => p.valid).length} valid partial decryptions` : '';
+      console.log(`vote ${v.id} (${v.mode} ${v.kind}${v.source === 'postal' ? ', postal ballot' : ''}) "${v.title}": ${v.status}${extra}; ${counts} -> ${outcome}`);
+      if (v.lot?.order) console.log(`  lot: drawers ${v.lot.drawers.join(', ')}, seed ${v.lot.seed}, order ${v.lot.order.join(' > ')}`);
+    }
+    for (const a of r.secret?.votes ?? []) console.log(`secret vote ${a.vote}: ${a.ok ? 'verified' : 'FAILED'} (${a.ballots} ballot proofs, ${a.partials} partial decryptions, sum and decryption re-computed)`);
     for (const x of s.rejected) console.log(`  rejected entry ${x.entry} (${x.kind}): ${x.reason}`);
   }
   return r.ok ? 0 : 1;

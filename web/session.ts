@@ -10,11 +10,14 @@ import { fingerprint } from '../crypto/hash.js';
 import type { DocName, DomainKind, Payload } from '../core/entries.js';
 import { type Integrity, Replica } from '../core/replica.js';
 import { type SessionState, stateHash } from '../core/state.js';
+import { startDuties } from './duties.js';
 import * as idb from './store/idb.js';
 import { type Presence, SyncClient, type SyncStatus } from './sync/client.js';
 
 export interface Session {
   replica: Replica;
+  /** "tenant/meeting": what secret-ballot proofs are bound to. */
+  ref: string;
   state: Accessor<SessionState>;
   integrity: Accessor<Integrity>;
   status: Accessor<SyncStatus>;
@@ -136,8 +139,10 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
   client.start();
   const tick = setInterval(() => setIntegrity(replica.integrity()), 2000);
 
-  return {
+  let stopDuties = () => {};
+  const session: Session = {
     replica,
+    ref: `${tenant}/${meeting}`,
     state,
     integrity,
     status,
@@ -153,8 +158,11 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
       }
     },
     stop() {
+      stopDuties();
       clearInterval(tick);
       client.stop();
     },
   };
+  if (device) stopDuties = startDuties(session, tenant, meeting);
+  return session;
 }

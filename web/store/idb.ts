@@ -16,6 +16,8 @@ export interface MeetingMeta {
   tenantKey?: string;
   certs?: Cert[];
   backupRelays?: string[];
+  /** Trustee seeds ('key:<id>') and lot reveals ('lot:<vote>'), hex; they never leave this device. */
+  secrets?: Record<string, string>;
 }
 
 const DB = 'ratsraum';

@@ -1,10 +1,9 @@
 /** The chair's controls, and before opening who lacks digital access (LEG-2). */
 import { createSignal, For, Show } from 'solid-js';
-import { randomBytes, toHex } from '../../crypto/bytes.js';
-import type { VoteMode } from '../../core/entries.js';
-import { type Rule, RULES } from '../../core/majority.js';
 import { t } from '../i18n/index.js';
 import type { Session } from '../session.js';
+import { ClosedVote, OpenVoteForm, RunningVote } from './ChairVote.js';
+import { KeySetup } from './KeySetup.js';
 
 export function ChairPanel(props: { s: Session }) {
   const s = props.s;
@@ -15,11 +14,6 @@ export function ChairPanel(props: { s: Session }) {
   const openVote = () => st().votes.find((v) => v.status === 'open');
   const [item, setItem] = createSignal('');
   const [person, setPerson] = createSignal('');
-  const [title, setTitle] = createSignal('');
-  const [mode, setMode] = createSignal<VoteMode>('open');
-  const [rule, setRule] = createSignal<Rule>('simple');
-  const current = () => st().agenda.find((i) => i.id === st().currentItem);
-  const docOfItem = () => (current() && !current()!.public ? 'members' : 'public');
 
   return (
     <section class="card chair" aria-labelledby="chair-h">
@@ -75,46 +69,11 @@ export function ChairPanel(props: { s: Session }) {
             {t('chair.checkOut')}
           </button>
         </form>
-        <Show
-          when={openVote()}
-          fallback={
-            <form
-              class="stack"
-              onSubmit={(e) => {
-                e.preventDefault();
-                const vt = title().trim() || t('chair.defaultVoteTitle', { no: current()?.no ?? '–' });
-                void s.act('vote.open', { vote: `v-${toHex(randomBytes(6))}`, item: st().currentItem, title: vt.slice(0, 300), mode: mode(), rule: rule() === 'simple' ? undefined : rule() }, docOfItem());
-                setTitle('');
-              }}
-            >
-              <label for="vote-title">{t('chair.voteTitle')}</label>
-              <input id="vote-title" value={title()} onInput={(e) => setTitle(e.currentTarget.value)} maxLength={300} />
-              <fieldset class="row">
-                <legend>{t('chair.voteMode')}</legend>
-                <For each={['open', 'roll-call'] as VoteMode[]}>
-                  {(m) => (
-                    <label>
-                      <input type="radio" name="mode" value={m} checked={mode() === m} onChange={() => setMode(m)} /> {t(`vote.mode.${m}`)}
-                    </label>
-                  )}
-                </For>
-              </fieldset>
-              <label for="vote-rule">{t('chair.voteRule')}</label>
-              <select id="vote-rule" value={rule()} onChange={(e) => setRule(e.currentTarget.value as Rule)}>
-                <For each={[...RULES]}>{(r) => <option value={r}>{t(`rule.${r}`)}</option>}</For>
-              </select>
-              <button type="submit" class="primary">
-                {t('chair.openVote')}
-              </button>
-            </form>
-          }
-        >
-          {(v) => (
-            <button type="button" class="primary" onClick={() => s.act('vote.close', { vote: v().id }, v().doc)}>
-              {t('chair.closeVote')}
-            </button>
-          )}
+        <Show when={openVote()} fallback={<OpenVoteForm s={s} />}>
+          {(v) => <RunningVote s={s} v={v()} />}
         </Show>
+        <Show when={!openVote() && st().votes.at(-1)}>{(v) => <ClosedVote s={s} v={v()} />}</Show>
+        <KeySetup s={s} />
         <button type="button" onClick={() => s.act('session.close', {})} disabled={!!openVote()}>
           {t('chair.close')}
         </button>

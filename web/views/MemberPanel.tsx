@@ -7,6 +7,8 @@ export function MemberPanel(props: { s: Session }) {
   const s = props.s;
   const me = () => s.me()?.person;
   const present = () => !!s.state().attendance[me() ?? '']?.present;
+  const item = () => s.state().agenda.find((i) => i.id === s.state().currentItem);
+  const conflicted = () => s.state().conflicts.some((c) => c.person === me() && c.item === item()?.id);
   return (
     <Show when={me() && s.state().persons.some((p) => p.id === me()) && s.state().session !== 'closed'}>
       <section class="card" aria-labelledby="me-h">
@@ -22,6 +24,13 @@ export function MemberPanel(props: { s: Session }) {
           <button type="button" onClick={() => s.act('attendance.out', { person: me()! })}>
             {t('checkin.out')}
           </button>
+        </Show>
+        <Show when={item() && s.state().persons.find((p) => p.id === me())?.voting}>
+          <Show when={!conflicted()} fallback={<p class="muted">{t('conflict.declared')}</p>}>
+            <button type="button" onClick={() => s.act('conflict.declare', { person: me()!, item: item()!.id }, item()!.public ? 'public' : 'members')}>
+              {t('conflict.declare')} (TOP {item()!.no})
+            </button>
+          </Show>
         </Show>
       </section>
     </Show>

@@ -1,12 +1,14 @@
-/** The current vote: kind clearly marked, live count, ballot buttons, own ballot, result; earlier votes. */
-import { For, Show } from 'solid-js';
-import type { Choice } from '../../core/entries.js';
+/** The current vote: kind clearly marked, live count, ballot buttons, own ballot and receipt, result; earlier votes. */
+import { createSignal, For, Show } from 'solid-js';
+import { fromHex } from '../../crypto/bytes.js';
+import { partialStep, secretBallot } from '../../core/duties.js';
 import type { Vote } from '../../core/state.js';
+import { deviceSecret } from '../duties.js';
 import { t } from '../i18n/index.js';
 import type { Session } from '../session.js';
-import { VoteResult } from './VoteResult.js';
-
-const CHOICES: Choice[] = ['yes', 'no', 'abstain'];
+import { optionLabel } from './names.js';
+import { VoteResult, VoteSummary } from './VoteResult.js';
+import { VerifySecret } from './VerifySecret.js';
 
 export function VotePanel(props: { s: Session }) {
   const st = () => props.s.state();
@@ -24,8 +26,7 @@ export function VotePanel(props: { s: Session }) {
           <For each={earlier()}>
             {(v) => (
               <li>
-                <span class={`pill mode-${v.mode}`}>{t(`vote.mode.${v.mode}`)}</span> {v.title}:{' '}
-                <strong>{v.result ? t(`vote.result.${v.result}`) : t('vote.status.open')}</strong> ({t('vote.tally', v.tally)})
+                <span class={`pill mode-${v.mode}`}>{t(`vote.mode.${v.mode}`)}</span> {v.title}: <VoteSummary s={props.s} v={v} />
               </li>
             )}
           </For>
@@ -35,57 +36,146 @@ export function VotePanel(props: { s: Session }) {
   );
 }
 
+/** Receipt shown as people compare it: groups of four hex digits. */
+const receipt = (entry: string) => entry.slice(0, 16).match(/.{4}/g)!.join(' ');
+
 function CurrentVote(props: { s: Session; v: Vote }) {
   const s = props.s;
+  const v = () => props.v;
   const me = () => s.me();
-  const mine = () => props.v.ballots.find((b) => b.person === me()?.person);
+  const mine = () => v().ballots.find((b) => b.person === me()?.person && b.status !== 'invalid' && b.status !== 'duplicate');
   const myPerson = () => s.state().persons.find((p) => p.id === me()?.person);
   const present = () => !!s.state().attendance[me()?.person ?? '']?.present;
-  const canVote = () => props.v.status === 'open' && !!myPerson()?.voting && present() && !mine();
-  const received = () => props.v.ballots.filter((b) => b.status !== 'duplicate' && b.status !== 'not-entitled').length;
-  const item = () => s.state().agenda.find((i) => i.id === props.v.item);
+  const conflicted = () => v().item !== null && s.state().conflicts.some((c) => c.person === me()?.person && c.item === v().item);
+  const [busy, setBusy] = createSignal(false);
+  const canVote = () => v().status === 'open' && !!myPerson()?.voting && present() && !mine() && !conflicted() && !busy();
+  const item = () => s.state().agenda.find((i) => i.id === v().item);
+  const secret = () => v().mode === 'secret';
+
+  const cast = (choice: string) => {
+    if (!secret()) return void s.act('vote.cast', { vote: v().id, choice }, v().doc);
+    setBusy(true);
+    // Let "encrypting" paint before the proofs take the main thread for a moment.
+    setTimeout(() => {
+      const step = secretBallot(s.ref, s.state(), v(), choice, fromHex(s.replica.deviceKey!, 32));
+      void s.act('vote.ballot', step.payload as never, v().doc).finally(() => setBusy(false));
+    }, 30);
+  };
+
   return (
-    <div class="vote" data-vote={props.v.id} data-vote-status={props.v.status}>
+    <div class="vote" data-vote={v().id} data-vote-status={v().status} data-mode={v().mode}>
       <p>
-        <span class={`pill mode-${props.v.mode}`}>{t(`vote.mode.${props.v.mode}`)}</span>{' '}
-        <span class={`pill vote-${props.v.status}`}>{t(`vote.status.${props.v.status}`)}</span>
+        <span class={`pill mode-${v().mode}`}>{t(`vote.mode.${v().mode}`)}</span>{' '}
+        <Show when={v().kind === 'election'}>
+          <span class="pill">{t('vote.kind.election')}</span> <span class="pill">{t('vote.round', { n: v().round })}</span>{' '}
+        </Show>
+        <span class={`pill vote-${v().status}`}>{t(`vote.status.${v().status}`)}</span>
       </p>
-      <p class="muted" data-rule={props.v.rule}>
-        {t('vote.rule')}: {t(`rule.${props.v.rule}`)}
-      </p>
+      <Show when={v().kind === 'decision'}>
+        <p class="muted" data-rule={v().rule}>
+          {t('vote.rule')}: {t(`rule.${v().rule}`)}
+        </p>
+      </Show>
       <p class="vote-title">
         <Show when={item()}>TOP {item()!.no}: </Show>
-        {props.v.title}
+        {v().title}
       </p>
-      <p aria-live="polite">{t('vote.received', { n: received() })}</p>
-      <Show when={me() && props.v.status === 'open'}>
-        <Show
-          when={myPerson()?.voting}
-          fallback={<p class="muted">{t('vote.notEntitled.advisory')}</p>}
-        >
-          <Show when={present() || mine()} fallback={<p class="muted">{t('vote.notEntitled.absent')}</p>}>
-            <fieldset class="ballot" disabled={!canVote()}>
-              <legend>{t('vote.castHint')}</legend>
-              <For each={CHOICES}>
-                {(c) => (
-                  <button type="button" class={`choice choice-${c}`} data-choice={c} onClick={() => s.act('vote.cast', { vote: props.v.id, choice: c }, props.v.doc)}>
-                    {t(`vote.${c}`)}
-                  </button>
-                )}
-              </For>
-            </fieldset>
+      <p aria-live="polite" data-testid="received">
+        {secret() ? t('vote.receivedSecret', { n: v().received }) : t('vote.received', { n: v().received })}
+      </p>
+      <Show when={me() && v().status === 'open'}>
+        <Show when={myPerson()?.voting} fallback={<p class="muted">{t('vote.notEntitled.advisory')}</p>}>
+          <Show when={!conflicted()} fallback={<p class="muted">{t('conflict.declared')}</p>}>
+            <Show when={present() || mine()} fallback={<p class="muted">{t('vote.notEntitled.absent')}</p>}>
+              <fieldset class="ballot" disabled={!canVote()}>
+                <legend>{t('vote.castHint')}</legend>
+                <For each={v().options}>
+                  {(o) => (
+                    <button type="button" class={`choice choice-${o}`} data-choice={o} onClick={() => cast(o)}>
+                      {optionLabel(v(), o, t)}
+                    </button>
+                  )}
+                </For>
+              </fieldset>
+              <Show when={busy()}>
+                <p aria-live="polite">{t('vote.encrypting')}</p>
+              </Show>
+            </Show>
           </Show>
         </Show>
       </Show>
       <Show when={mine()}>
         {(b) => (
-          <p class="mine" data-ballot-status={b().status}>
-            {t('vote.yourBallot', { choice: t(`vote.${b().choice}`), status: t(`ballot.${b().status}`) })}
-            <Show when={s.status() !== 'online' && props.v.status === 'open'}> – {t('vote.queued')}</Show>
+          <div class="mine" data-ballot-status={b().status}>
+            <Show
+              when={secret()}
+              fallback={<p>{t('vote.yourBallot', { choice: optionLabel(v(), b().choice ?? '', t), status: t(`ballot.${b().status}`) })}</p>}
+            >
+              <p>{t('vote.secretCast', { status: t(`ballot.${b().status}`) })}</p>
+              <p>
+                {t('vote.receipt')}: <code data-testid="receipt">{receipt(b().entry)}</code> <span class="muted">{t('vote.receiptHint')}</span>
+              </p>
+              <Show when={v().counts && v().source === 'digital'}>
+                <p class={b().status === 'counted' ? 'ok' : 'alert'} data-testid="included">
+                  {b().status === 'counted' ? t('vote.included') : t('vote.notIncluded', { status: t(`ballot.${b().status}`) })}
+                </p>
+              </Show>
+            </Show>
+            <Show when={s.status() !== 'online' && v().status === 'open'}>
+              <p>{t('vote.queued')}</p>
+            </Show>
+          </div>
+        )}
+      </Show>
+      <Show when={secret()}>
+        <Decryption s={s} v={v()} />
+      </Show>
+      <VoteResult s={s} v={v()} />
+      <Show when={secret() && v().decryption === 'done'}>
+        <VerifySecret s={s} v={v()} />
+      </Show>
+    </div>
+  );
+}
+
+/** Where a closed secret vote stands: waiting for trustees, postal ballot; the trustee's release button. */
+function Decryption(props: { s: Session; v: Vote }) {
+  const s = props.s;
+  const key = () => s.state().keys.find((k) => k.id === props.v.key);
+  const me = () => s.me()?.person ?? '';
+  const trustee = () => !!key() && key()!.devices[me()] === s.replica.deviceKey;
+  const released = () => props.v.partials.some((p) => p.trustee === me());
+  const release = async () => {
+    const [tenant, meeting] = s.ref.split('/') as [string, string];
+    const seed = await deviceSecret(tenant, meeting, `key:${props.v.key}`);
+    const step = partialStep(s.ref, s.state(), props.v, me(), s.replica.deviceKey!, seed, [...s.replica.log.ordered()]);
+    if (step) await s.act('vote.partial', step.payload as never, props.v.doc);
+  };
+  return (
+    <>
+      <Show when={props.v.postal}>
+        {(p) => (
+          <p class="notice" data-testid="postal">
+            {t('vote.postal', { reason: p().reason })} <Show when={!props.v.counts}>{t('vote.postalWaiting')}</Show>
           </p>
         )}
       </Show>
-      <VoteResult s={s} v={props.v} />
-    </div>
+      <Show when={props.v.decryption === 'waiting'}>
+        <p aria-live="polite" data-testid="decryption">
+          {t('vote.waiting', { have: props.v.partials.filter((p) => p.valid).length, need: key()?.threshold ?? 0 })}
+        </p>
+        <Show when={trustee()}>
+          <Show when={!released()} fallback={<p class="muted">{t('vote.decrypted')}</p>}>
+            <p class="muted">{t('vote.decryptHint')}</p>
+            <button type="button" class="primary" data-testid="release" onClick={() => void release()}>
+              {t('vote.decrypt')}
+            </button>
+          </Show>
+        </Show>
+      </Show>
+      <Show when={props.v.decryption === 'failed'}>
+        <p class="alert">{t('vote.decryptionFailed')}</p>
+      </Show>
+    </>
   );
 }
