@@ -3,7 +3,9 @@
  * and the check itself, used by `ratsraum verify` and by tests.
  */
 import * as v from 'valibot';
-import { fromBase64, fromHex, toBase64 } from '../crypto/bytes.js';
+import { fromBase64, fromHex, toBase64, toHex } from '../crypto/bytes.js';
+import * as envelope from '../crypto/envelope.js';
+import type { Envelope } from '../crypto/envelope.js';
 import type { Cert } from '../crypto/cert.js';
 import { type AuditReport, auditSecretVotes } from './audit.js';
 import { DOCS, type DocName } from './entries.js';
@@ -64,7 +66,20 @@ export async function verifyExport(input: unknown): Promise<VerifyReport> {
     }
   });
   const { rejected } = await r.receive(wires);
-  for (const x of rejected) problems.push(`envelope ${x.id ?? '?'} rejected: ${x.reason}`);
+  const byId = new Map<string, Envelope>();
+  for (const w of wires) {
+    try {
+      const e = envelope.decode(w);
+      byId.set(e.id, e);
+    } catch {
+      // reported by receive()
+    }
+  }
+  for (const x of rejected) {
+    const e = x.id ? byId.get(x.id) : undefined;
+    const who = e ? ` (${e.kind} by ${r.directory.get(toHex(e.author))?.person ?? `device ${toHex(e.author).slice(0, 16)}`})` : '';
+    problems.push(`envelope ${x.id ?? '?'}${who} rejected: ${x.reason}`);
+  }
   const integrity = r.integrity();
   for (const f of integrity.forks) problems.push(`fork: device ${f.author} signed ${f.ids.length} different entries for ${f.doc} seq ${f.seq}`);
   for (const g of integrity.gaps) problems.push(`gap: device ${g.author} in ${g.doc} has entries up to ${g.have}, then ${g.next}`);
