@@ -186,7 +186,7 @@ describe('PWA in Chromium', { timeout: 60_000 }, () => {
       await member.page.getByText('Abstimmung geschlossen').waitFor();
       await member.page.locator('.result').getByText('Abgelehnt').waitFor();
       expect(await member.page.locator('.mine').getAttribute('data-ballot-status')).toBe('counted');
-      const byFaction = chair.page.locator('table.tally');
+      const byFaction = chair.page.locator('[data-testid=by-faction]');
       expect(await byFaction.locator('caption').textContent()).toBe('Ergebnis nach Fraktionen');
       // 1 : 1 is a tie, and a tie is a rejection (VOTE-12), shown the same on both devices.
       expect(await byFaction.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/^CDU\s+1\s+0\s+0$/), expect.stringMatching(/^SPD\s+0\s+1\s+0$/)]);

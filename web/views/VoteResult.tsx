@@ -106,7 +106,7 @@ export function VoteResult(props: { s: Session; v: Vote }) {
         )}
       </Show>
       <Show when={props.v.status === 'closed' && props.v.kind === 'decision' && props.v.mode !== 'secret' && byFaction().length > 0}>
-        <table class="tally">
+        <table class="tally" data-testid="by-faction">
           <caption>{t('vote.byFaction')}</caption>
           <thead>
             <tr>
