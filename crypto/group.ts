@@ -55,9 +55,17 @@ function bytesToBigLE(b: Bytes): bigint {
   return x;
 }
 
+/** Encodings already known (decoded from them, or encoded once): encoding costs an inversion and a square root. */
+const encoded = new WeakMap<Point, Bytes>();
+export function pointBytes(p: Point): Bytes {
+  let b = encoded.get(p);
+  if (!b) encoded.set(p, (b = p.toBytes()));
+  return b;
+}
+
 export const scalarBytes = (s: bigint): Bytes => Point.Fn.toBytes(mod(s));
 export const scalarHex = (s: bigint): string => toHex(scalarBytes(s));
-export const pointHex = (p: Point): string => toHex(p.toBytes());
+export const pointHex = (p: Point): string => toHex(pointBytes(p));
 
 /** Decodes a canonical scalar; throws GroupError naming `what` otherwise. */
 export function scalarFromHex(hex: string, what: string): bigint {
@@ -72,7 +80,9 @@ export function scalarFromHex(hex: string, what: string): bigint {
 export function pointFromHex(hex: string, what: string, allowIdentity = true): Point {
   let p: Point;
   try {
-    p = Point.fromBytes(fromHex(hex, 32, what));
+    const bytes = fromHex(hex, 32, what);
+    p = Point.fromBytes(bytes);
+    encoded.set(p, bytes);
   } catch {
     throw new GroupError(`${what}: not a valid ristretto255 point`);
   }
@@ -84,7 +94,7 @@ export function pointFromHex(hex: string, what: string, allowIdentity = true): P
 export function challenge(domain: string, parts: (Bytes | string | Point)[]): bigint {
   const chunks: Bytes[] = [];
   for (const part of [domain, GROUP_NAME, ...parts]) {
-    const b = typeof part === 'string' ? utf8(part) : part instanceof Uint8Array ? part : part.toBytes();
+    const b = typeof part === 'string' ? utf8(part) : part instanceof Uint8Array ? part : pointBytes(part);
     const len = new Uint8Array(4);
     new DataView(len.buffer).setUint32(0, b.length);
     chunks.push(len, b);
