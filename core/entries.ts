@@ -100,6 +100,8 @@ export const schemas = {
   'key.shares': strict({ key: id, shares: v.pipe(v.array(strict({ to: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(9)), ct: hex64 })), v.maxLength(8)) }),
   'key.ok': strict({ key: id }),
   'key.complaint': strict({ key: id, against: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(9)), reason: text(300) }),
+  /** A member acknowledges the security handbook (SEC-2) or the privacy information (DS-1), naming the text's hash. */
+  'handbook.ack': strict({ kind: v.picklist(['security', 'privacy']), version: hex64 }),
   /** A conflict of interest (GO NRW §§ 31, 43): the member takes no part in votes on the item. */
   'conflict.declare': strict({ person: id, item: id }),
 } as const;

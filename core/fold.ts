@@ -60,6 +60,7 @@ function emptyState(): SessionState {
     votes: [],
     keys: [],
     conflicts: [],
+    acknowledgements: [],
     rejected: [],
     applied: 0,
   };
@@ -245,6 +246,15 @@ class Folder {
         return this.keyStep(e, cert, entry);
       case 'conflict.declare':
         return this.conflict(e, cert, entry.payload);
+      case 'handbook.ack': {
+        // Personal data of the member: kept out of the public document.
+        if (docOf(e) !== 'members') reject('handbook.ack: belongs in the members document');
+        if (!this.persons.has(cert.person)) reject(`handbook.ack: '${cert.person}' is not a member of this body`);
+        const p = entry.payload;
+        if (this.s.acknowledgements.some((a) => a.person === cert.person && a.kind === p.kind && a.version === p.version)) return;
+        this.s.acknowledgements.push({ person: cert.person, kind: p.kind, version: p.version, at: e.hlc.wall, entry: e.id });
+        return;
+      }
     }
   }
 

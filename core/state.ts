@@ -148,6 +148,7 @@ export interface SessionState {
   votes: Vote[];
   keys: KeyState[];
   conflicts: { person: PersonId; item: string; at: number; entry: string }[];
+  acknowledgements: { person: PersonId; kind: 'security' | 'privacy'; version: string; at: number; entry: string }[];
   rejected: RejectedEntry[];
   applied: number; // entries folded
 }

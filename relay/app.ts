@@ -19,6 +19,8 @@ export interface AppDeps {
   assets?: MiddlewareHandler;
   /** Further relays devices may fall back to (WebSocket URLs), published at /api/config. */
   backupRelays?: string[];
+  /** The municipality's security handbook and privacy information (relay/handbook.ts; reading files needs Node). */
+  handbook?: (kind: string, lang: string) => Promise<{ markdown: string; version: string; pdf: () => Promise<Uint8Array> } | undefined>;
   /** index.html for client-side routes; undefined when no build exists. */
   indexHtml?: () => Promise<string | undefined>;
 }
@@ -48,6 +50,16 @@ export function createApp(d: AppDeps): Hono {
     const tenantKey = d.store.tenantKey(tenant);
     if (!tenantKey) throw new HTTPException(404, { message: `unknown tenant '${tenant}'` });
     return c.json({ tenant, tenantKey });
+  });
+
+  // SEC-2, DS-1: readable in the app and as PDF; `version` is what a member's acknowledgement names.
+  app.get('/api/handbook/:kind/:lang', async (c) => {
+    const { kind, lang } = c.req.param();
+    const pdf = lang.endsWith('.pdf');
+    const h = await d.handbook?.(kind, pdf ? lang.slice(0, -4) : lang);
+    if (!h) throw new HTTPException(404, { message: `no handbook '${kind}' in '${lang}'` });
+    if (!pdf) return c.json({ kind, lang, markdown: h.markdown, version: h.version });
+    return c.body((await h.pdf()) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="ratsraum-${kind}-${lang}"` });
   });
 
   // The public document is public: anyone may fetch and re-check it.

@@ -10,7 +10,9 @@ import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { WebSocketServer } from 'ws';
 import { LIMITS } from '../core/wire.js';
-import { createApp } from './app.js';
+import { type AppDeps, createApp } from './app.js';
+import { fill, KINDS as HANDBOOK_KINDS, LANGS as HANDBOOK_LANGS, type HandbookKind, type HandbookLang, loadHandbook, renderHandbookPdf } from './handbook.js';
+import { hashString } from '../crypto/hash.js';
 import { Hub, type HubOptions } from './hub.js';
 import { Metrics } from './metrics.js';
 import { openSqlite, type Store } from './store.js';
@@ -37,6 +39,22 @@ export interface Relay {
   close(): Promise<void>;
 }
 
+/** The handbook texts: the municipality's copies in <data>/handbook/<lang>/<kind>.md, its values in <data>/handbook/values.json. */
+function handbookOf(dataDir: string): AppDeps['handbook'] {
+  const dir = join(dataDir, 'handbook');
+  const TITLES: Record<string, Record<string, string>> = {
+    security: { de: 'Sicherheitshandbuch', en: 'Security handbook' },
+    privacy: { de: 'Datenschutzhinweise', en: 'Privacy information' },
+  };
+  return async (kind, lang) => {
+    if (!(HANDBOOK_KINDS as readonly string[]).includes(kind) || !(HANDBOOK_LANGS as readonly string[]).includes(lang)) return undefined;
+    const values = await readFile(join(dir, 'values.json'), 'utf8').then((t) => JSON.parse(t) as Record<string, string>, () => ({}));
+    const h = await loadHandbook(kind as HandbookKind, lang as HandbookLang, dir);
+    const markdown = fill(h.markdown, values);
+    return { markdown, version: hashString(markdown), pdf: () => renderHandbookPdf(h.markdown, { title: TITLES[kind]![lang]!, lang: lang as HandbookLang, municipality: values }) };
+  };
+}
+
 export async function startRelay(o: RelayOptions): Promise<Relay> {
   mkdirSync(o.dataDir, { recursive: true });
   const store = openSqlite(join(o.dataDir, 'relay.sqlite'));
@@ -51,6 +69,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     started: Date.now(),
     backupRelays: o.backupRelays,
     assets: staticDir ? serveStatic({ root: relative(process.cwd(), staticDir) || '.' }) : undefined,
+    handbook: handbookOf(o.dataDir),
     indexHtml: staticDir ? () => readFile(join(staticDir, 'index.html'), 'utf8').catch(() => undefined) : undefined,
   });
   const server = serve({ fetch: app.fetch, port: o.port ?? 0, hostname: o.host ?? '127.0.0.1' });

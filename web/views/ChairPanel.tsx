@@ -10,6 +10,7 @@ export function ChairPanel(props: { s: Session }) {
   const st = () => s.state();
   const enrolled = (person: string) => s.replica.directory.all().some((c) => c.body.person === person);
   const notEnrolled = () => st().persons.filter((p) => !enrolled(p.id));
+  const notAcknowledged = () => st().persons.filter((p) => ['security', 'privacy'].some((k) => !st().acknowledgements.some((a) => a.person === p.id && a.kind === k)));
   const notConnected = () => st().persons.filter((p) => enrolled(p.id) && !s.presence().some((d) => d.person === p.id));
   const openVote = () => st().votes.find((v) => v.status === 'open');
   const [item, setItem] = createSignal('');
@@ -28,6 +29,12 @@ export function ChairPanel(props: { s: Session }) {
             <h4>{t('chair.notEnrolled')}</h4>
             <ul data-testid="not-enrolled">
               <For each={notEnrolled()}>{(p) => <li>{p.name}</li>}</For>
+            </ul>
+          </Show>
+          <Show when={notAcknowledged().length > 0}>
+            <h4>{t('chair.notAcknowledged')}</h4>
+            <ul data-testid="not-acknowledged">
+              <For each={notAcknowledged()}>{(p) => <li data-person={p.id}>{p.name}</li>}</For>
             </ul>
           </Show>
           <Show when={notConnected().length > 0}>

@@ -6,6 +6,7 @@ import type { Route } from './App.js';
 import { Agenda } from './Agenda.js';
 import { Attendance } from './Attendance.js';
 import { ChairPanel } from './ChairPanel.js';
+import { Handbook } from './Handbook.js';
 import { Header } from './Header.js';
 import { IntegrityAlert } from './Integrity.js';
 import { MemberPanel } from './MemberPanel.js';
@@ -86,6 +87,7 @@ function MeetingBody(props: { s: Session }) {
             </Show>
             <Show when={role() === 'member' || role() === 'chair' || role() === 'advisory'}>
               <MemberPanel s={s} />
+              <Handbook s={s} />
             </Show>
           </div>
           <div class="col">
