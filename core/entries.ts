@@ -18,6 +18,7 @@ const hex64 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'expected 64 lower-ca
 const point = hex64;
 const scalar = hex64;
 const candidate = strict({ id, name: text(200) });
+const isoDate = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, 'expected an ISO date YYYY-MM-DD'));
 const zeroOne = strict({ a0: point, b0: point, a1: point, b1: point, c0: scalar, z0: scalar, z1: scalar });
 
 export const CHOICES = ['yes', 'no', 'abstain'] as const;
@@ -36,14 +37,36 @@ export const schemas = {
       statutoryMembers: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
       /** Who enters a run-off when several tie for a place (core/election.ts); default 'lot'. */
       runoffTie: v.optional(v.picklist(['lot', 'all'])),
+      /** Committees: Haupt-, Finanz- and Rechnungsprüfungsausschuss may not meet hybrid under § 58a. */
+      committeeKind: v.optional(v.picklist(['haupt', 'finanz', 'rechnungspruefung', 'other'])),
     }),
     factions: v.pipe(v.array(strict({ id, name: text(120) })), v.maxLength(50)),
     persons: v.pipe(
       v.array(strict({ id, name: text(200), faction: v.nullable(id), voting: v.boolean() })),
       v.maxLength(1000),
     ),
-    meeting: strict({ id, title: text(300), start: v.pipe(v.number(), v.integer(), v.minValue(0)), place: text(200) }),
+    meeting: strict({
+      id,
+      title: text(300),
+      start: v.pipe(v.number(), v.integer(), v.minValue(0)),
+      place: text(200),
+      /** LEG-1: the form of the meeting and, for digital or hybrid under § 47a, the council decision it rests on. */
+      format: v.optional(v.picklist(['in-person', 'hybrid', 'digital'])),
+      basis: v.optional(id),
+    }),
   }),
+  /** LEG-1: a council decision on the exceptional situation (§ 47a GO NRW), recorded by the administration. */
+  'legal.decision': strict({
+    id,
+    decidedAt: isoDate,
+    validUntil: isoDate,
+    yes: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1000)),
+    statutoryMembers: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
+    extends: v.optional(id),
+    bodies: v.optional(v.pipe(v.array(id), v.maxLength(100))),
+  }),
+  /** LEG-1: the Hauptsatzung clause that allows hybrid committee meetings (§ 58a GO NRW). */
+  'legal.clause': strict({ allowsHybridCommittees: v.boolean(), adoptedAt: isoDate }),
   'session.open': strict({}),
   'session.close': strict({}),
   'item.current': strict({ item: v.nullable(id) }),

@@ -16,6 +16,7 @@ import type { Envelope } from '../crypto/envelope.js';
 import type { DecodedCommit } from '../crypto/threshold.js';
 import { decodeEntry, type DomainEntry, type Payload } from './entries.js';
 import { DEFAULT_SETTINGS, firstRound, runoff } from './election.js';
+import { type Basis, checkBasis } from './legal.js';
 import { checkReveals, draw, seed } from './lot.js';
 import { preds } from './log.js';
 import { decide } from './majority.js';
@@ -46,6 +47,7 @@ function emptyState(): SessionState {
   return {
     body: null,
     meeting: null,
+    legal: { decisions: [] },
     factions: [],
     persons: [],
     agenda: [],
@@ -182,12 +184,26 @@ class Folder {
           persons.set(x.id, { id: x.id, name: x.name, faction: x.faction, voting: x.voting });
         }
         s.body = { id: p.body.id, name: p.body.name, type: p.body.type, statutoryMembers: p.body.statutoryMembers, ...(p.body.runoffTie ? { runoffTie: p.body.runoffTie } : {}) };
-        s.meeting = { id: p.meeting.id, title: p.meeting.title, start: p.meeting.start, place: p.meeting.place };
+        const format = p.meeting.format ?? 'in-person';
+        const date = new Date(p.meeting.start).toISOString().slice(0, 10);
+        const body = { id: p.body.id, type: p.body.type, ...(p.body.committeeKind ? { committeeKind: p.body.committeeKind } : {}) };
+        const check = checkBasis({ body, format, date, ...(p.meeting.basis ? { basis: p.meeting.basis } : {}) }, s.legal);
+        if (!check.ok) reject(`meeting.setup: no legal basis for a ${format} meeting: ${check.reason.en}`);
+        s.meeting = { id: p.meeting.id, title: p.meeting.title, start: p.meeting.start, place: p.meeting.place, format, legal: (check as { basis: Basis }).basis };
         s.factions = p.factions.map((f) => ({ id: f.id, name: f.name }));
         s.persons = [...persons.values()];
         this.persons = persons;
         for (const id of Object.keys(s.attendance)) if (!persons.has(id)) delete s.attendance[id];
         this.recheckQuorum(at);
+        return;
+      }
+      case 'legal.decision':
+      case 'legal.clause': {
+        if (!this.may(cert, ['admin'])) reject('role: only an admin may record a legal basis');
+        if (docOf(e) !== 'public') reject(`${entry.kind}: belongs in the public document`);
+        if (entry.kind === 'legal.clause') s.legal = { ...s.legal, hauptsatzung: { ...entry.payload } };
+        else if (s.legal.decisions.some((d) => d.id === entry.payload.id)) reject(`legal.decision: '${entry.payload.id}' already recorded`);
+        else s.legal = { ...s.legal, decisions: [...s.legal.decisions, { ...entry.payload }] };
         return;
       }
       case 'session.open':

@@ -6,6 +6,7 @@ import { canonicalJson } from '../crypto/canonical.js';
 import { hashString } from '../crypto/hash.js';
 import type { VoteMode } from './entries.js';
 import type { Outcome } from './election.js';
+import type { Basis, LegalFacts } from './legal.js';
 import type { Rule } from './majority.js';
 
 export type PersonId = string;
@@ -133,7 +134,8 @@ export interface RejectedEntry {
 
 export interface SessionState {
   body: { id: string; name: string; type: string; statutoryMembers: number; runoffTie?: 'lot' | 'all' } | null;
-  meeting: { id: string; title: string; start: number; place: string } | null;
+  meeting: { id: string; title: string; start: number; place: string; format: 'in-person' | 'hybrid' | 'digital'; legal: Basis } | null;
+  legal: LegalFacts; // council decisions and the Hauptsatzung clause the administration recorded
   factions: { id: string; name: string }[];
   persons: Person[];
   agenda: AgendaItem[]; // sorted by no

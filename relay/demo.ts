@@ -77,11 +77,13 @@ export async function seedDemo(store: Store, demo: Demo, now = Date.now()): Prom
   const adminDevice = demo.devices.find((d) => d.roles.includes('admin'))!;
   const adminReplica = new Replica({ tenant: demo.tenant, meeting: demo.meeting, tenantKey: admin.publicKey, docs: ['public', 'members'], signer: await signerFromSeed(fromHex(adminDevice.seed, 32)) });
   await adminReplica.addCerts(certs);
+  // LEG-1: the Hauptsatzung allows hybrid meetings of committees and district councils (§ 58a GO NRW).
+  await adminReplica.create('legal.clause', { allowsHybridCommittees: true, adoptedAt: '2024-03-01' });
   await adminReplica.create('meeting.setup', {
     body: { id: 'bv-mitte', name: 'Bezirksvertretung Mitte', type: 'bezirksvertretung', statutoryMembers: 15 },
     factions: FACTIONS.map((f) => ({ id: f.id, name: f.name })),
     persons: demo.devices.filter((d) => d.person !== 'verwaltung').map((d) => ({ id: d.person, name: d.name, faction: d.faction, voting: d.voting })),
-    meeting: { id: demo.meeting, title: '12. Sitzung der Bezirksvertretung Mitte', start: now + 3_600_000, place: 'Bezirksrathaus Mitte, Sitzungssaal, und digital' },
+    meeting: { id: demo.meeting, title: '12. Sitzung der Bezirksvertretung Mitte', start: now + 3_600_000, place: 'Bezirksrathaus Mitte, Sitzungssaal, und digital', format: 'hybrid' },
   });
   // The administration prepares the agenda, so the chair's device starts its own chain in the meeting.
   for (const doc of ['public', 'members'] as const) {

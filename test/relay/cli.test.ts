@@ -33,7 +33,7 @@ describe('ratsraum export and verify', () => {
     writeFileSync(file, record);
     const r = cli('verify', file);
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^OK: 8 envelopes, 8 applied/);
+    expect(r.stdout).toMatch(/^OK: 9 envelopes, 9 applied/); // 4 of the demo setup, 5 of the session
     expect(r.stdout).toContain('vote v1 (roll-call decision) "Radverkehrskonzept": closed; yes 1, no 0, abstain 0 -> accepted');
     expect(r.stdout).toContain('[n.ö.]');
   });

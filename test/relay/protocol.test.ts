@@ -14,6 +14,9 @@ import { Replica } from '../../core/replica.js';
 import { decodeServerFrame, encodeControl, encodeEnvelopes, LIMITS } from '../../core/wire.js';
 import { cleanup, demoRelay, demoSigner, device, online, rawClient, until } from '../helpers/relay.js';
 
+/** Envelopes the demo seeds: legal clause, meeting setup, public and members agenda. */
+const DEMO_SETUP = 4;
+
 const stops: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const s of stops.splice(0).reverse()) await s();
@@ -71,7 +74,7 @@ describe('relay sync protocol', () => {
     for (let i = 0; i < 600; i++) await author.create('attendance.in', { person: 'm04', place: i % 2 ? 'onsite' : 'remote' }, i % 3 ? 'public' : 'members');
     for (const e of author.envelopes()) r.relay.store.insert(tenant, meeting, { doc: e.doc, author: toHex(e.author), seq: e.seq, id: e.id, wire: e.wire });
     const stored = r.relay.store.all(tenant, meeting, ['public', 'members']);
-    expect(stored).toHaveLength(603);
+    expect(stored).toHaveLength(DEMO_SETUP + 600);
 
     const c = await r.connect('m05');
     const welcome = c.of('welcome')[0]!;
@@ -99,7 +102,7 @@ describe('relay sync protocol', () => {
     expect(p.of('welcome')[0]!.frontier.members).toBeUndefined();
     await p.sendAndWait(encodeControl({ t: 'sync', frontier: { members: { [m04]: 250 } } }), () => p.of('synced').length === 1, 'synced');
     expect(p.envelopes.flat().map(toHex)).toEqual(stored.filter((e) => e.doc === 'public').map((e) => toHex(e.wire)));
-    expect(p.envelopes.flat()).toHaveLength(402); // m04's 400, the admin's setup and public agenda
+    expect(p.envelopes.flat()).toHaveLength(403); // m04's 400, the admin's legal clause, setup and public agenda
     expect(p.of('want')).toEqual([]);
   });
 
@@ -117,12 +120,12 @@ describe('relay sync protocol', () => {
     }
     m.client.start();
     await online(m);
-    expect(r.relay.store.count()).toBe(3 + 30);
+    expect(r.relay.store.count()).toBe(DEMO_SETUP + 30);
     const c = await r.connect('m03');
     await c.sendAndWait(encodeControl({ t: 'sync', frontier: {} }), () => c.of('synced').length === 1, 'synced');
     expect(c.envelopes.length).toBeGreaterThan(1);
     for (const f of c.envelopes) expect(encodeEnvelopes(f).length).toBeLessThanOrEqual(LIMITS.frame);
-    expect(c.envelopes.flat()).toHaveLength(33);
+    expect(c.envelopes.flat()).toHaveLength(DEMO_SETUP + 30);
   });
 
   it('fans out stored envelopes to the other connections that may read the doc, and answers ping', async () => {
@@ -267,7 +270,7 @@ describe('sync client recovery', () => {
     await noAcks.close();
     await until(() => m.statuses.includes('offline'), 'offline');
     await online(m);
-    expect(r.relay.store.count()).toBe(4);
+    expect(r.relay.store.count()).toBe(DEMO_SETUP + 1);
   });
 
   it('DIS-5 a relay connection that goes silent is given up and the next relay is used', async () => {
@@ -280,7 +283,7 @@ describe('sync client recovery', () => {
     await m.replica.create('attendance.in', { person: 'm02', place: 'onsite' });
     await until(() => m.statuses.includes('offline'), 'the client notices the silence', 3000);
     await online(m);
-    expect(r.relay.store.count()).toBe(4);
+    expect(r.relay.store.count()).toBe(DEMO_SETUP + 1);
     expect(m.errors).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 /** Meeting title, session state, current item (or the bare fact of a non-public part), quorum. */
 import { Show } from 'solid-js';
-import { t } from '../i18n/index.js';
+import { lang, t } from '../i18n/index.js';
 import type { Session } from '../session.js';
 
 export function Overview(props: { s: Session }) {
@@ -14,6 +14,13 @@ export function Overview(props: { s: Session }) {
       <p class="muted">
         {st().body?.name} <Show when={st().meeting}>· {st().meeting!.place}</Show>
       </p>
+      <Show when={st().meeting}>
+        {(m) => (
+          <p class="muted" data-format={m().format}>
+            {t(`format.${m().format}`)} – {lang() === 'de' ? m().legal.de : m().legal.en}
+          </p>
+        )}
+      </Show>
       <p>
         <span class={`pill session-${st().session}`}>{t(`session.${st().session}`)}</span>
       </p>
