@@ -1,0 +1,87 @@
+/**
+ * One-time, expiring invitations (VID-5, SEC-3), kept in the relay's identity database apart from the
+ * session log. Only a hash of each token is stored; redeeming marks it used in the same statement that
+ * checks it, so a link works once even if two devices race. Invitations go out over SMTP (nodemailer).
+ */
+import Database from 'better-sqlite3';
+import nodemailer from 'nodemailer';
+import { randomBytes, toBase64, toHex, utf8 } from '../crypto/bytes.js';
+import { sha256 } from '../crypto/hash.js';
+
+export type RedeemFailure = 'unknown' | 'used' | 'expired' | 'other-tenant';
+
+const MESSAGES: Record<RedeemFailure, { de: string; en: string }> = {
+  unknown: { de: 'Diese Einladung ist ungültig.', en: 'This invitation is not valid.' },
+  used: { de: 'Diese Einladung wurde bereits verwendet. Bitten Sie die Verwaltung um eine neue.', en: 'This invitation has already been used. Ask the administration for a new one.' },
+  expired: { de: 'Diese Einladung ist abgelaufen. Bitten Sie die Verwaltung um eine neue.', en: 'This invitation has expired. Ask the administration for a new one.' },
+  'other-tenant': { de: 'Diese Einladung gehört zu einer anderen Kommune.', en: 'This invitation belongs to another municipality.' },
+};
+
+export type Redeemed = { ok: true; tenant: string; person: string; email: string } | { ok: false; code: RedeemFailure; de: string; en: string };
+
+const tokenHash = (token: string) => toHex(sha256(utf8(token)));
+/** URL-safe token: 32 random bytes. */
+const newToken = () => toBase64(randomBytes(32)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+export class Invitations {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS invitations (
+      hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, person TEXT NOT NULL, email TEXT NOT NULL,
+      created INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER)`);
+  }
+
+  create(o: { tenant: string; person: string; email: string; ttlMs?: number; now?: number }): { token: string; expires: number } {
+    const now = o.now ?? Date.now();
+    const token = newToken();
+    const expires = now + (o.ttlMs ?? 72 * 3_600_000);
+    this.db.prepare('INSERT INTO invitations (hash, tenant, person, email, created, expires) VALUES (?, ?, ?, ?, ?, ?)').run(tokenHash(token), o.tenant, o.person, o.email, now, expires);
+    return { token, expires };
+  }
+
+  /** Redeems the token for `tenant`: once, before it expires. */
+  redeem(tenant: string, token: string, now = Date.now()): Redeemed {
+    const hash = tokenHash(token);
+    const row = this.db.prepare<[string], { tenant: string; person: string; email: string; expires: number; used: number | null }>('SELECT tenant, person, email, expires, used FROM invitations WHERE hash = ?').get(hash);
+    const fail = (code: RedeemFailure): Redeemed => ({ ok: false, code, ...MESSAGES[code] });
+    if (!row) return fail('unknown');
+    if (row.tenant !== tenant) return fail('other-tenant');
+    if (row.used !== null) return fail('used');
+    if (row.expires <= now) return fail('expired');
+    const taken = this.db.prepare('UPDATE invitations SET used = ? WHERE hash = ? AND used IS NULL').run(now, hash);
+    if (taken.changes !== 1) return fail('used');
+    return { ok: true, tenant: row.tenant, person: row.person, email: row.email };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  secure?: boolean;
+  from: string;
+}
+
+/** Sends the invitation mail; the link carries the tenant key's fingerprint, which the device checks. */
+export async function sendInvitation(smtp: SmtpConfig, m: { to: string; name: string; municipality: string; link: string; fingerprint: string; expires: number }): Promise<void> {
+  const transport = nodemailer.createTransport({ host: smtp.host, port: smtp.port, secure: smtp.secure ?? false, ignoreTLS: !smtp.secure && smtp.host === '127.0.0.1' });
+  const until = new Date(m.expires).toLocaleString('de-DE', { timeZone: 'Europe/Berlin' });
+  const text = [
+    `Guten Tag ${m.name},`,
+    '',
+    `Sie sind eingeladen, Ratsraum für die Sitzungen von ${m.municipality} auf Ihrem eigenen Gerät einzurichten.`,
+    `Öffnen Sie diesen Link auf dem Gerät, das Sie verwenden wollen (nur einmal gültig, bis ${until}):`,
+    '',
+    m.link,
+    '',
+    `Schlüssel-Fingerabdruck Ihrer Kommune: ${m.fingerprint}`,
+    'Ratsraum prüft ihn beim Einrichten. Geben Sie den Link nicht weiter.',
+  ].join('\n');
+  await transport.sendMail({ from: smtp.from, to: m.to, subject: `Einladung zu Ratsraum – ${m.municipality}`, text });
+}
