@@ -1,8 +1,9 @@
 /**
  * The `ratsraum` command: start (relay + PWA + demo council), export (a meeting's record from the
- * store), verify (re-check an export record offline).
+ * store), verify (re-check an export record offline), seats (§ 50 Abs. 3), import-oparl (ORG-1).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -13,6 +14,7 @@ import { allocate, METHODS, type Method, parseVotes } from '../core/seats.js';
 import { fromHex } from '../crypto/bytes.js';
 import { type Demo, demoLinks, makeDemo, seedDemo } from './demo.js';
 import { startRelay } from './server.js';
+import { importOparl } from './oparl/command.js';
 import { openSqlite } from './store.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,7 +23,8 @@ const USAGE = `usage:
   ratsraum start [--port 8080] [--host 127.0.0.1] [--data ./data] [--backup ws://backup-host/sync ...]
   ratsraum export --data DIR --tenant T --meeting M [--doc public|members]
   ratsraum verify <export.json>
-  ratsraum seats --method sainte-lague|hare-niemeyer|dhondt --seats N --votes "A=12,B=7,C=3" [--lot SEEDHEX]`;
+  ratsraum seats --method sainte-lague|hare-niemeyer|dhondt --seats N --votes "A=12,B=7,C=3" [--lot SEEDHEX]
+  ratsraum import-oparl <dir|url> --tenant T [--data ./data] [--dry-run]`;
 
 async function start(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, backup: { type: 'string', multiple: true } } });
@@ -129,6 +132,23 @@ function seats(args: string[]): number {
   return 0;
 }
 
+/** ORG-1: master data from the council information system (relay/oparl/), previewed, then imported in one transaction. */
+async function importOparlCmd(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { tenant: { type: 'string' }, data: { type: 'string' }, 'dry-run': { type: 'boolean' } } });
+  const source = positionals[0];
+  if (!source) throw new UsageError('import-oparl needs a folder or an http(s) URL');
+  if (!values.tenant) throw new UsageError('import-oparl needs --tenant');
+  const dataDir = resolve(values.data ?? 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, 'directory.sqlite'));
+  try {
+    const r = await importOparl({ source, db, tenant: values.tenant, dryRun: values['dry-run'], log: (line) => console.log(line) });
+    return r.complete ? 0 : 1;
+  } finally {
+    db.close();
+  }
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
@@ -144,6 +164,8 @@ async function main(argv: string[]): Promise<number> {
       return verify(rest);
     case 'seats':
       return seats(rest);
+    case 'import-oparl':
+      return importOparlCmd(rest);
     default:
       console.error(USAGE);
       return 2;

@@ -55,3 +55,20 @@ describe('ratsraum export and verify', () => {
     expect(cli('verify', join(ctx.dataDir, 'missing.json')).status).toBe(2);
   });
 });
+
+describe('ratsraum import-oparl', () => {
+  it('ORG-1 imports an OParl folder, previews with --dry-run, re-imports without duplicates, reports a sloppy source', () => {
+    const data = join(ctx.dataDir, 'oparl');
+    const dry = cli('import-oparl', 'test/fixtures/oparl/clean', '--tenant', 'musterstadt', '--data', data, '--dry-run');
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('persons: 8 added, 0 updated, 0 removed, 0 unchanged');
+    expect(dry.stdout).toContain('would import into tenant musterstadt');
+    const first = cli('import-oparl', 'test/fixtures/oparl/clean', '--tenant', 'musterstadt', '--data', data);
+    expect(first.stdout).toContain('agendaItems: 7 added, 0 updated, 0 removed, 0 unchanged');
+    const again = cli('import-oparl', 'test/fixtures/oparl/clean', '--tenant', 'musterstadt', '--data', data);
+    expect(again.stdout).toContain('persons: 0 added, 0 updated, 0 removed, 8 unchanged');
+    const sloppy = cli('import-oparl', 'test/fixtures/oparl/sloppy', '--tenant', 'nachbarstadt', '--data', data, '--dry-run');
+    expect(sloppy.stdout).toMatch(/warning \[[a-z-]+\] /);
+    expect(cli('import-oparl', '--tenant', 'x').status).toBe(2);
+  });
+});
