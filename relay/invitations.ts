@@ -3,7 +3,8 @@
  * session log. Only a hash of each token is stored; redeeming marks it used in the same statement that
  * checks it, so a link works once even if two devices race. Invitations go out over SMTP (nodemailer).
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openIdentityDb } from './identity-db.js';
 import nodemailer from 'nodemailer';
 import { randomBytes, toBase64, toHex, utf8 } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
@@ -27,11 +28,12 @@ export class Invitations {
   private readonly db: Database.Database;
 
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS invitations (
+    this.db = openIdentityDb(
+      file,
+      `CREATE TABLE IF NOT EXISTS invitations (
       hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, person TEXT NOT NULL, email TEXT NOT NULL,
-      created INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER)`);
+      created INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER)`,
+    );
   }
 
   create(o: { tenant: string; person: string; email: string; ttlMs?: number; now?: number }): { token: string; expires: number } {

@@ -3,7 +3,8 @@
  * defaults authenticator apps expect), kept in the relay's identity database. Checking is rate-limited: after
  * 5 wrong codes the device is locked for 15 minutes; a code is accepted once (no replay within its window).
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openIdentityDb } from './identity-db.js';
 import * as OTPAuth from 'otpauth';
 
 export const MAX_FAILURES = 5;
@@ -17,12 +18,13 @@ export class Totp {
   private readonly db: Database.Database;
 
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS totp (
+    this.db = openIdentityDb(
+      file,
+      `CREATE TABLE IF NOT EXISTS totp (
       tenant TEXT NOT NULL, device TEXT NOT NULL, label TEXT NOT NULL, secret TEXT NOT NULL,
       failures INTEGER NOT NULL DEFAULT 0, locked_until INTEGER NOT NULL DEFAULT 0, last_step INTEGER NOT NULL DEFAULT -1,
-      PRIMARY KEY (tenant, device))`);
+      PRIMARY KEY (tenant, device))`,
+    );
   }
 
   /** A new secret for the device; the URI is what the QR code shows. */
