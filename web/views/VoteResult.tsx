@@ -4,12 +4,12 @@
  * that a ballot was received and its status).
  */
 import { For, Show } from 'solid-js';
-import type { SessionState, Vote } from '../../core/state.js';
+import type { Vote } from '../../core/state.js';
 import { t } from '../i18n/index.js';
 import type { Session } from '../session.js';
 import { factionName, optionLabel, personName } from './names.js';
 
-const names = (st: SessionState, v: Vote, ids: string[]) => ids.map((id) => optionLabel(v, id, t)).join(', ');
+const names = (v: Vote, ids: string[]) => ids.map((id) => optionLabel(v, id, t)).join(', ');
 
 /** One line: what came out of the vote. */
 export function VoteSummary(props: { s: Session; v: Vote }) {
@@ -19,8 +19,8 @@ export function VoteSummary(props: { s: Session; v: Vote }) {
     if (v().elected) return t('vote.elected', { name: optionLabel(v(), v().elected!, t) });
     const o = v().outcome;
     if (!o) return null;
-    if (o.kind === 'runoff' || v().runoff) return t('vote.runoffNeeded', { names: names(props.s.state(), v(), v().runoff ?? []) });
-    if (o.kind === 'lot') return t('vote.lotNeeded', { names: names(props.s.state(), v(), o.among) });
+    if (o.kind === 'runoff' || v().runoff) return t('vote.runoffNeeded', { names: names(v(), v().runoff ?? []) });
+    if (o.kind === 'lot') return t('vote.lotNeeded', { names: names(v(), o.among) });
     return o.kind === 'not-elected' ? t('vote.notElected') : null;
   };
   return <strong data-testid="summary">{text() ?? (v().status === 'open' ? t('vote.status.open') : t('vote.status.closed'))}</strong>;
@@ -100,7 +100,7 @@ export function VoteResult(props: { s: Session; v: Vote }) {
               when={l().order}
               fallback={t('vote.lotRunning', { committed: Object.keys(l().commits).length, n: l().drawers.length, revealed: Object.keys(l().reveals).length })}
             >
-              {t('vote.lotDrawn', { order: names(props.s.state(), props.v, l().order!), seed: (l().seed ?? '').slice(0, 16) })}
+              {t('vote.lotDrawn', { order: names(props.v, l().order!), seed: (l().seed ?? '').slice(0, 16) })}
             </Show>
           </p>
         )}
