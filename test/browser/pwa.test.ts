@@ -151,7 +151,7 @@ describe('PWA in Chromium', { timeout: 60_000 }, () => {
   });
 
   for (const lang of ['de', 'en'] as const)
-    it(`ORG-2 ORG-3 chair, member and public views in ${lang === 'de' ? 'German' : 'English'} have no WCAG 2.1 AA violations`, async () => {
+    it(lang === 'de' ? 'ORG-2 ORG-3 chair, member and public views in German have no WCAG 2.1 AA violations' : 'ORG-3 ORG-2 chair, member and public views switched to English have no WCAG 2.1 AA violations', async () => {
       for (const url of [site.links.chair.url, site.links.members[3]!.url, site.links.public]) {
         const { context, page } = await participant(browser, url, { lang, bypassCSP: true });
         await whenStatus(page, 'online');
@@ -163,7 +163,7 @@ describe('PWA in Chromium', { timeout: 60_000 }, () => {
       }
     });
 
-  it('ORG-2 VOTE-8 VOTE-11 a running and a closed vote are marked, results grouped by faction, axe-clean on chair and member views', async () => {
+  it('VOTE-11 VOTE-8 ORG-2 a running and a closed vote are marked, results grouped by faction, axe-clean on chair and member views', async () => {
     const other = await demoSite();
     try {
       const chair = await participant(browser, other.links.chair.url, { bypassCSP: true });
