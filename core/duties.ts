@@ -7,8 +7,8 @@
 import { type Bytes, toHex } from '../crypto/bytes.js';
 import { encryptBallot } from '../crypto/ballot.js';
 import type { Envelope } from '../crypto/envelope.js';
-import { GroupError, pointFromHex } from '../crypto/group.js';
-import { checkDealerCommit, type DealerCommit, dealerCommit, dealShares, type EncryptedShare, keyShare, partialDecrypt } from '../crypto/threshold.js';
+import { GroupError, mod, pointFromHex } from '../crypto/group.js';
+import { checkDealerCommit, type DealerCommit, dealerCommit, dealShares, type EncryptedShare, keyShare, openShare, partialDecrypt } from '../crypto/threshold.js';
 import { decodeEntry, type DomainEntry } from './entries.js';
 import { commitment } from './lot.js';
 import { keyPoint } from './secret.js';
@@ -52,25 +52,19 @@ export function myKeyShare(meetingRef: string, key: KeyState, me: string, seed: 
   const ctx = { meeting: meetingRef, key: key.id };
   const index = key.trustees.indexOf(me) + 1;
   const { commits, shares } = published(key, log);
-  const received = [...shares].filter(([from]) => from !== index).map(([from, list]) => {
+  // Each dealer's share is opened on its own, so a bad one is attributed to its dealer.
+  let x = keyShare(ctx, index, seed, key.threshold, []);
+  for (const [from, list] of shares) {
+    if (from === index) continue;
     const ct = list.find((s) => s.to === index);
     if (!ct) throw new DealerError(from, `dealer ${from} sent no share to trustee ${index}`);
-    let dealer;
     try {
-      dealer = checkDealerCommit(ctx, from, key.threshold, commits.get(from)!);
+      x = mod(x + openShare(ctx, from, checkDealerCommit(ctx, from, key.threshold, commits.get(from)!), index, seed, ct.ct));
     } catch (e) {
       throw new DealerError(from, (e as Error).message);
     }
-    return { from, dealer, ct: ct.ct };
-  });
-  for (const r of received) {
-    try {
-      keyShare(ctx, index, seed, key.threshold, [r]);
-    } catch (e) {
-      throw new DealerError(r.from, (e as Error).message);
-    }
   }
-  return keyShare(ctx, index, seed, key.threshold, received);
+  return x;
 }
 
 export class DealerError extends GroupError {

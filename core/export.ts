@@ -66,15 +66,17 @@ export async function verifyExport(input: unknown): Promise<VerifyReport> {
     }
   });
   const { rejected } = await r.receive(wires);
+  // Naming a rejected entry's kind and author needs its envelope: decoded only when something was rejected.
   const byId = new Map<string, Envelope>();
-  for (const w of wires) {
-    try {
-      const e = envelope.decode(w);
-      byId.set(e.id, e);
-    } catch {
-      // reported by receive()
+  if (rejected.length > 0)
+    for (const w of wires) {
+      try {
+        const e = envelope.decode(w);
+        byId.set(e.id, e);
+      } catch {
+        // reported by receive()
+      }
     }
-  }
   for (const x of rejected) {
     const e = x.id ? byId.get(x.id) : undefined;
     const who = e ? ` (${e.kind} by ${r.directory.get(toHex(e.author))?.person ?? `device ${toHex(e.author).slice(0, 16)}`})` : '';
