@@ -19,8 +19,11 @@ export class Directory {
     if (!(await check(cert, this.tenantKey)) || cert.body.tenant !== this.tenant) return false;
     const known = this.certs.get(cert.body.device);
     if (known && known.sig === cert.sig) return true;
-    // The newest certificate of a device wins (a re-issue after a role change).
-    if (!known || cert.body.notBefore >= known.body.notBefore) this.certs.set(cert.body.device, cert);
+    // A revocation sticks (the earliest one counts); otherwise the newest certificate of a device wins (a re-issue after a role change).
+    const r = cert.body.revoked;
+    const k = known?.body.revoked;
+    if (!known || (r !== undefined && (k === undefined || r < k)) || (k === undefined && r === undefined && cert.body.notBefore >= known.body.notBefore))
+      this.certs.set(cert.body.device, cert);
     return true;
   }
 

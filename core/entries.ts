@@ -144,6 +144,9 @@ export class PayloadError extends Error {
 }
 
 /** Decode and validate a payload. Throws PayloadError with an English reason. */
+/** Entries only an admin makes: the audit log lists them (SEC-4). */
+export const ADMIN_KINDS = ['meeting.setup', 'legal.decision', 'legal.clause'] as const;
+
 export function decodeEntry(kind: string, payload: Uint8Array): Entry {
   if (kind === 'y') return { kind, payload };
   if (!isDomainKind(kind)) throw new PayloadError(`unknown entry kind '${kind}'`);

@@ -135,6 +135,8 @@ class Folder {
     const author = toHex(e.author);
     try {
       const cert = this.certs.get(author) ?? reject('unknown device (no certificate)');
+      // A revocation can arrive after the device's entries did: those from its moment on are rejected here.
+      if (cert.revoked !== undefined && e.hlc.wall >= cert.revoked) reject('device revoked');
       const entry = decodeEntry(e.kind, e.payload);
       if (entry.kind === 'y') this.applyY(e, cert);
       else this.applyDomain(e, cert, entry);

@@ -74,7 +74,7 @@ export class Replica {
   async addCerts(certs: Cert[]): Promise<void> {
     let added = false;
     for (const c of certs) added = (await this.directory.add(c)) || added;
-    if (added) this.changed();
+    if (added) this.changed(); // refolds: a revocation changes which entries count
   }
 
   /** Decode, check, verify and add envelopes. Never throws: bad ones are listed in integrity().invalid. */
@@ -113,6 +113,7 @@ export class Replica {
     const cert = this.directory.get(toHex(e.author));
     if (!cert) return 'unknown device (no certificate)';
     if (e.hlc.wall < cert.notBefore || e.hlc.wall > cert.notAfter) return 'certificate not valid at entry time';
+    if (cert.revoked !== undefined && e.hlc.wall >= cert.revoked) return 'device revoked';
     if (e.doc === 'public' && e.deps.some((d) => this.log.get(toHex(d))?.doc === 'members'))
       return 'public entry depends on a members entry';
     return undefined;

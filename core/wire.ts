@@ -40,7 +40,8 @@ export type SignedBeacon = v.InferOutput<typeof beacon>;
 const certSchema = v.object({ body: v.record(v.string(), v.unknown()), sig: hex(128) });
 
 export const clientMessage = v.variant('t', [
-  v.strictObject({ t: v.literal('login'), tenant: name, meeting: name, device: hex(64), sig: hex(128) }),
+  /** `session`: from a login with the second factor (POST /api/<tenant>/login); needed by devices that have one. */
+  v.strictObject({ t: v.literal('login'), tenant: name, meeting: name, device: hex(64), sig: hex(128), session: v.optional(hex(64)) }),
   v.strictObject({ t: v.literal('public'), tenant: name, meeting: name }),
   v.strictObject({ t: v.literal('sync'), frontier }),
   v.strictObject({ t: v.literal('want'), ranges: v.pipe(v.array(range), v.maxLength(4096)) }),
@@ -70,6 +71,8 @@ export const serverMessage = v.variant('t', [
     devices: v.array(v.strictObject({ device: hex(64), person: v.string(), connected: v.boolean() })),
   }),
   v.strictObject({ t: v.literal('pong') }),
+  /** Certificates issued or revoked while connected. */
+  v.strictObject({ t: v.literal('certs'), certs: v.pipe(v.array(certSchema), v.maxLength(5000)) }),
 ]);
 export type ServerMessage = v.InferOutput<typeof serverMessage>;
 

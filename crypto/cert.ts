@@ -23,6 +23,8 @@ export interface CertBody {
   bodies: string[];
   notBefore: number; // ms since epoch
   notAfter: number;
+  /** Set when the admin revoked the device (lost or stolen): nothing it signs from this moment on counts. */
+  revoked?: number;
 }
 
 export interface Cert {
@@ -31,6 +33,11 @@ export interface Cert {
 }
 
 export const certInput = (body: CertBody): Bytes => utf8(DOMAIN + canonicalJson(body));
+
+/** The same certificate marked revoked from `at` on, signed anew: revocation travels like any certificate. */
+export function revoke(cert: Cert, at: number, admin: Signer): Promise<Cert> {
+  return issue({ ...cert.body, revoked: at }, admin);
+}
 
 export async function issue(body: CertBody, admin: Signer): Promise<Cert> {
   return { body, sig: toHex(await admin.sign(certInput(body))) };
@@ -43,7 +50,8 @@ export async function check(cert: Cert, tenantKey: Bytes, at?: number): Promise<
     const b = cert.body;
     if (b.v !== 1 || !Array.isArray(b.roles) || !b.roles.every((r) => (ROLES as readonly string[]).includes(r))) return false;
     if (typeof b.device !== 'string' || !/^[0-9a-f]{64}$/.test(b.device)) return false;
-    if (at !== undefined && (at < b.notBefore || at > b.notAfter)) return false;
+    if (at !== undefined && (at < b.notBefore || at > b.notAfter || (b.revoked !== undefined && at >= b.revoked))) return false;
+    if (b.revoked !== undefined && typeof b.revoked !== 'number') return false;
     return await verify(fromHex(cert.sig, 64), certInput(b), tenantKey);
   } catch {
     return false;

@@ -21,6 +21,8 @@ export interface AppDeps {
   backupRelays?: string[];
   /** The municipality's security handbook and privacy information (relay/handbook.ts; reading files needs Node). */
   handbook?: (kind: string, lang: string) => Promise<{ markdown: string; version: string; pdf: () => Promise<Uint8Array> } | undefined>;
+  /** Enrolment, login with the second factor and the admin API (relay/identity-routes.ts). */
+  identity?: Hono;
   /** index.html for client-side routes; undefined when no build exists. */
   indexHtml?: () => Promise<string | undefined>;
 }
@@ -61,6 +63,8 @@ export function createApp(d: AppDeps): Hono {
     if (!pdf) return c.json({ kind, lang, markdown: h.markdown, version: h.version });
     return c.body((await h.pdf()) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="ratsraum-${kind}-${lang}"` });
   });
+
+  if (d.identity) app.route('/', d.identity);
 
   // The public document is public: anyone may fetch and re-check it.
   app.get('/api/:tenant/:meeting/export', (c) => {

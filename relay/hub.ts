@@ -6,6 +6,8 @@
 import { fromHex, randomBytes, toHex } from '../crypto/bytes.js';
 import { check as checkCert } from '../crypto/cert.js';
 import { verify } from '../crypto/ed25519.js';
+import type { Envelope } from '../crypto/envelope.js';
+import type { Cert } from '../crypto/cert.js';
 import * as beacon from '../core/beacon.js';
 import type { DocName } from '../core/entries.js';
 import {
@@ -37,7 +39,16 @@ interface Auth {
   docs: DocName[];
 }
 
+/** The second factor (relay/identity-routes.ts): a device that has one logs in with a session it yields. */
+export interface SecondFactor {
+  required(tenant: string, device: string): boolean;
+  session(tenant: string, device: string, token: string): 'ok' | 'expired' | 'unknown';
+}
+
 export interface HubOptions {
+  secondFactor?: SecondFactor;
+  /** Called for each envelope stored (the audit log records admin entries). */
+  onStored?: (tenant: string, meeting: string, env: Envelope) => void;
   /** Unauthenticated connections are closed after this long (ms). */
   authTimeoutMs?: number;
   /** Token bucket per connection for incoming envelopes: burst size and refill per second. */
@@ -62,6 +73,26 @@ export class Hub {
   ) {
     this.authTimeoutMs = opts.authTimeoutMs ?? DEFAULTS.authTimeoutMs;
     this.rate = opts.rate ?? DEFAULTS.rate;
+    this.secondFactor = opts.secondFactor;
+    this.onStored = opts.onStored;
+  }
+
+  readonly secondFactor: SecondFactor | undefined;
+  readonly onStored: HubOptions['onStored'];
+
+  private *devicesOf(tenant: string): Generator<Session> {
+    for (const room of this.rooms.values()) for (const s of room) if (s.auth?.role === 'device' && s.auth.tenant === tenant) yield s;
+  }
+
+  /** Certificates issued or revoked reach every connected device of the tenant at once. */
+  pushCerts(tenant: string, certs: Cert[]): void {
+    const frame = encodeControl({ t: 'certs', certs: certs as unknown as Extract<ServerMessage, { t: 'certs' }>['certs'] });
+    for (const s of this.devicesOf(tenant)) s.peer.send(frame);
+  }
+
+  /** A revoked device is disconnected everywhere. */
+  dropDevice(tenant: string, device: string): void {
+    for (const s of [...this.devicesOf(tenant)]) if (s.auth!.device === device) s.peer.close(4003, 'device revoked');
   }
 
   readonly authTimeoutMs: number;
@@ -221,8 +252,17 @@ export class Session {
       (await checkCert(cert, fromHex(tenantKey, 32), Date.now())) &&
       (await verify(fromHex(m.sig, 64), loginInput(this.nonce, m.tenant, m.meeting, this.hub.relayId), fromHex(m.device, 32)));
     if (!ok) {
-      this.error('auth', 'login failed: unknown device, invalid certificate or bad signature');
+      if (cert?.body.revoked !== undefined) this.error('revoked', 'login failed: this device was revoked');
+      else this.error('auth', 'login failed: unknown device, invalid certificate or bad signature');
       return this.peer.close(4003, 'login failed');
+    }
+    const sf = this.hub.secondFactor;
+    if (sf?.required(m.tenant, m.device)) {
+      const s = m.session ? sf.session(m.tenant, m.device, m.session) : 'unknown';
+      if (s !== 'ok') {
+        this.error('session', s === 'expired' ? 'session expired: log in again with your authenticator code' : 'log in with your authenticator code first');
+        return this.peer.close(4005, 'second factor needed');
+      }
     }
     return this.welcome({ tenant: m.tenant, meeting: m.meeting, role: 'device', device: m.device, person: cert!.body.person, docs: ['public', 'members'] });
   }
@@ -308,6 +348,7 @@ export class Session {
       }
       acked.push(v.env.id);
       this.hub.metrics.count('envelopes_accepted_total', 1);
+      this.hub.onStored?.(tenant, meeting, v.env);
       let list = stored.get(v.env.doc);
       if (!list) stored.set(v.env.doc, (list = []));
       list.push(v.env.wire);

@@ -18,7 +18,14 @@ const MESSAGES: Record<RedeemFailure, { de: string; en: string }> = {
   'other-tenant': { de: 'Diese Einladung gehört zu einer anderen Kommune.', en: 'This invitation belongs to another municipality.' },
 };
 
-export type Redeemed = { ok: true; tenant: string; person: string; email: string } | { ok: false; code: RedeemFailure; de: string; en: string };
+/** What the admin grants with the invitation: the certificate the device will receive names these. */
+export interface Grant {
+  name: string;
+  roles: string[];
+  bodies: string[];
+}
+
+export type Redeemed = { ok: true; tenant: string; person: string; email: string; grant: Grant } | { ok: false; code: RedeemFailure; de: string; en: string };
 
 const tokenHash = (token: string) => toHex(sha256(utf8(token)));
 /** URL-safe token: 32 random bytes. */
@@ -32,30 +39,46 @@ export class Invitations {
       file,
       `CREATE TABLE IF NOT EXISTS invitations (
       hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, person TEXT NOT NULL, email TEXT NOT NULL,
-      created INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER)`,
+      created INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER, grant_json TEXT NOT NULL DEFAULT '{}')`,
     );
   }
 
-  create(o: { tenant: string; person: string; email: string; ttlMs?: number; now?: number }): { token: string; expires: number } {
+  create(o: { tenant: string; person: string; email: string; grant?: Grant; ttlMs?: number; now?: number }): { token: string; expires: number } {
     const now = o.now ?? Date.now();
     const token = newToken();
     const expires = now + (o.ttlMs ?? 72 * 3_600_000);
-    this.db.prepare('INSERT INTO invitations (hash, tenant, person, email, created, expires) VALUES (?, ?, ?, ?, ?, ?)').run(tokenHash(token), o.tenant, o.person, o.email, now, expires);
+    const grant = o.grant ?? { name: o.person, roles: ['member'], bodies: [] };
+    this.db
+      .prepare('INSERT INTO invitations (hash, tenant, person, email, created, expires, grant_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(tokenHash(token), o.tenant, o.person, o.email, now, expires, JSON.stringify(grant));
     return { token, expires };
   }
 
-  /** Redeems the token for `tenant`: once, before it expires. */
-  redeem(tenant: string, token: string, now = Date.now()): Redeemed {
-    const hash = tokenHash(token);
-    const row = this.db.prepare<[string], { tenant: string; person: string; email: string; expires: number; used: number | null }>('SELECT tenant, person, email, expires, used FROM invitations WHERE hash = ?').get(hash);
+  /** Whether the token could be redeemed for `tenant` now, without using it up. */
+  peek(tenant: string, token: string, now = Date.now()): Redeemed {
+    const row = this.db
+      .prepare<[string], { tenant: string; person: string; email: string; expires: number; used: number | null; grant_json: string }>('SELECT tenant, person, email, expires, used, grant_json FROM invitations WHERE hash = ?')
+      .get(tokenHash(token));
     const fail = (code: RedeemFailure): Redeemed => ({ ok: false, code, ...MESSAGES[code] });
     if (!row) return fail('unknown');
     if (row.tenant !== tenant) return fail('other-tenant');
     if (row.used !== null) return fail('used');
     if (row.expires <= now) return fail('expired');
-    const taken = this.db.prepare('UPDATE invitations SET used = ? WHERE hash = ? AND used IS NULL').run(now, hash);
-    if (taken.changes !== 1) return fail('used');
-    return { ok: true, tenant: row.tenant, person: row.person, email: row.email };
+    return { ok: true, tenant: row.tenant, person: row.person, email: row.email, grant: JSON.parse(row.grant_json) as Grant };
+  }
+
+  /** Redeems the token for `tenant`: once, before it expires. */
+  redeem(tenant: string, token: string, now = Date.now()): Redeemed {
+    const r = this.peek(tenant, token, now);
+    if (!r.ok) return r;
+    const taken = this.db.prepare('UPDATE invitations SET used = ? WHERE hash = ? AND used IS NULL').run(now, tokenHash(token));
+    if (taken.changes !== 1) return { ok: false, code: 'used', ...MESSAGES.used };
+    return r;
+  }
+
+  /** Invitations of a tenant for the admin view (no tokens: only their hashes are kept). */
+  list(tenant: string): { person: string; email: string; created: number; expires: number; used: number | null }[] {
+    return this.db.prepare<[string], { person: string; email: string; created: number; expires: number; used: number | null }>('SELECT person, email, created, expires, used FROM invitations WHERE tenant = ? ORDER BY created DESC').all(tenant);
   }
 
   close(): void {

@@ -16,6 +16,16 @@ import { hashString } from '../crypto/hash.js';
 import { Hub, type HubOptions } from './hub.js';
 import { Metrics } from './metrics.js';
 import { openSqlite, type Store } from './store.js';
+import Database from 'better-sqlite3';
+import { AuditLog } from './audit-log.js';
+import { Enrolments } from './enrolment.js';
+import { identityRoutes, type IdentityDeps } from './identity-routes.js';
+import { Invitations, type SmtpConfig } from './invitations.js';
+import { MasterData } from './master-data.js';
+import { Totp } from './totp.js';
+import { ADMIN_KINDS } from '../core/entries.js';
+import { fingerprint } from '../crypto/hash.js';
+import { toHex } from '../crypto/bytes.js';
 
 export interface RelayOptions {
   dataDir: string;
@@ -29,6 +39,22 @@ export interface RelayOptions {
   hub?: HubOptions;
   /** WebSocket ping interval: a connection that misses one pong is dropped (ms). */
   heartbeatMs?: number;
+  /** Where invitation mails go out; without it the admin cannot invite. */
+  smtp?: SmtpConfig;
+  /** Base URL of invitation links (default: the origin the admin uses). */
+  publicUrl?: string;
+  /** Enrolment and login attempts per client address (the benchmark raises it). */
+  identityRate?: { burst: number; perSecond: number };
+  sessionTtlMs?: number;
+}
+
+/** The identity side of the relay: invitations, second factors, enrolments and sessions, audit log, master data. */
+export interface Identity {
+  invitations: Invitations;
+  totp: Totp;
+  enrolments: Enrolments;
+  audit: AuditLog;
+  directory: MasterData;
 }
 
 export interface Relay {
@@ -36,6 +62,7 @@ export interface Relay {
   port: number;
   store: Store;
   hub: Hub;
+  identity: Identity;
   close(): Promise<void>;
 }
 
@@ -60,7 +87,30 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
   const store = openSqlite(join(o.dataDir, 'relay.sqlite'));
   const metrics = new Metrics();
   const log = o.quiet ? () => {} : (m: string) => console.error(m);
-  const hub = new Hub(store, o.relayId ?? 'ratsraum-relay', metrics, log, o.hub);
+  const idFile = join(o.dataDir, 'identity.sqlite');
+  const directoryDb = new Database(join(o.dataDir, 'directory.sqlite'));
+  directoryDb.pragma('journal_mode = WAL');
+  const identity: Identity = {
+    invitations: new Invitations(idFile),
+    totp: new Totp(idFile),
+    enrolments: new Enrolments(idFile),
+    audit: new AuditLog(idFile),
+    directory: new MasterData(directoryDb, store, o.dataDir),
+  };
+  const hub = new Hub(store, o.relayId ?? 'ratsraum-relay', metrics, log, {
+    secondFactor: {
+      required: (tenant, device) => identity.totp.has(tenant, device),
+      session: (tenant, device, token) => identity.enrolments.session(tenant, device, token),
+    },
+    // SEC-4: what the admin's device signs into a meeting (setup, legal basis) shows in the audit log too.
+    onStored: (tenant, meeting, env) => {
+      if (!(ADMIN_KINDS as readonly string[]).includes(env.kind)) return;
+      const author = toHex(env.author);
+      identity.audit.add(tenant, { at: Date.now(), actor: `device:${author}`, action: env.kind, person: store.cert(tenant, author)?.body.person ?? null, summary: `${env.kind} in meeting ${meeting} (entry ${env.id.slice(0, 16)}, device ${fingerprint(env.author)})`, request: null, sig: null });
+    },
+    ...o.hub,
+  });
+  const identityDeps: IdentityDeps = { store, hub, ...identity, smtp: o.smtp, publicUrl: o.publicUrl, rate: o.identityRate, sessionTtlMs: o.sessionTtlMs };
   const staticDir = o.staticDir && existsSync(o.staticDir) ? resolve(o.staticDir) : undefined;
   const app = createApp({
     store,
@@ -70,6 +120,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     backupRelays: o.backupRelays,
     assets: staticDir ? serveStatic({ root: relative(process.cwd(), staticDir) || '.' }) : undefined,
     handbook: handbookOf(o.dataDir),
+    identity: identityRoutes(identityDeps),
     indexHtml: staticDir ? () => readFile(join(staticDir, 'index.html'), 'utf8').catch(() => undefined) : undefined,
   });
   const server = serve({ fetch: app.fetch, port: o.port ?? 0, hostname: o.host ?? '127.0.0.1' });
@@ -112,11 +163,14 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     port,
     store,
     hub,
+    identity,
     async close() {
       for (const ws of wss.clients) ws.terminate();
       wss.close();
       await new Promise<void>((r) => server.close(() => r()));
       store.close();
+      for (const x of [identity.invitations, identity.totp, identity.enrolments, identity.audit]) x.close();
+      directoryDb.close();
     },
   };
 }

@@ -34,6 +34,11 @@ export class Totp {
     return { secret, uri: totpOf(secret, label).toString() };
   }
 
+  /** Whether the device has a second factor: then every login to the relay needs it. */
+  has(tenant: string, device: string): boolean {
+    return !!this.db.prepare('SELECT 1 FROM totp WHERE tenant = ? AND device = ?').get(tenant, device);
+  }
+
   check(tenant: string, device: string, code: string, now = Date.now()): TotpCheck {
     const row = this.db.prepare<[string, string], { label: string; secret: string; failures: number; locked_until: number; last_step: number }>('SELECT label, secret, failures, locked_until, last_step FROM totp WHERE tenant = ? AND device = ?').get(tenant, device);
     if (!row) return { ok: false, code: 'unknown', de: 'Für dieses Gerät ist keine Anmelde-App eingerichtet.', en: 'No authenticator is set up for this device.' };

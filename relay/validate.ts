@@ -27,6 +27,7 @@ async function certValid(store: Store, tenant: string, author: string, at: numbe
   const tenantKey = store.tenantKey(tenant);
   if (!cert || !tenantKey) return false;
   if (at < cert.body.notBefore || at > cert.body.notAfter) return false;
+  if (cert.body.revoked !== undefined) return false; // the relay takes nothing more from a revoked device, backdated or not
   const key = `${tenantKey}:${JSON.stringify(cert)}`;
   let ok = checkedCerts.get(key);
   if (ok === undefined) {

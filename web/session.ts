@@ -11,6 +11,7 @@ import type { DocName, DomainKind, Payload } from '../core/entries.js';
 import { type Integrity, Replica } from '../core/replica.js';
 import { type SessionState, stateHash } from '../core/state.js';
 import { startDuties } from './duties.js';
+import { currentSession } from './identity.js';
 import * as idb from './store/idb.js';
 import { type Presence, SyncClient, type SyncStatus } from './sync/client.js';
 
@@ -24,6 +25,10 @@ export interface Session {
   presence: Accessor<Presence>;
   me: Accessor<CertBody | undefined>;
   error: Accessor<string | undefined>;
+  /** The relay wants a fresh login with the second factor (session expired) before it syncs again. */
+  loginNeeded: Accessor<boolean>;
+  /** Sync again after a new login. */
+  resume(): void;
   act<K extends DomainKind>(kind: K, payload: Payload<K>, doc?: DocName): Promise<void>;
   stop(): void;
 }
@@ -66,7 +71,8 @@ async function deviceSigner(tenant: string, meeting: string, join?: { seed: stri
     const stored: idb.DeviceKey = key ? { ...key, fingerprint: join.fp } : { publicKey: (await signerFromSeed(seed)).publicKey, seed, fingerprint: join.fp };
     await idb.putDevice(tenant, meeting, stored);
   }
-  const d = await idb.getDevice(tenant, meeting);
+  // An enrolled device has one key for all meetings of its tenant; a demo link gives a key per meeting.
+  const d = (await idb.getDevice(tenant, meeting)) ?? (await idb.getDevice(tenant, ''));
   if (!d) return undefined;
   const signer = d.privateKey ? signerFromPrivateKey(d.privateKey, d.publicKey) : await signerFromSeed(d.seed!);
   return { signer, fp: d.fingerprint };
@@ -90,6 +96,7 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
   const [status, setStatus] = createSignal<SyncStatus>('offline');
   const [presence, setPresence] = createSignal<Presence>([]);
   const [error, setError] = createSignal<string>();
+  const [loginNeeded, setLoginNeeded] = createSignal(false);
   // Reads state() so that views re-render when the welcome brings this device's certificate.
   const me = () => (state(), device ? replica.directory.get(toHex(device.signer.publicKey)) : undefined);
   let certCount = replica.directory.size;
@@ -120,11 +127,12 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
   replica.onChange(schedule);
   refresh();
 
+  let sessionToken = (await currentSession(tenant))?.token;
   const ws = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
   const client = new SyncClient({
     urls: [ws, ...(await backupRelays(tenant, meeting))],
     replica,
-    auth: device ? { tenant, meeting, signer: device.signer } : { tenant, meeting, public: true },
+    auth: device ? { tenant, meeting, signer: device.signer, session: () => sessionToken } : { tenant, meeting, public: true },
     fingerprint: device?.fp,
     onStatus: (s) => {
       setStatus(s);
@@ -133,7 +141,8 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
     onPresence: setPresence,
     onError: (code, message) => {
       console.warn(`sync: ${code}: ${message}`);
-      if (code === 'fingerprint' || code === 'tenant-key') setError(code);
+      if (code === 'fingerprint' || code === 'tenant-key' || code === 'revoked') setError(code);
+      if (code === 'session') setLoginNeeded(true);
     },
   });
   client.start();
@@ -149,6 +158,14 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
     presence,
     me,
     error,
+    loginNeeded,
+    resume() {
+      void currentSession(tenant).then((x) => {
+        sessionToken = x?.token;
+        setLoginNeeded(false);
+        client.start();
+      });
+    },
     async act(kind, payload, doc) {
       try {
         setError(undefined);

@@ -18,6 +18,8 @@ export interface MeetingMeta {
   backupRelays?: string[];
   /** Trustee seeds ('key:<id>') and lot reveals ('lot:<vote>'), hex; they never leave this device. */
   secrets?: Record<string, string>;
+  /** Tenant level: the session of the last login with the second factor. */
+  session?: { token: string; expires: number };
 }
 
 const DB = 'ratsraum';

@@ -27,7 +27,8 @@ type SocketCtor = new (url: string) => SocketLike;
 export interface SyncOptions {
   urls: string[]; // ws(s)://host/sync of the relay, then of backup relays
   replica: Replica;
-  auth: { tenant: string; meeting: string; signer: Signer } | { tenant: string; meeting: string; public: true };
+  /** `session`: the token of the last login with the second factor, for devices that have one. */
+  auth: { tenant: string; meeting: string; signer: Signer; session?: () => string | undefined } | { tenant: string; meeting: string; public: true };
   WebSocket?: SocketCtor;
   /** Tenant key fingerprint from the invitation link: the relay's welcome must match it. */
   fingerprint?: string;
@@ -211,6 +212,8 @@ export class SyncClient {
           this.pushed.delete(m.id);
         }
         this.o.onError?.(m.code, m.message);
+        // Trying again cannot help until the member logs in anew (or never, once revoked): start() resumes.
+        if (m.code === 'session' || m.code === 'revoked') return this.stop();
         if (m.code === 'missing-deps' || m.code === 'gap') this.send({ t: 'sync', frontier: r.frontier() as never });
         this.updateOnline();
         return;
@@ -223,6 +226,9 @@ export class SyncClient {
         return;
       case 'pong':
         return;
+      case 'certs':
+        await r.addCerts(m.certs as never);
+        return;
     }
   }
 
@@ -230,7 +236,8 @@ export class SyncClient {
     const a = this.o.auth;
     if ('public' in a) return this.send({ t: 'public', tenant: a.tenant, meeting: a.meeting });
     const sig = await a.signer.sign(loginInput(nonce, a.tenant, a.meeting, relay));
-    this.send({ t: 'login', tenant: a.tenant, meeting: a.meeting, device: toHex(a.signer.publicKey), sig: toHex(sig) });
+    const session = a.session?.();
+    this.send({ t: 'login', tenant: a.tenant, meeting: a.meeting, device: toHex(a.signer.publicKey), sig: toHex(sig), ...(session ? { session } : {}) });
   }
 
   private updateOnline(): void {

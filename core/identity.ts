@@ -1,0 +1,45 @@
+/**
+ * What devices and the admin sign outside the session log (docs/PROTOCOL.md, "Enrolment and login"):
+ * proof of a new device key at enrolment, the login to a relay with the second factor, and admin requests.
+ * Each behind its own domain tag, so no signature can be replayed as another kind.
+ */
+import { randomBytes, toHex, utf8 } from '../crypto/bytes.js';
+import { canonicalJson } from '../crypto/canonical.js';
+import type { Signer } from '../crypto/ed25519.js';
+
+export const ENROL_DOMAIN = 'ratsraum/enrol/v1\n';
+export const SESSION_DOMAIN = 'ratsraum/session/v1\n';
+export const ADMIN_DOMAIN = 'ratsraum/admin/v1\n';
+
+/** The new device proves it holds the key it registers, bound to the invitation. */
+export const enrolInput = (tenant: string, token: string, device: string): Uint8Array => utf8(`${ENROL_DOMAIN}${tenant}\n${token}\n${device}`);
+
+/** Login with the second factor: the device signs the relay's nonce (the code travels beside it). */
+export const sessionInput = (nonce: string, tenant: string, device: string): Uint8Array => utf8(`${SESSION_DOMAIN}${nonce}\n${tenant}\n${device}`);
+
+export const ADMIN_ACTIONS = ['directory', 'audit', 'invite', 'certify', 'revoke', 'oparl.preview', 'oparl.import'] as const;
+export type AdminAction = (typeof ADMIN_ACTIONS)[number];
+/** Actions that change something; each is kept, signed, in the audit log. */
+export const CHANGES: readonly AdminAction[] = ['invite', 'certify', 'revoke', 'oparl.import'];
+
+export interface AdminRequest {
+  tenant: string;
+  action: AdminAction;
+  at: number;
+  nonce: string;
+  data: unknown;
+}
+
+export interface SignedAdminRequest {
+  req: AdminRequest;
+  sig: string;
+}
+
+export const adminInput = (req: AdminRequest): Uint8Array => utf8(ADMIN_DOMAIN + canonicalJson(req));
+
+/** Signs an admin request with the tenant admin key. */
+export async function signAdmin(admin: Signer, tenant: string, action: AdminAction, data: unknown, at = Date.now()): Promise<SignedAdminRequest> {
+  const nonce = toHex(randomBytes(16));
+  const req: AdminRequest = { tenant, action, at, nonce, data: data ?? null };
+  return { req, sig: toHex(await admin.sign(adminInput(req))) };
+}

@@ -1,0 +1,71 @@
+/**
+ * The tenant's audit log (SEC-4): every admin change as the request the admin key signed (anyone holding
+ * the tenant key can re-check it), and what the relay itself decided about identities (enrolments,
+ * failed and locked logins). Append-only; filtered by action, actor, text and time; exported whole.
+ */
+import type Database from 'better-sqlite3';
+import { openIdentityDb } from './identity-db.js';
+
+export interface AuditEntry {
+  n: number;
+  at: number;
+  /** "admin" (signed by the tenant key), "relay", or "device:<key hex>". */
+  actor: string;
+  action: string;
+  /** The person the entry concerns, if any. */
+  person: string | null;
+  summary: string;
+  /** The signed admin request (JSON) and its signature, for admin entries. */
+  request: string | null;
+  sig: string | null;
+}
+
+export interface AuditFilter {
+  action?: string;
+  actor?: string;
+  person?: string;
+  text?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+}
+
+export class AuditLog {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    this.db = openIdentityDb(
+      file,
+      `CREATE TABLE IF NOT EXISTS audit (
+        n INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        person TEXT, summary TEXT NOT NULL, request TEXT, sig TEXT UNIQUE);
+       CREATE INDEX IF NOT EXISTS audit_tenant ON audit (tenant, n);`,
+    );
+  }
+
+  add(tenant: string, e: Omit<AuditEntry, 'n'>): void {
+    this.db.prepare('INSERT INTO audit (tenant, at, actor, action, person, summary, request, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(tenant, e.at, e.actor, e.action, e.person, e.summary, e.request, e.sig);
+  }
+
+  /** Whether a signed request was already recorded: the same signature twice is a replay. */
+  seen(sig: string): boolean {
+    return !!this.db.prepare('SELECT 1 FROM audit WHERE sig = ?').get(sig);
+  }
+
+  list(tenant: string, f: AuditFilter = {}): AuditEntry[] {
+    const where = ['tenant = ?'];
+    const args: (string | number)[] = [tenant];
+    if (f.action) where.push('action = ?'), args.push(f.action);
+    if (f.actor) where.push('actor = ?'), args.push(f.actor);
+    if (f.person) where.push('person = ?'), args.push(f.person);
+    if (f.from !== undefined) where.push('at >= ?'), args.push(f.from);
+    if (f.to !== undefined) where.push('at <= ?'), args.push(f.to);
+    if (f.text) where.push("(summary LIKE ? ESCAPE '\\' OR person LIKE ? ESCAPE '\\')"), args.push(...Array(2).fill(`%${f.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+    const limit = Math.min(Math.max(f.limit ?? 1000, 1), 10_000);
+    return this.db.prepare<(string | number)[], AuditEntry>(`SELECT n, at, actor, action, person, summary, request, sig FROM audit WHERE ${where.join(' AND ')} ORDER BY n DESC LIMIT ${limit}`).all(...args);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

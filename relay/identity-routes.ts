@@ -1,0 +1,305 @@
+/**
+ * Enrolment, login with the second factor, and the admin API (docs/PROTOCOL.md, "Enrolment and login").
+ * Devices: invitation → key → authenticator → first code → the admin's device signs the certificate →
+ * login with signed challenge plus code → session. Admin: requests signed by the tenant key, each change
+ * kept in the audit log. Every body is checked against a schema and a size limit; errors name the problem
+ * in English (`error`) and German (`de`).
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import * as v from 'valibot';
+import { fromHex, randomBytes, toHex } from '../crypto/bytes.js';
+import { type Cert, check as checkCert, ROLES } from '../crypto/cert.js';
+import { verify } from '../crypto/ed25519.js';
+import { fingerprint } from '../crypto/hash.js';
+import { ADMIN_ACTIONS, adminInput, CHANGES, enrolInput, sessionInput, type AdminRequest } from '../core/identity.js';
+import type { AuditLog } from './audit-log.js';
+import type { Enrolments } from './enrolment.js';
+import type { Hub } from './hub.js';
+import { type Invitations, sendInvitation, type SmtpConfig } from './invitations.js';
+import type { MasterData } from './master-data.js';
+import { RateLimit } from './rate-limit.js';
+import type { Store } from './store.js';
+import type { Totp } from './totp.js';
+
+export interface IdentityDeps {
+  store: Store;
+  hub: Hub;
+  invitations: Invitations;
+  totp: Totp;
+  enrolments: Enrolments;
+  audit: AuditLog;
+  directory: MasterData;
+  smtp?: SmtpConfig;
+  /** Base of invitation links; the admin's own origin when unset. */
+  publicUrl?: string;
+  municipality?: (tenant: string) => string;
+  /** Attempts per client address: burst and refill per second (the benchmark raises it). */
+  rate?: { burst: number; perSecond: number };
+  sessionTtlMs?: number;
+}
+
+const NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+const hex = (n: number) => v.pipe(v.string(), v.regex(new RegExp(`^[0-9a-f]{${n}}$`)));
+const token = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{20,100}$/));
+const code = v.pipe(v.string(), v.maxLength(16));
+const text = (max: number) => v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(max));
+const certSchema = v.object({ body: v.record(v.string(), v.unknown()), sig: hex(128) });
+
+const schemas = {
+  enrolStart: v.strictObject({ token, device: hex(64), dh: v.optional(hex(64)), sig: hex(128) }),
+  enrolConfirm: v.strictObject({ token, device: hex(64), code }),
+  challenge: v.strictObject({ device: hex(64) }),
+  login: v.strictObject({ device: hex(64), nonce: hex(64), sig: hex(128), code }),
+  admin: v.strictObject({
+    req: v.strictObject({ tenant: text(128), action: v.picklist(ADMIN_ACTIONS), at: v.pipe(v.number(), v.integer()), nonce: hex(32), data: v.unknown() }),
+    sig: hex(128),
+  }),
+  invite: v.strictObject({
+    person: v.pipe(v.string(), v.regex(NAME)),
+    name: text(200),
+    email: v.pipe(v.string(), v.trim(), v.email(), v.maxLength(254)),
+    roles: v.pipe(v.array(v.picklist(ROLES)), v.minLength(1), v.maxLength(ROLES.length)),
+    bodies: v.pipe(v.array(v.pipe(v.string(), v.regex(NAME))), v.maxLength(50)),
+    ttlHours: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(24 * 30))),
+  }),
+  cert: v.strictObject({ cert: certSchema }),
+  oparl: v.strictObject({ source: text(2000) }),
+  audit: v.strictObject({
+    action: v.optional(v.pipe(v.string(), v.maxLength(64))),
+    actor: v.optional(v.pipe(v.string(), v.maxLength(200))),
+    person: v.optional(v.pipe(v.string(), v.maxLength(128))),
+    text: v.optional(v.pipe(v.string(), v.maxLength(200))),
+    from: v.optional(v.pipe(v.number(), v.integer())),
+    to: v.optional(v.pipe(v.number(), v.integer())),
+  }),
+};
+
+/** An error with its German text for the UI. */
+class Refusal extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 429 | 503,
+    readonly code: string,
+    message: string,
+    readonly de: string,
+    readonly retryAt?: number,
+  ) {
+    super(message);
+  }
+}
+
+function parse<T extends v.GenericSchema>(schema: T, value: unknown): v.InferOutput<T> {
+  const r = v.safeParse(schema, value);
+  if (!r.success)
+    throw new Refusal(400, 'bad-request', `invalid request: ${r.issues.map((i) => `${(i.path ?? []).map((p) => p.key).join('.') || 'body'} ${i.message}`).join('; ')}`, 'Die Anfrage ist ungültig.');
+  return r.output;
+}
+
+const CLOCK_SKEW_MS = 5 * 60_000;
+const CHALLENGE_TTL_MS = 2 * 60_000;
+
+export function identityRoutes(d: IdentityDeps): Hono {
+  const app = new Hono();
+  const limit = new RateLimit(d.rate?.burst ?? 20, d.rate?.perSecond ?? 1);
+  const challenges = new Map<string, { tenant: string; device: string; expires: number }>();
+  const recentReads = new Map<string, number>(); // signatures of read-only admin requests, against replay
+
+  const clientOf = (c: Context) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'local';
+  const limited = (c: Context) => {
+    if (!limit.take(clientOf(c))) throw new Refusal(429, 'rate-limit', 'too many attempts; wait a minute', 'Zu viele Versuche. Bitte warten Sie eine Minute.');
+  };
+  const tenantKeyOf = (tenant: string) => {
+    const key = NAME.test(tenant) ? d.store.tenantKey(tenant) : undefined;
+    if (!key) throw new Refusal(404, 'unknown-tenant', `unknown tenant '${tenant}'`, 'Diese Kommune ist hier nicht eingerichtet.');
+    return key;
+  };
+  const body = async (c: Context) => {
+    try {
+      return await c.req.json();
+    } catch {
+      throw new Refusal(400, 'bad-request', 'body is not JSON', 'Die Anfrage ist ungültig.');
+    }
+  };
+  const audit = (tenant: string, e: { actor: string; action: string; person?: string | null; summary: string; request?: string | null; sig?: string | null }) =>
+    d.audit.add(tenant, { at: Date.now(), person: null, request: null, sig: null, ...e });
+
+  app.use('*', bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: 'request body over 64 KiB', de: 'Die Anfrage ist zu groß.', code: 'too-large' }, 413) }));
+
+  // 1. The new device registers its key for an invitation and gets its authenticator secret (QR code).
+  app.post('/api/:tenant/enrol/start', async (c) => {
+    limited(c);
+    const tenant = c.req.param('tenant');
+    tenantKeyOf(tenant);
+    const b = parse(schemas.enrolStart, await body(c));
+    const inv = d.invitations.peek(tenant, b.token);
+    if (!inv.ok) throw new Refusal(inv.code === 'unknown' ? 404 : 409, inv.code, inv.en, inv.de);
+    if (!(await verify(fromHex(b.sig, 64), enrolInput(tenant, b.token, b.device), fromHex(b.device, 32))))
+      throw new Refusal(400, 'bad-signature', 'the device did not prove its key', 'Das Gerät konnte seinen Schlüssel nicht nachweisen.');
+    if (d.store.cert(tenant, b.device) || !d.enrolments.begin({ tenant, device: b.device, person: inv.person, grant: inv.grant, token: b.token, dh: b.dh }))
+      throw new Refusal(409, 'enrolled', 'this device key is already enrolled', 'Dieses Gerät ist bereits eingerichtet.');
+    const { secret, uri } = d.totp.create(tenant, b.device, `${inv.grant.name} (${tenant})`);
+    audit(tenant, { actor: `device:${b.device}`, action: 'enrol.start', person: inv.person, summary: `device ${fingerprint(fromHex(b.device, 32))} registered for ${inv.grant.name}` });
+    return c.json({ person: inv.person, name: inv.grant.name, roles: inv.grant.roles, uri, secret });
+  });
+
+  // 2. The first code proves the authenticator works; the invitation is used up; the admin's device certifies.
+  app.post('/api/:tenant/enrol/confirm', async (c) => {
+    limited(c);
+    const tenant = c.req.param('tenant');
+    tenantKeyOf(tenant);
+    const b = parse(schemas.enrolConfirm, await body(c));
+    const e = d.enrolments.get(tenant, b.device);
+    if (!e || !d.enrolments.startedWith(tenant, b.device, b.token)) throw new Refusal(404, 'unknown', 'no enrolment for this device and invitation', 'Für dieses Gerät läuft keine Einrichtung mit dieser Einladung.');
+    if (e.state !== 'second-factor') return c.json({ state: e.state });
+    const t = d.totp.check(tenant, b.device, b.code.trim());
+    if (!t.ok) {
+      audit(tenant, { actor: `device:${b.device}`, action: t.code === 'locked' ? 'enrol.locked' : 'enrol.code-failed', person: e.person, summary: t.en });
+      throw new Refusal(t.code === 'locked' ? 429 : 401, t.code, t.en, t.de, t.retryAt);
+    }
+    const r = d.invitations.redeem(tenant, b.token);
+    if (!r.ok) throw new Refusal(409, r.code, r.en, r.de);
+    d.enrolments.setState(tenant, b.device, 'awaiting');
+    audit(tenant, { actor: `device:${b.device}`, action: 'enrol.confirmed', person: e.person, summary: `authenticator of ${e.grant.name} confirmed; awaiting the admin's certificate` });
+    return c.json({ state: 'awaiting' });
+  });
+
+  // 3. The device waits for its certificate.
+  app.get('/api/:tenant/enrol/:device', (c) => {
+    const { tenant, device } = c.req.param();
+    tenantKeyOf(tenant);
+    if (!/^[0-9a-f]{64}$/.test(device)) throw new Refusal(400, 'bad-request', 'invalid device key', 'Ungültiger Geräteschlüssel.');
+    const e = d.enrolments.get(tenant, device);
+    const cert = d.store.cert(tenant, device);
+    const state = cert?.body.revoked !== undefined ? 'revoked' : cert ? 'issued' : (e?.state ?? 'unknown');
+    return c.json({ state, cert: cert ?? null });
+  });
+
+  // Login with the second factor: challenge, then signature plus code → session.
+  app.post('/api/:tenant/login/challenge', async (c) => {
+    limited(c);
+    const tenant = c.req.param('tenant');
+    tenantKeyOf(tenant);
+    const b = parse(schemas.challenge, await body(c));
+    const now = Date.now();
+    if (challenges.size > 10_000) for (const [k, x] of challenges) if (x.expires <= now) challenges.delete(k);
+    if (challenges.size > 10_000) throw new Refusal(429, 'rate-limit', 'too many logins in progress', 'Zu viele Anmeldungen gleichzeitig. Bitte versuchen Sie es gleich noch einmal.');
+    const nonce = toHex(randomBytes(32));
+    challenges.set(nonce, { tenant, device: b.device, expires: now + CHALLENGE_TTL_MS });
+    return c.json({ nonce });
+  });
+
+  app.post('/api/:tenant/login', async (c) => {
+    limited(c);
+    const tenant = c.req.param('tenant');
+    const tenantKey = tenantKeyOf(tenant);
+    const b = parse(schemas.login, await body(c));
+    const ch = challenges.get(b.nonce);
+    challenges.delete(b.nonce);
+    const now = Date.now();
+    if (!ch || ch.tenant !== tenant || ch.device !== b.device || ch.expires <= now) throw new Refusal(401, 'challenge', 'unknown or expired challenge', 'Die Anmeldung hat zu lange gedauert. Bitte noch einmal.');
+    const cert = d.store.cert(tenant, b.device);
+    if (cert?.body.revoked !== undefined) throw new Refusal(403, 'revoked', 'this device was revoked', 'Dieses Gerät wurde gesperrt. Wenden Sie sich an die Verwaltung.');
+    if (!cert || !(await checkCert(cert, fromHex(tenantKey, 32), now)) || !(await verify(fromHex(b.sig, 64), sessionInput(b.nonce, tenant, b.device), fromHex(b.device, 32))))
+      throw new Refusal(401, 'auth', 'unknown device, invalid certificate or bad signature', 'Dieses Gerät ist nicht (mehr) zugelassen.');
+    const t = d.totp.check(tenant, b.device, b.code.trim(), now);
+    if (!t.ok) {
+      audit(tenant, { actor: `device:${b.device}`, action: t.code === 'locked' ? 'login.locked' : 'login.failed', person: cert.body.person, summary: t.en });
+      throw new Refusal(t.code === 'locked' ? 429 : 401, t.code, t.en, t.de, t.retryAt);
+    }
+    const s = d.enrolments.openSession(tenant, b.device, now, d.sessionTtlMs);
+    audit(tenant, { actor: `device:${b.device}`, action: 'login', person: cert.body.person, summary: `${cert.body.name} logged in` });
+    return c.json({ session: s.token, expires: s.expires });
+  });
+
+  // Meetings of the tenant, for a member's start page (titles from the public setup entries).
+  app.get('/api/:tenant/meetings', (c) => {
+    const tenant = c.req.param('tenant');
+    tenantKeyOf(tenant);
+    return c.json({ meetings: d.directory.meetings(tenant) });
+  });
+
+  app.post('/api/:tenant/admin', async (c) => {
+    const tenant = c.req.param('tenant');
+    const tenantKey = tenantKeyOf(tenant);
+    const { req, sig } = parse(schemas.admin, await body(c));
+    const now = Date.now();
+    if (req.tenant !== tenant) throw new Refusal(403, 'wrong-tenant', 'request signed for another tenant', 'Diese Anfrage gilt für eine andere Kommune.');
+    if (Math.abs(req.at - now) > CLOCK_SKEW_MS) throw new Refusal(400, 'clock', 'request time is more than 5 minutes off', 'Die Uhr dieses Geräts geht falsch (mehr als 5 Minuten).');
+    if (!(await verify(fromHex(sig, 64), adminInput(req as AdminRequest), fromHex(tenantKey, 32))))
+      throw new Refusal(403, 'not-admin', 'not signed by the tenant admin key', 'Nur die Verwaltung mit dem Schlüssel der Kommune darf das.');
+    const change = CHANGES.includes(req.action);
+    for (const [s, at] of recentReads) if (at < now - 2 * CLOCK_SKEW_MS) recentReads.delete(s);
+    if (change ? d.audit.seen(sig) : recentReads.has(sig)) throw new Refusal(409, 'replay', 'this request was already made', 'Diese Anfrage wurde schon ausgeführt.');
+    if (!change) recentReads.set(sig, now);
+    const record = (summary: string, person: string | null = null) => audit(tenant, { actor: 'admin', action: req.action, person, summary, request: JSON.stringify(req), sig });
+    const data = req.data;
+    switch (req.action) {
+      case 'directory':
+        return c.json({
+          tenant,
+          tenantKey,
+          ...d.directory.master(tenant),
+          certs: d.store.certs(tenant),
+          enrolments: d.enrolments.list(tenant),
+          invitations: d.invitations.list(tenant),
+          meetings: d.directory.meetings(tenant),
+        });
+      case 'audit':
+        return c.json({ entries: d.audit.list(tenant, parse(schemas.audit, data ?? {})) });
+      case 'invite': {
+        const i = parse(schemas.invite, data);
+        if (!d.smtp) throw new Refusal(503, 'no-smtp', 'no SMTP server is configured', 'Es ist kein Mailserver eingerichtet.');
+        const { token, expires } = d.invitations.create({ tenant, person: i.person, email: i.email, grant: { name: i.name, roles: i.roles, bodies: i.bodies }, ttlMs: (i.ttlHours ?? 72) * 3_600_000 });
+        const fp = fingerprint(fromHex(tenantKey, 32));
+        const base = d.publicUrl ?? new URL(c.req.url).origin;
+        const link = `${base}/#/enrol/${tenant}/${token}?fp=${fp.replace(/ /g, '')}`;
+        try {
+          await sendInvitation(d.smtp, { to: i.email, name: i.name, municipality: d.municipality?.(tenant) ?? tenant, link, fingerprint: fp, expires });
+        } catch (e) {
+          d.hub.log(`relay: sending the invitation to ${i.email} failed: ${(e as Error).message}`);
+          throw new Refusal(503, 'smtp', `the mail could not be sent: ${(e as Error).message}`, 'Die E-Mail konnte nicht versandt werden. Bitte prüfen Sie den Mailserver.');
+        }
+        record(`invited ${i.name} <${i.email}> as ${i.roles.join(', ')}`, i.person);
+        return c.json({ sent: true, expires });
+      }
+      case 'certify':
+      case 'revoke': {
+        const cert = parse(schemas.cert, data).cert as unknown as Cert;
+        const revoking = req.action === 'revoke';
+        const b = cert.body;
+        if (!(await checkCert(cert, fromHex(tenantKey, 32))) || b.tenant !== tenant || (b.revoked !== undefined) !== revoking)
+          throw new Refusal(400, 'bad-cert', revoking ? 'not a revocation signed by the tenant key' : 'not a certificate signed by the tenant key', 'Das Zertifikat ist ungültig.');
+        const held = d.store.cert(tenant, b.device);
+        if (held?.body.revoked !== undefined) throw new Refusal(409, 'revoked', 'this device is revoked for good', 'Dieses Gerät ist gesperrt und bleibt es.');
+        d.store.putCert(cert);
+        const fp = fingerprint(fromHex(b.device, 32));
+        if (revoking) {
+          d.enrolments.setState(tenant, b.device, 'revoked');
+          d.enrolments.endSessions(tenant, b.device);
+          d.hub.dropDevice(tenant, b.device);
+          record(`revoked device ${fp} of ${b.name}`, b.person);
+        } else {
+          if (d.enrolments.get(tenant, b.device)) d.enrolments.setState(tenant, b.device, 'issued');
+          record(`certified device ${fp} of ${b.name} as ${b.roles.join(', ')} for ${b.bodies.join(', ') || 'no body'}`, b.person);
+        }
+        d.hub.pushCerts(tenant, [cert]);
+        return c.json({ stored: true });
+      }
+      case 'oparl.preview':
+      case 'oparl.import': {
+        const { source } = parse(schemas.oparl, data);
+        const r = await d.directory.importOparl(tenant, source, req.action === 'oparl.preview').catch((e: Error) => {
+          throw new Refusal(400, 'oparl', e.message, `Der OParl-Import ist gescheitert: ${e.message}`);
+        });
+        if (r.applied) record(`imported OParl ${source}: ${r.preview.total.added} added, ${r.preview.total.updated} updated, ${r.preview.total.removed} removed`);
+        return c.json(r);
+      }
+    }
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof Refusal) return c.json({ error: err.message, de: err.de, code: err.code, ...(err.retryAt ? { retryAt: err.retryAt } : {}) }, err.status);
+    throw err;
+  });
+  return app;
+}

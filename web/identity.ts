@@ -1,0 +1,113 @@
+/**
+ * The device's side of enrolment and login (docs/PROTOCOL.md, "Enrolment and login"): the device key of a
+ * tenant (generated here, non-extractable where WebCrypto allows), the login session, and the admin's
+ * signed requests. One device key per tenant serves every meeting of that tenant.
+ */
+import { fromHex, toHex } from '../crypto/bytes.js';
+import { generateSeed, importNonExtractable, type Signer, signerFromPrivateKey, signerFromSeed } from '../crypto/ed25519.js';
+import { fingerprint } from '../crypto/hash.js';
+import { type AdminAction, enrolInput, sessionInput, signAdmin } from '../core/identity.js';
+import { lang } from './i18n/index.js';
+import * as idb from './store/idb.js';
+
+/** A refusal from the relay, with the message in the UI's language. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+async function api<T>(path: string, body?: unknown): Promise<T> {
+  let r: Response;
+  try {
+    r = await fetch(path, body === undefined ? undefined : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  } catch {
+    throw new ApiError(lang() === 'de' ? 'Der Server ist nicht erreichbar. Prüfen Sie die Verbindung.' : 'The server cannot be reached. Check the connection.', 'offline', 0);
+  }
+  const json = (await r.json().catch(() => ({}))) as { error?: string; de?: string; code?: string };
+  if (!r.ok) throw new ApiError((lang() === 'de' ? json.de : json.error) ?? json.error ?? `HTTP ${r.status}`, json.code ?? 'http', r.status);
+  return json as T;
+}
+
+const TENANT_SLOT = ''; // the tenant's device key and session sit beside its meetings in IndexedDB
+const ADMIN_SLOT = '#admin';
+
+/** Tenant key fingerprint as invitation links carry it: 32 hex digits, no spaces. */
+export const compactFingerprint = (key: Uint8Array) => fingerprint(key).replace(/ /g, '');
+
+export async function tenantKey(tenant: string): Promise<string> {
+  const { tenantKey } = await api<{ tenantKey: string }>(`/api/${encodeURIComponent(tenant)}/key`);
+  return tenantKey;
+}
+
+async function keep(tenant: string, slot: string, seed: Uint8Array, fp: string): Promise<Signer> {
+  const key = await importNonExtractable(seed);
+  await idb.putDevice(tenant, slot, key ? { ...key, fingerprint: fp } : { publicKey: (await signerFromSeed(seed)).publicKey, seed, fingerprint: fp });
+  seed.fill(0);
+  return (await stored(tenant, slot))!;
+}
+
+async function stored(tenant: string, slot: string): Promise<Signer | undefined> {
+  const d = await idb.getDevice(tenant, slot);
+  if (!d) return undefined;
+  return d.privateKey ? signerFromPrivateKey(d.privateKey, d.publicKey) : signerFromSeed(d.seed!);
+}
+
+/** This device's key for the tenant, if it has one, and the fingerprint of the tenant key it trusts. */
+export async function tenantDevice(tenant: string): Promise<{ signer: Signer; fp: string } | undefined> {
+  const d = await idb.getDevice(tenant, TENANT_SLOT);
+  const signer = await stored(tenant, TENANT_SLOT);
+  return d && signer ? { signer, fp: d.fingerprint } : undefined;
+}
+
+/** Enrolment step 1: a new key (never leaves this device), registered for the invitation. */
+export async function beginEnrolment(tenant: string, token: string, fp: string): Promise<{ device: string; name: string; uri: string; secret: string }> {
+  if (compactFingerprint(fromHex(await tenantKey(tenant), 32)) !== fp) throw new ApiError(lang() === 'de' ? 'Der Schlüssel der Kommune stimmt nicht mit der Einladung überein. Brechen Sie ab und melden Sie das der Verwaltung.' : 'The municipality key does not match the invitation. Stop and tell the administration.', 'fingerprint', 0);
+  const signer = (await tenantDevice(tenant))?.signer ?? (await keep(tenant, TENANT_SLOT, generateSeed(), fp));
+  const device = toHex(signer.publicKey);
+  const sig = toHex(await signer.sign(enrolInput(tenant, token, device)));
+  const r = await api<{ name: string; uri: string; secret: string }>(`/api/${tenant}/enrol/start`, { token, device, sig });
+  return { device, ...r };
+}
+
+export const confirmEnrolment = (tenant: string, token: string, device: string, code: string) => api<{ state: string }>(`/api/${tenant}/enrol/confirm`, { token, device, code });
+
+export const enrolmentStatus = (tenant: string, device: string) => api<{ state: 'unknown' | 'second-factor' | 'awaiting' | 'issued' | 'revoked' }>(`/api/${tenant}/enrol/${device}`);
+
+/** Login with the second factor; the session is kept until it expires. */
+export async function login(tenant: string, code: string): Promise<void> {
+  const d = await tenantDevice(tenant);
+  if (!d) throw new ApiError(lang() === 'de' ? 'Dieses Gerät ist nicht eingerichtet.' : 'This device is not enrolled.', 'no-device', 0);
+  const device = toHex(d.signer.publicKey);
+  const { nonce } = await api<{ nonce: string }>(`/api/${tenant}/login/challenge`, { device });
+  const sig = toHex(await d.signer.sign(sessionInput(nonce, tenant, device)));
+  const s = await api<{ session: string; expires: number }>(`/api/${tenant}/login`, { device, nonce, sig, code });
+  await idb.putMeta(tenant, TENANT_SLOT, { ...(await idb.getMeta(tenant, TENANT_SLOT)), session: { token: s.session, expires: s.expires } });
+}
+
+/** The current session token, if one is held and not yet expired. */
+export async function currentSession(tenant: string): Promise<{ token: string; expires: number } | undefined> {
+  const s = (await idb.getMeta(tenant, TENANT_SLOT)).session;
+  return s && s.expires > Date.now() ? s : undefined;
+}
+
+export const meetingsOf = (tenant: string) => api<{ meetings: { id: string; title: string; start: number; body: string }[] }>(`/api/${encodeURIComponent(tenant)}/meetings`);
+
+/** The admin device: holds the tenant admin key (from the admin link), signs every admin request with it. */
+export async function adminSigner(tenant: string, join?: { key: string; fp: string }): Promise<Signer | undefined> {
+  if (join) {
+    const seed = fromHex(join.key, 32, 'tenant key');
+    const pub = (await signerFromSeed(seed)).publicKey;
+    if (compactFingerprint(pub) !== join.fp || toHex(pub) !== (await tenantKey(tenant))) throw new ApiError(lang() === 'de' ? 'Dieser Admin-Schlüssel gehört nicht zu dieser Kommune.' : 'This admin key does not belong to this municipality.', 'fingerprint', 0);
+    return keep(tenant, ADMIN_SLOT, seed, join.fp);
+  }
+  return stored(tenant, ADMIN_SLOT);
+}
+
+export async function admin<T>(signer: Signer, tenant: string, action: AdminAction, data?: unknown): Promise<T> {
+  return api<T>(`/api/${tenant}/admin`, await signAdmin(signer, tenant, action, data));
+}
