@@ -12,7 +12,7 @@ import { FORMAT, verifyExport } from '../core/export.js';
 import { draw } from '../core/lot.js';
 import { allocate, METHODS, type Method, parseVotes } from '../core/seats.js';
 import { fromHex } from '../crypto/bytes.js';
-import { type Demo, demoLinks, makeDemo, seedDemo } from './demo.js';
+import { type Demo, demoLinks, demoMasterData, makeDemo, seedDemo } from './demo.js';
 import { startRelay } from './server.js';
 import { importOparl } from './oparl/command.js';
 import { openSqlite } from './store.js';
@@ -43,6 +43,7 @@ async function start(args: string[]): Promise<void> {
     await seedDemo(relay.store, demo);
     writeFileSync(demoFile, JSON.stringify(demo, null, 2), { mode: 0o600 });
   }
+  relay.identity.directory.put(demo.tenant, demoMasterData(demo));
   const links = await demoLinks(demo, relay.url);
   console.log(`Ratsraum relay on ${relay.url} (data: ${dataDir})`);
   console.log(`health ${relay.url}/health   metrics ${relay.url}/metrics\n`);

@@ -11,6 +11,7 @@ import { generateSeed, signerFromSeed } from '../crypto/ed25519.js';
 import { fingerprint } from '../crypto/hash.js';
 import type { DocName } from '../core/entries.js';
 import { Replica } from '../core/replica.js';
+import { emptyModel, type Model } from './oparl/model.js';
 import type { Store } from './store.js';
 
 export interface DemoDevice {
@@ -27,6 +28,8 @@ export interface Demo {
   meeting: string;
   tenantSeed: string;
   devices: DemoDevice[];
+  /** Persons of the body without a device yet: the admin invites them and they enrol (issue 5). */
+  invitees?: { person: string; name: string; faction: string | null; voting: boolean }[];
 }
 
 const FACTIONS = [
@@ -36,6 +39,7 @@ const FACTIONS = [
   { id: 'fdp', name: 'FDP', members: ['Katrin Braun', 'Oliver Krüger'] },
 ];
 const ADVISORY = ['Dr. Ulrich Hartmann', 'Fatma Demir'];
+const INVITEES = [{ person: 'b3', name: 'Sevim Arslan', faction: null, voting: false }];
 
 export const AGENDA: { doc: DocName; id: string; no: string; title: string }[] = [
   { doc: 'public', id: 'top1', no: '1', title: 'Eröffnung, Feststellung der ordnungsgemäßen Einladung und der Beschlussfähigkeit' },
@@ -57,7 +61,7 @@ export function makeDemo(): Demo {
       devices.push({ person: `m${String(n).padStart(2, '0')}`, name, roles: chair ? ['chair', 'member'] : ['member'], faction: f.id, voting: true, seed: toHex(generateSeed()) });
     }
   ADVISORY.forEach((name, i) => devices.push({ person: `b${i + 1}`, name, roles: ['advisory'], faction: null, voting: false, seed: toHex(generateSeed()) }));
-  return { tenant: 'musterstadt', meeting: 'bv-mitte-2026-12', tenantSeed: toHex(generateSeed()), devices };
+  return { tenant: 'musterstadt', meeting: 'bv-mitte-2026-12', tenantSeed: toHex(generateSeed()), devices, invitees: INVITEES };
 }
 
 /** Certificates and the meeting's first envelopes (setup and agenda by the admin device), stored. */
@@ -82,7 +86,7 @@ export async function seedDemo(store: Store, demo: Demo, now = Date.now()): Prom
   await adminReplica.create('meeting.setup', {
     body: { id: 'bv-mitte', name: 'Bezirksvertretung Mitte', type: 'bezirksvertretung', statutoryMembers: 15 },
     factions: FACTIONS.map((f) => ({ id: f.id, name: f.name })),
-    persons: demo.devices.filter((d) => d.person !== 'verwaltung').map((d) => ({ id: d.person, name: d.name, faction: d.faction, voting: d.voting })),
+    persons: [...demo.devices.filter((d) => d.person !== 'verwaltung'), ...(demo.invitees ?? [])].map((d) => ({ id: d.person, name: d.name, faction: d.faction, voting: d.voting })),
     meeting: { id: demo.meeting, title: '12. Sitzung der Bezirksvertretung Mitte', start: now + 3_600_000, place: 'Bezirksrathaus Mitte, Sitzungssaal, und digital', format: 'hybrid' },
   });
   // The administration prepares the agenda, so the chair's device starts its own chain in the meeting.
@@ -102,11 +106,30 @@ export async function seedDemo(store: Store, demo: Demo, now = Date.now()): Prom
   for (const e of adminReplica.envelopes()) store.insert(demo.tenant, demo.meeting, { doc: e.doc, author: toHex(e.author), seq: e.seq, id: e.id, wire: e.wire });
 }
 
+/** The demo council as master data (as if imported from the council information system), for the admin view. */
+export function demoMasterData(demo: Demo): Model {
+  const m = emptyModel('ratsraum:demo');
+  const body = 'bv-mitte';
+  m.bodies[body] = { id: body, name: 'Bezirksvertretung Mitte', shortName: 'BV Mitte' };
+  m.organizations['org-bv-mitte'] = { id: 'org-bv-mitte', body, name: 'Bezirksvertretung Mitte', organizationType: 'Gremium' };
+  for (const f of FACTIONS) m.organizations[`org-${f.id}`] = { id: `org-${f.id}`, body, name: `Fraktion ${f.name}`, classification: 'Fraktion' };
+  for (const p of [...demo.devices.filter((d) => d.person !== 'verwaltung'), ...(demo.invitees ?? [])]) {
+    m.persons[p.person] = { id: p.person, name: p.name };
+    m.memberships[`ms-${p.person}`] = { id: `ms-${p.person}`, person: p.person, organization: 'org-bv-mitte', votingRight: p.voting, ...('roles' in p && (p.roles as Role[]).includes('chair') ? { role: 'Vorsitz' } : {}) };
+    if (p.faction) m.memberships[`ms-${p.person}-f`] = { id: `ms-${p.person}-f`, person: p.person, organization: `org-${p.faction}`, votingRight: p.voting };
+  }
+  m.meetings[demo.meeting] = { id: demo.meeting, body, organizations: ['org-bv-mitte'], name: '12. Sitzung der Bezirksvertretung Mitte', start: '2026-12-03T17:00:00Z', location: 'Bezirksrathaus Mitte' };
+  AGENDA.forEach((a, i) => (m.agendaItems[`${demo.meeting}-${a.id}`] = { id: `${demo.meeting}-${a.id}`, meeting: demo.meeting, number: a.no, name: a.title, public: a.doc === 'public', order: i }));
+  return m;
+}
+
 export interface DemoLinks {
   chair: { name: string; url: string };
   members: { name: string; faction: string | null; url: string }[];
   advisory: { name: string; url: string }[];
   admin: { name: string; url: string };
+  /** The administration's admin view: holds the tenant key (a demo shortcut; see README). */
+  console: string;
   public: string;
 }
 
@@ -119,6 +142,7 @@ export async function demoLinks(demo: Demo, base: string): Promise<DemoLinks> {
     members: demo.devices.filter((d) => d.roles.includes('member') && d !== chair).map((d) => ({ name: d.name, faction: d.faction, url: link(d) })),
     advisory: demo.devices.filter((d) => d.roles.includes('advisory')).map((d) => ({ name: d.name, url: link(d) })),
     admin: { name: 'Verwaltung', url: link(demo.devices[0]!) },
+    console: `${base}/#/admin/${demo.tenant}?key=${demo.tenantSeed}&fp=${fp}`,
     public: `${base}/#/public/${demo.tenant}/${demo.meeting}`,
   };
 }

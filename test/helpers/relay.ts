@@ -12,18 +12,21 @@ import { type Signer, signerFromSeed } from '../../crypto/ed25519.js';
 import { decodeServerFrame, encodeControl, loginInput, type ServerMessage } from '../../core/wire.js';
 import type { DocName } from '../../core/entries.js';
 import { Replica } from '../../core/replica.js';
-import { type Demo, makeDemo, seedDemo } from '../../relay/demo.js';
+import { type Demo, demoMasterData, makeDemo, seedDemo } from '../../relay/demo.js';
 import type { HubOptions } from '../../relay/hub.js';
-import { type Relay, startRelay } from '../../relay/server.js';
+import { type Relay, type RelayOptions, startRelay } from '../../relay/server.js';
 import { SyncClient, type SyncStatus } from '../../web/sync/client.js';
 
 export const tempDir = (): string => mkdtempSync(join(tmpdir(), 'ratsraum-'));
 
-export async function demoRelay(opts: { dataDir?: string; port?: number; demo?: Demo; staticDir?: string; hub?: HubOptions; heartbeatMs?: number } = {}) {
+export async function demoRelay(opts: { dataDir?: string; port?: number; demo?: Demo; staticDir?: string; hub?: HubOptions; heartbeatMs?: number; relay?: Partial<RelayOptions> } = {}) {
   const dataDir = opts.dataDir ?? tempDir();
-  const relay = await startRelay({ dataDir, port: opts.port ?? 0, quiet: true, staticDir: opts.staticDir, hub: opts.hub, heartbeatMs: opts.heartbeatMs });
+  const relay = await startRelay({ dataDir, port: opts.port ?? 0, quiet: true, staticDir: opts.staticDir, hub: opts.hub, heartbeatMs: opts.heartbeatMs, ...opts.relay });
   const demo = opts.demo ?? makeDemo();
-  if (!opts.demo) await seedDemo(relay.store, demo);
+  if (!opts.demo) {
+    await seedDemo(relay.store, demo);
+    relay.identity.directory.put(demo.tenant, demoMasterData(demo));
+  }
   return { relay, demo, dataDir, wsUrl: `${relay.url.replace('http', 'ws')}/sync` };
 }
 

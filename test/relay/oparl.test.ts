@@ -5,11 +5,8 @@
  * fault the walker must tolerate and report).
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importOparl } from '../../relay/oparl/command.js';
@@ -17,11 +14,12 @@ import { isCommittee, isFaction, type Model } from '../../relay/oparl/model.js';
 import { parseJson } from '../../relay/oparl/source.js';
 import { OparlStore } from '../../relay/oparl/store.js';
 import { walk, type WalkWarning } from '../../relay/oparl/walk.js';
+import { FIXTURE_HOST, OPARL_FIXTURES, serveOparl } from '../helpers/oparl-server.js';
 
-const FIX = fileURLToPath(new URL('../fixtures/oparl/', import.meta.url));
+const FIX = OPARL_FIXTURES;
 const CLEAN = join(FIX, 'clean');
 const SLOPPY = join(FIX, 'sloppy');
-const HOST = 'https://ris.example.org';
+const HOST = FIXTURE_HOST;
 const B = `${HOST}/oparl/`;
 
 const cleanups: (() => unknown)[] = [];
@@ -42,27 +40,10 @@ function memoryDb() {
   return db;
 }
 
-/** Serves a fixture folder as an OParl endpoint: /oparl/<path> -> <path>.json with the host rewritten, else 404. */
-async function serve(dir: string, hooks: Record<string, (res: ServerResponse) => void> = {}) {
-  const requests: string[] = [];
-  let base = '';
-  const server = createServer((req, res) => {
-    const path = new URL(req.url!, 'http://x').pathname;
-    requests.push(req.url!);
-    const hook = hooks[path];
-    if (hook) return hook(res);
-    const file = join(dir, path.replace(/^\/oparl\//, '') + '.json');
-    if (!path.startsWith('/oparl/') || !existsSync(file)) {
-      res.writeHead(404, { 'content-type': 'application/json' });
-      return res.end('{"error":"not found"}');
-    }
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-    res.end(readFileSync(file, 'utf8').replaceAll(HOST, base));
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  cleanups.push(() => new Promise<void>((ok) => (server.closeAllConnections(), server.close(() => ok()))));
-  return { base, requests, system: `${base}/oparl/system` };
+async function serve(dir: string, hooks: Parameters<typeof serveOparl>[1] = {}) {
+  const server = await serveOparl(dir, hooks);
+  cleanups.push(server.close);
+  return server;
 }
 
 const sizes = (m: Model) => ({
