@@ -9,6 +9,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { CHROMIUM_ARGS } from '../../bench/chromium.js';
 import { demoLinks } from '../../relay/demo.js';
 import { cleanup, demoRelay, tempDir } from './relay.js';
+import type { RelayOptions } from '../../relay/server.js';
 
 export const DIST = join(process.cwd(), 'dist');
 
@@ -18,7 +19,7 @@ export async function launch(): Promise<Browser> {
 }
 
 /** A demo relay serving dist/ (or a copy of it, for tests that change the app), and the demo links. */
-export async function demoSite(opts: { dataDir?: string; port?: number; staticDir?: string } = {}) {
+export async function demoSite(opts: { dataDir?: string; port?: number; staticDir?: string; relay?: Partial<RelayOptions> } = {}) {
   const site = await demoRelay({ ...opts, staticDir: opts.staticDir ?? DIST });
   const links = await demoLinks(site.demo, site.relay.url);
   return { ...site, links };

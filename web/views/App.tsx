@@ -1,12 +1,21 @@
-/** Hash routes: #/m/<tenant>/<meeting>[?device=&fp=] (device), #/public/<tenant>/<meeting> (public). */
+/**
+ * Hash routes: #/m/<tenant>/<meeting>[?device=&fp=] (device), #/public/<tenant>/<meeting> (public),
+ * #/enrol/<tenant>/<token>?fp= (invitation link), #/home/<tenant> (login, meetings), #/admin/<tenant>[?key=&fp=].
+ */
 import { createSignal, Match, onCleanup, Switch } from 'solid-js';
 import { t } from '../i18n/index.js';
+import { Admin } from './admin/Admin.js';
+import { Enrol } from './Enrol.js';
 import { Header } from './Header.js';
+import { Home } from './Home.js';
 import { Meeting } from './Meeting.js';
 
+export type MeetingRoute = { view: 'device'; tenant: string; meeting: string; join?: { seed: string; fp: string } } | { view: 'public'; tenant: string; meeting: string };
 export type Route =
-  | { view: 'device'; tenant: string; meeting: string; join?: { seed: string; fp: string } }
-  | { view: 'public'; tenant: string; meeting: string }
+  | MeetingRoute
+  | { view: 'enrol'; tenant: string; token: string; fp: string }
+  | { view: 'home'; tenant: string }
+  | { view: 'admin'; tenant: string; join?: { key: string; fp: string } }
   | { view: 'none' };
 
 const ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -14,6 +23,15 @@ const ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
   const [, kind, tenant, meeting] = path.split('/');
+  const q0 = new URLSearchParams(query);
+  if (tenant && ID.test(tenant)) {
+    const fp = q0.get('fp');
+    const key = q0.get('key');
+    if (kind === 'home') return { view: 'home', tenant };
+    if (kind === 'admin') return { view: 'admin', tenant, join: key && fp && /^[0-9a-f]{64}$/.test(key) && /^[0-9a-f]{32}$/.test(fp) ? { key, fp } : undefined };
+    if (kind === 'enrol' && meeting === 'done') return { view: 'home', tenant };
+    if (kind === 'enrol' && meeting && /^[A-Za-z0-9_-]{20,100}$/.test(meeting) && fp && /^[0-9a-f]{32}$/.test(fp)) return { view: 'enrol', tenant, token: meeting, fp };
+  }
   if (!tenant || !meeting || !ID.test(tenant) || !ID.test(meeting)) return { view: 'none' };
   if (kind === 'public') return { view: 'public', tenant, meeting };
   if (kind !== 'm') return { view: 'none' };
@@ -40,7 +58,16 @@ export function App() {
         </>
       }
     >
-      <Match when={route().view !== 'none' && (route() as Exclude<Route, { view: 'none' }>)} keyed>
+      <Match when={route().view === 'enrol' && (route() as Extract<Route, { view: 'enrol' }>)} keyed>
+        {(r) => <Enrol tenant={r.tenant} token={r.token} fp={r.fp} />}
+      </Match>
+      <Match when={route().view === 'home' && (route() as Extract<Route, { view: 'home' }>)} keyed>
+        {(r) => <Home tenant={r.tenant} />}
+      </Match>
+      <Match when={route().view === 'admin' && (route() as Extract<Route, { view: 'admin' }>)} keyed>
+        {(r) => <Admin tenant={r.tenant} join={r.join} />}
+      </Match>
+      <Match when={(route().view === 'device' || route().view === 'public') && (route() as MeetingRoute)} keyed>
         {(r) => <Meeting route={r} />}
       </Match>
     </Switch>

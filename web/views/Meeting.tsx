@@ -2,7 +2,8 @@
 import { createResource, ErrorBoundary, onCleanup, Show } from 'solid-js';
 import { type MessageKey, t } from '../i18n/index.js';
 import { openSession, type Session, SessionError } from '../session.js';
-import type { Route } from './App.js';
+import type { MeetingRoute } from './App.js';
+import { LoginForm } from './Login.js';
 import { Agenda } from './Agenda.js';
 import { Attendance } from './Attendance.js';
 import { ChairPanel } from './ChairPanel.js';
@@ -13,7 +14,7 @@ import { MemberPanel } from './MemberPanel.js';
 import { Overview } from './Overview.js';
 import { VotePanel } from './VotePanel.js';
 
-export function Meeting(props: { route: Exclude<Route, { view: 'none' }> }) {
+export function Meeting(props: { route: MeetingRoute }) {
   const r = props.route;
   const [session] = createResource(async () => {
     const s = await openSession({ tenant: r.tenant, meeting: r.meeting, device: r.view === 'device', join: r.view === 'device' ? r.join : undefined });
@@ -71,11 +72,14 @@ function MeetingBody(props: { s: Session }) {
         <Show when={s.error()}>
           {(e) => (
             <p class="alert" role="alert">
-              <Show when={e() === 'fingerprint' || e() === 'tenant-key'} fallback={<ActionError message={e()} />}>
-                {t('error.fingerprint')}
+              <Show when={e() === 'fingerprint' || e() === 'tenant-key' || e() === 'revoked'} fallback={<ActionError message={e()} />}>
+                {e() === 'revoked' ? t('login.revoked') : t('error.fingerprint')}
               </Show>
             </p>
           )}
+        </Show>
+        <Show when={s.loginNeeded()}>
+          <LoginForm tenant={s.replica.tenant} reason={t('login.again')} onDone={() => s.resume()} />
         </Show>
         <IntegrityAlert s={s} />
         <Overview s={s} />

@@ -1,0 +1,73 @@
+/**
+ * Creates a meeting from a plan (setup.ts) as the administration's device: a device key of this browser,
+ * certified by the tenant key it holds, signs the legal basis, the setup and the agenda, and the sync
+ * client hands them to the relay. The fold's verdict is checked first: a meeting outside its legal basis
+ * (LEG-1) is refused here with the reason, before anything leaves the device.
+ */
+import * as Y from 'yjs';
+import { fromHex, toHex } from '../../../crypto/bytes.js';
+import { type Cert, issue } from '../../../crypto/cert.js';
+import { generateSeed, importNonExtractable, type Signer, signerFromPrivateKey, signerFromSeed } from '../../../crypto/ed25519.js';
+import { Replica } from '../../../core/replica.js';
+import * as idb from '../../store/idb.js';
+import { SyncClient } from '../../sync/client.js';
+import type { AdminContext } from './Admin.js';
+import type { PlannedMeeting } from './setup.js';
+
+const SLOT = '#admin-device';
+
+async function adminDevice(ctx: AdminContext): Promise<{ signer: Signer; cert?: Cert }> {
+  const held = await idb.getDevice(ctx.tenant, SLOT);
+  if (held) return { signer: held.privateKey ? signerFromPrivateKey(held.privateKey, held.publicKey) : await signerFromSeed(held.seed!) };
+  const seed = generateSeed();
+  const key = await importNonExtractable(seed);
+  const signer = key ? signerFromPrivateKey(key.privateKey, key.publicKey) : await signerFromSeed(seed);
+  const now = Date.now();
+  const cert = await issue({ v: 1, tenant: ctx.tenant, person: 'verwaltung', name: 'Verwaltung', device: toHex(signer.publicKey), roles: ['admin', 'staff'], bodies: [], notBefore: now - 60_000, notAfter: now + 2 * 365 * 86_400_000 }, ctx.signer);
+  await ctx.call('certify', { cert });
+  await idb.putDevice(ctx.tenant, SLOT, key ? { ...key, fingerprint: '' } : { publicKey: signer.publicKey, seed, fingerprint: '' });
+  return { signer, cert };
+}
+
+export async function createMeeting(ctx: AdminContext, plan: PlannedMeeting, hybridClauseAdopted?: string): Promise<void> {
+  const data = ctx.data();
+  if (!data) throw new Error('directory not loaded');
+  const { signer, cert } = await adminDevice(ctx);
+  const tenantKey = fromHex(data.tenantKey, 32);
+  const meeting = plan.setup.meeting.id;
+  const replica = new Replica({ tenant: ctx.tenant, meeting, tenantKey, docs: ['public', 'members'], signer });
+  await replica.addCerts([...data.certs, ...(cert ? [cert] : [])]);
+  if (replica.log.size > 0 || data.meetings.some((m) => m.id === meeting)) throw new Error(`meeting ${meeting} exists already`);
+  if (hybridClauseAdopted) await replica.create('legal.clause', { allowsHybridCommittees: true, adoptedAt: hybridClauseAdopted });
+  await replica.create('meeting.setup', plan.setup);
+  for (const doc of ['public', 'members'] as const) {
+    const ydoc = new Y.Doc();
+    const items = ydoc.getArray<Y.Map<unknown>>('agenda');
+    for (const a of plan.agenda.filter((x) => x.public === (doc === 'public'))) {
+      const m = new Y.Map<unknown>();
+      for (const [k, v] of Object.entries(a)) m.set(k, v);
+      items.push([m]);
+    }
+    if (items.length > 0) await replica.createY(Y.encodeStateAsUpdate(ydoc), doc);
+  }
+  const refused = replica.state.rejected[0];
+  if (refused) throw new Error(refused.reason);
+  await new Promise<void>((ok, fail) => {
+    const timer = setTimeout(() => {
+      client.stop();
+      fail(new Error('the relay did not confirm the meeting in time'));
+    }, 20_000);
+    const client = new SyncClient({
+      urls: [`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`],
+      replica,
+      auth: { tenant: ctx.tenant, meeting, signer },
+      onStatus: (s) => {
+        if (s !== 'online') return;
+        clearTimeout(timer);
+        client.stop();
+        ok();
+      },
+    });
+    client.start();
+  });
+}
