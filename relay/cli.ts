@@ -16,25 +16,49 @@ import { type Demo, demoLinks, demoMasterData, makeDemo, seedDemo } from './demo
 import { startRelay } from './server.js';
 import { importOparl } from './oparl/command.js';
 import { openSqlite } from './store.js';
+import type { SmtpConfig } from './invitations.js';
+import { localSmtp, readable } from './mailbox.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const USAGE = `usage:
   ratsraum start [--port 8080] [--host 127.0.0.1] [--data ./data] [--backup ws://backup-host/sync ...]
+                 [--smtp host:port] [--mail-from ratsraum@example.org] [--public-url https://ratsraum.example.org]
   ratsraum export --data DIR --tenant T --meeting M [--doc public|members]
   ratsraum verify <export.json>
   ratsraum seats --method sainte-lague|hare-niemeyer|dhondt --seats N --votes "A=12,B=7,C=3" [--lot SEEDHEX]
   ratsraum import-oparl <dir|url> --tenant T [--data ./data] [--dry-run]`;
 
 async function start(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, backup: { type: 'string', multiple: true } } });
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, backup: { type: 'string', multiple: true }, smtp: { type: 'string' }, 'mail-from': { type: 'string' }, 'public-url': { type: 'string' } },
+  });
   const port = Number(values.port ?? process.env.PORT ?? 8080);
   const host = values.host ?? process.env.HOST ?? '127.0.0.1';
   const dataDir = resolve(values.data ?? process.env.RATSRAUM_DATA ?? 'data');
   const staticDir = join(ROOT, 'dist');
   if (!existsSync(join(staticDir, 'index.html'))) console.warn('warning: dist/ has no build; run `npm run build` (npm start does)');
   const backupRelays = values.backup ?? process.env.RATSRAUM_BACKUP_RELAYS?.split(',').filter(Boolean) ?? [];
-  const relay = await startRelay({ dataDir, port, host, staticDir, backupRelays });
+  // Mail: the configured SMTP host, or a local mailbox that prints what it receives (the demo's invitations).
+  const smtpArg = values.smtp ?? process.env.RATSRAUM_SMTP;
+  let mailbox: Awaited<ReturnType<typeof localSmtp>> | undefined;
+  let smtp: SmtpConfig;
+  const from = values['mail-from'] ?? process.env.RATSRAUM_MAIL_FROM ?? 'ratsraum@localhost';
+  if (smtpArg) {
+    const m = /^([^:]+):(\d+)$/.exec(smtpArg);
+    if (!m) throw new UsageError(`--smtp wants host:port, got '${smtpArg}'`);
+    smtp = { host: m[1]!, port: Number(m[2]), from, secure: Number(m[2]) === 465 };
+  } else {
+    mailbox = await localSmtp({
+      onMail: (mail) => {
+        const { subject, body } = readable(mail);
+        console.log(`\n--- Mail an / to ${mail.to.join(', ')}: ${subject}\n${body}\n---`);
+      },
+    });
+    smtp = { host: mailbox.host, port: mailbox.port, from };
+  }
+  const relay = await startRelay({ dataDir, port, host, staticDir, backupRelays, smtp, publicUrl: values['public-url'] ?? process.env.RATSRAUM_PUBLIC_URL });
   const demoFile = join(dataDir, 'demo-devices.json');
   let demo: Demo;
   if (existsSync(demoFile)) demo = JSON.parse(readFileSync(demoFile, 'utf8')) as Demo;
@@ -53,10 +77,13 @@ async function start(args: string[]): Promise<void> {
   console.log('\nBeratende Mitglieder / advisory members:');
   for (const m of links.advisory) console.log(`  ${m.name}\n    ${m.url}`);
   console.log(`\nVerwaltung / admin device: ${links.admin.name}\n  ${links.admin.url}`);
+  console.log(`\nVerwaltung (Admin-Ansicht, hält den Schlüssel der Kommune) / admin console:\n  ${links.console}`);
   console.log(`\nÖffentlichkeit / public:\n  ${links.public}\n`);
+  console.log(mailbox ? `Mail: local mailbox on ${mailbox.host}:${mailbox.port}; received mails are printed here.` : `Mail: SMTP ${smtp.host}:${smtp.port}`);
   console.log('Each device link holds that device\'s key: open each in its own browser profile or private window.');
   const stop = async () => {
     await relay.close();
+    await mailbox?.close();
     process.exit(0);
   };
   process.on('SIGINT', stop);

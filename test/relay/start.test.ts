@@ -4,6 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Demo } from '../../relay/demo.js';
+import { fromHex } from '../../crypto/bytes.js';
+import { signerFromSeed } from '../../crypto/ed25519.js';
+import { signAdmin } from '../../core/identity.js';
 import { cleanup, device, online, tempDir, until } from '../helpers/relay.js';
 
 const stops: (() => Promise<void> | void)[] = [];
@@ -54,18 +57,30 @@ describe('ratsraum start', () => {
     const voting = s.persons.filter((p) => p.voting);
     expect(voting).toHaveLength(15);
     expect(Object.fromEntries(s.factions.map((f) => [f.name, voting.filter((p) => p.faction === f.id).length]))).toEqual({ CDU: 5, SPD: 4, GRÜNE: 4, FDP: 2 });
-    expect(s.persons.filter((p) => !p.voting)).toHaveLength(2);
+    expect(s.persons.filter((p) => !p.voting)).toHaveLength(3); // two advisory members with devices, one still to be invited
     expect(s.agenda.length).toBeGreaterThanOrEqual(6);
     expect(s.agenda.some((i) => i.public) && s.agenda.some((i) => !i.public)).toBe(true);
     expect(chair.replica.directory.get(chair.replica.deviceKey!)?.roles).toEqual(['chair', 'member']);
     expect(s.rejected).toEqual([]);
     chair.client.stop();
 
+    // VID-5: the admin console link holds the tenant key; an invitation goes to the local mailbox, printed.
+    const console_ = printed.find((u) => u.includes('#/admin/'))!;
+    const key = /key=([0-9a-f]{64})&fp=([0-9a-f]{32})$/.exec(console_)!;
+    expect(key).not.toBeNull();
+    const admin = await signerFromSeed(fromHex(key[1]!, 32));
+    const invite = await signAdmin(admin, 'musterstadt', 'invite', { person: 'b3', name: 'Sevim Arslan', email: 'sevim@example.org', roles: ['advisory'], bodies: ['bv-mitte'] });
+    const sent = await fetch(`${first.base}/api/musterstadt/admin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(invite) });
+    expect(sent.status).toBe(200);
+    await until(() => /--- Mail an \/ to sevim@example\.org: Einladung zu Ratsraum/.test(first.out()), 'the mail printed');
+    expect(first.out()).toMatch(new RegExp(`${first.base.replace(/[.]/g, '\\.')}/#/enrol/musterstadt/[A-Za-z0-9_-]+\\?fp=${key[2]}`));
+
     first.child.kill('SIGTERM');
     await new Promise((r) => first.child.once('exit', r));
     const second = await start(dataDir);
     const strip = (u: string) => u.replace(/^http:\/\/[^/]+/, '');
     expect(links(second.out()).map(strip)).toEqual(printed.map(strip));
+    expect(printed.filter((u) => u.includes('#/enrol/'))).toEqual([]);
     expect(second.out()).not.toMatch(/error/i);
   });
 });
