@@ -2,7 +2,7 @@
  * The Node adapter: the one place with node: imports and serve(). Starts the Hono app and the
  * WebSocket endpoint /sync on one port, over the SQLite store in a data folder.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, relative, resolve } from 'node:path';
@@ -110,7 +110,15 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     },
     ...o.hub,
   });
-  const identityDeps: IdentityDeps = { store, hub, ...identity, smtp: o.smtp, publicUrl: o.publicUrl, rate: o.identityRate, sessionTtlMs: o.sessionTtlMs };
+  // The municipality's name for invitation mails: from the handbook values, else the tenant id.
+  const municipality = (tenant: string) => {
+    try {
+      return (JSON.parse(readFileSync(join(o.dataDir, 'handbook', 'values.json'), 'utf8')) as { municipality?: string }).municipality ?? tenant;
+    } catch {
+      return tenant;
+    }
+  };
+  const identityDeps: IdentityDeps = { store, hub, ...identity, smtp: o.smtp, publicUrl: o.publicUrl, rate: o.identityRate, sessionTtlMs: o.sessionTtlMs, municipality };
   const staticDir = o.staticDir && existsSync(o.staticDir) ? resolve(o.staticDir) : undefined;
   const app = createApp({
     store,
