@@ -39,6 +39,19 @@ export interface AdminContext {
   call: <T>(action: Parameters<typeof admin>[2], data?: unknown) => Promise<T>;
 }
 
+/** The outcome of the last admin action: announced politely when it worked, as an alert when not. */
+export function Outcome(props: { status?: { ok: boolean; text: string } }) {
+  return (
+    <Show when={props.status}>
+      {(s) => (
+        <p class={s().ok ? 'ok' : 'alert'} role={s().ok ? 'status' : 'alert'}>
+          {s().text}
+        </p>
+      )}
+    </Show>
+  );
+}
+
 const TABS = ['people', 'meetings', 'import', 'audit'] as const;
 type Tab = (typeof TABS)[number];
 

@@ -1,7 +1,7 @@
 /** Meetings: those Ratsraum holds, and those imported from OParl with their agenda, to set up in Ratsraum. */
 import { createSignal, For, Show } from 'solid-js';
 import { lang, t } from '../../i18n/index.js';
-import type { AdminContext } from './Admin.js';
+import { type AdminContext, Outcome } from './Admin.js';
 import { createMeeting } from './create-meeting.js';
 import { idFor, setupFromOparl } from './setup.js';
 
@@ -28,13 +28,7 @@ export function MeetingsView(props: { ctx: AdminContext }) {
   return (
     <section class="card" aria-labelledby="meetings-h">
       <h2 id="meetings-h">{t('admin.tab.meetings')}</h2>
-      <Show when={status()}>
-        {(s) => (
-          <p class={s().ok ? 'ok' : 'alert'} role={s().ok ? 'status' : 'alert'}>
-            {s().text}
-          </p>
-        )}
-      </Show>
+      <Outcome status={status()} />
       <h3>{t('meetings.held')}</h3>
       <ul class="people" data-testid="held-meetings">
         <For each={d()?.meetings ?? []} fallback={<li class="muted">–</li>}>

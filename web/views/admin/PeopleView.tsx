@@ -4,7 +4,7 @@ import { fromHex } from '../../../crypto/bytes.js';
 import { type Cert, type CertBody, issue, revoke, ROLES, type Role } from '../../../crypto/cert.js';
 import { fingerprint } from '../../../crypto/hash.js';
 import { type MessageKey, t } from '../../i18n/index.js';
-import type { AdminContext, DirectoryData } from './Admin.js';
+import { type AdminContext, type DirectoryData, Outcome } from './Admin.js';
 import { idFor } from './setup.js';
 
 const fp = (device: string) => fingerprint(fromHex(device, 32));
@@ -36,13 +36,7 @@ export function PeopleView(props: { ctx: AdminContext }) {
   return (
     <section class="card" aria-labelledby="people-h">
       <h2 id="people-h">{t('admin.tab.people')}</h2>
-      <Show when={status()}>
-        {(s) => (
-          <p class={s().ok ? 'ok' : 'alert'} role={s().ok ? 'status' : 'alert'}>
-            {s().text}
-          </p>
-        )}
-      </Show>
+      <Outcome status={status()} />
       <Show when={pending().length > 0}>
         <h3>{t('admin.pending')}</h3>
         <ul class="people" data-testid="pending">
