@@ -22,7 +22,8 @@ export class Directory {
     // A revocation sticks (the earliest one counts); otherwise the newest certificate of a device wins (a re-issue after a role change).
     const r = cert.body.revoked;
     const k = known?.body.revoked;
-    if (!known || (r !== undefined && (k === undefined || r < k)) || (k === undefined && r === undefined && cert.body.notBefore >= known.body.notBefore))
+    const version = (b: Cert['body']) => b.issued ?? b.notBefore;
+    if (!known || (r !== undefined && (k === undefined || r < k)) || (k === undefined && r === undefined && version(cert.body) >= version(known.body)))
       this.certs.set(cert.body.device, cert);
     return true;
   }

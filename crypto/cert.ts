@@ -23,6 +23,8 @@ export interface CertBody {
   bodies: string[];
   notBefore: number; // ms since epoch
   notAfter: number;
+  /** When this version was signed (a re-issue with other roles keeps notBefore, so earlier entries stay valid). */
+  issued?: number;
   /** Set when the admin revoked the device (lost or stolen): nothing it signs from this moment on counts. */
   revoked?: number;
 }
@@ -51,7 +53,7 @@ export async function check(cert: Cert, tenantKey: Bytes, at?: number): Promise<
     if (b.v !== 1 || !Array.isArray(b.roles) || !b.roles.every((r) => (ROLES as readonly string[]).includes(r))) return false;
     if (typeof b.device !== 'string' || !/^[0-9a-f]{64}$/.test(b.device)) return false;
     if (at !== undefined && (at < b.notBefore || at > b.notAfter || (b.revoked !== undefined && at >= b.revoked))) return false;
-    if (b.revoked !== undefined && typeof b.revoked !== 'number') return false;
+    if ((b.revoked !== undefined && typeof b.revoked !== 'number') || (b.issued !== undefined && typeof b.issued !== 'number')) return false;
     return await verify(fromHex(cert.sig, 64), certInput(b), tenantKey);
   } catch {
     return false;

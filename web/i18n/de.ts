@@ -307,6 +307,8 @@ export const de = {
   'meetings.create': "In Ratsraum anlegen",
   'meetings.created': "Sitzung „{title}“ angelegt.",
   'meetings.failed': "Die Sitzung wurde nicht angelegt: {reason}",
+  'admin.changeRoles': "Rollen der Geräte ändern",
+  'admin.rolesChanged': "Rollen von {name} geändert.",
 } as const;
 
 export type MessageKey = keyof typeof de;

@@ -309,4 +309,6 @@ export const en: Record<MessageKey, string> = {
   'meetings.create': "Set up in Ratsraum",
   'meetings.created': "Meeting \"{title}\" set up.",
   'meetings.failed': "The meeting was not set up: {reason}",
+  'admin.changeRoles': "Change the roles of the devices",
+  'admin.rolesChanged': "Roles of {name} changed.",
 };

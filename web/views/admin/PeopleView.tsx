@@ -123,6 +123,15 @@ export function PeopleView(props: { ctx: AdminContext }) {
   );
 }
 
+/**
+ * New roles for a person's devices: each certificate signed again with the same validity and a later `issued`
+ * (the newest counts everywhere). The fold reads a device's roles from its current certificate, so change roles
+ * between meetings.
+ */
+async function recertify(ctx: AdminContext, certs: Cert[], roles: Role[], bodies: string[]): Promise<void> {
+  for (const c of certs) await ctx.call('certify', { cert: await issue({ ...c.body, roles, bodies: bodies.length ? bodies : c.body.bodies, issued: Date.now() }, ctx.signer) });
+}
+
 function Manage(props: {
   ctx: AdminContext;
   person: DirectoryData['persons'][number];
@@ -164,9 +173,16 @@ function Manage(props: {
         <p class="muted">
           {t('admin.forBodies')} {props.bodies.join(', ') || '–'}
         </p>
-        <button type="submit" class="primary" disabled={roles().length === 0}>
-          {t('admin.sendInvite')}
-        </button>
+        <div class="row">
+          <button type="submit" class="primary" disabled={roles().length === 0}>
+            {t('admin.sendInvite')}
+          </button>
+          <Show when={live().length > 0}>
+            <button type="button" disabled={roles().length === 0} onClick={() => void props.act(() => recertify(props.ctx, live(), roles(), props.bodies), t('admin.rolesChanged', { name: props.person.name }))}>
+              {t('admin.changeRoles')}
+            </button>
+          </Show>
+        </div>
       </form>
       <Show when={live().length > 0}>
         <h3>{t('admin.devices')}</h3>
