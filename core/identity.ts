@@ -6,6 +6,7 @@
 import { randomBytes, toHex, utf8 } from '../crypto/bytes.js';
 import { canonicalJson } from '../crypto/canonical.js';
 import type { Signer } from '../crypto/ed25519.js';
+import { ADMIN_KINDS } from './entries.js';
 
 export const ENROL_DOMAIN = 'ratsraum/enrol/v1\n';
 export const SESSION_DOMAIN = 'ratsraum/session/v1\n';
@@ -21,6 +22,24 @@ export const ADMIN_ACTIONS = ['directory', 'audit', 'invite', 'certify', 'revoke
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 /** Actions that change something; each is kept, signed, in the audit log. */
 export const CHANGES: readonly AdminAction[] = ['invite', 'certify', 'revoke', 'oparl.import'];
+
+/** What the audit log lists besides admin changes: the relay's identity decisions and admin entries in meeting logs. */
+export const AUDIT_ACTIONS = [...CHANGES, 'enrol.start', 'enrol.confirmed', 'enrol.failed', 'enrol.locked', 'login', 'login.failed', 'login.locked', ...ADMIN_KINDS] as const;
+
+/** One audit log entry as the relay keeps and exports it. */
+export interface AuditEntry {
+  n: number;
+  at: number;
+  /** "admin" (signed by the tenant key), "relay", or "device:<key hex>". */
+  actor: string;
+  action: string;
+  /** The person the entry concerns, if any. */
+  person: string | null;
+  summary: string;
+  /** The signed admin request (JSON) and its signature, for admin entries. */
+  request: string | null;
+  sig: string | null;
+}
 
 export interface AdminRequest {
   tenant: string;

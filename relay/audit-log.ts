@@ -4,21 +4,8 @@
  * failed and locked logins). Append-only; filtered by action, actor, text and time; exported whole.
  */
 import type Database from 'better-sqlite3';
+import type { AuditEntry } from '../core/identity.js';
 import { openIdentityDb } from './identity-db.js';
-
-export interface AuditEntry {
-  n: number;
-  at: number;
-  /** "admin" (signed by the tenant key), "relay", or "device:<key hex>". */
-  actor: string;
-  action: string;
-  /** The person the entry concerns, if any. */
-  person: string | null;
-  summary: string;
-  /** The signed admin request (JSON) and its signature, for admin entries. */
-  request: string | null;
-  sig: string | null;
-}
 
 export interface AuditFilter {
   action?: string;

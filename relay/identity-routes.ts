@@ -123,6 +123,14 @@ export function identityRoutes(d: IdentityDeps): Hono {
   const audit = (tenant: string, e: { actor: string; action: string; person?: string | null; summary: string; request?: string | null; sig?: string | null }) =>
     d.audit.add(tenant, { at: Date.now(), person: null, request: null, sig: null, ...e });
 
+  /** Checks the TOTP code; a wrong one or a lockout is logged (`<step>.failed`, `<step>.locked`) and refused. */
+  const secondFactor = (tenant: string, device: string, code: string, person: string, step: 'enrol' | 'login', now = Date.now()) => {
+    const t = d.totp.check(tenant, device, code.trim(), now);
+    if (t.ok) return;
+    audit(tenant, { actor: `device:${device}`, action: `${step}.${t.code === 'locked' ? 'locked' : 'failed'}`, person, summary: t.en });
+    throw new Refusal(t.code === 'locked' ? 429 : 401, t.code, t.en, t.de, t.retryAt);
+  };
+
   app.use('*', bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: 'request body over 64 KiB', de: 'Die Anfrage ist zu groß.', code: 'too-large' }, 413) }));
 
   // 1. The new device registers its key for an invitation and gets its authenticator secret (QR code).
@@ -151,11 +159,7 @@ export function identityRoutes(d: IdentityDeps): Hono {
     const e = d.enrolments.get(tenant, b.device);
     if (!e || !d.enrolments.startedWith(tenant, b.device, b.token)) throw new Refusal(404, 'unknown', 'no enrolment for this device and invitation', 'Für dieses Gerät läuft keine Einrichtung mit dieser Einladung.');
     if (e.state !== 'second-factor') return c.json({ state: e.state });
-    const t = d.totp.check(tenant, b.device, b.code.trim());
-    if (!t.ok) {
-      audit(tenant, { actor: `device:${b.device}`, action: t.code === 'locked' ? 'enrol.locked' : 'enrol.code-failed', person: e.person, summary: t.en });
-      throw new Refusal(t.code === 'locked' ? 429 : 401, t.code, t.en, t.de, t.retryAt);
-    }
+    secondFactor(tenant, b.device, b.code, e.person, 'enrol');
     const r = d.invitations.redeem(tenant, b.token);
     if (!r.ok) throw new Refusal(409, r.code, r.en, r.de);
     d.enrolments.setState(tenant, b.device, 'awaiting');
@@ -201,11 +205,7 @@ export function identityRoutes(d: IdentityDeps): Hono {
     if (cert?.body.revoked !== undefined) throw new Refusal(403, 'revoked', 'this device was revoked', 'Dieses Gerät wurde gesperrt. Wenden Sie sich an die Verwaltung.');
     if (!cert || !(await checkCert(cert, fromHex(tenantKey, 32), now)) || !(await verify(fromHex(b.sig, 64), sessionInput(b.nonce, tenant, b.device), fromHex(b.device, 32))))
       throw new Refusal(401, 'auth', 'unknown device, invalid certificate or bad signature', 'Dieses Gerät ist nicht (mehr) zugelassen.');
-    const t = d.totp.check(tenant, b.device, b.code.trim(), now);
-    if (!t.ok) {
-      audit(tenant, { actor: `device:${b.device}`, action: t.code === 'locked' ? 'login.locked' : 'login.failed', person: cert.body.person, summary: t.en });
-      throw new Refusal(t.code === 'locked' ? 429 : 401, t.code, t.en, t.de, t.retryAt);
-    }
+    secondFactor(tenant, b.device, b.code, cert.body.person, 'login', now);
     const s = d.enrolments.openSession(tenant, b.device, now, d.sessionTtlMs);
     audit(tenant, { actor: `device:${b.device}`, action: 'login', person: cert.body.person, summary: `${cert.body.name} logged in` });
     return c.json({ session: s.token, expires: s.expires });

@@ -4,11 +4,12 @@
  * signed requests. One device key per tenant serves every meeting of that tenant.
  */
 import { fromHex, toHex } from '../crypto/bytes.js';
-import { generateSeed, importNonExtractable, type Signer, signerFromPrivateKey, signerFromSeed } from '../crypto/ed25519.js';
+import { generateSeed, type Signer, signerFromSeed } from '../crypto/ed25519.js';
 import { fingerprint } from '../crypto/hash.js';
 import { type AdminAction, enrolInput, sessionInput, signAdmin } from '../core/identity.js';
 import { lang } from './i18n/index.js';
 import * as idb from './store/idb.js';
+import { heldKey, keepKey } from './store/keys.js';
 
 /** A refusal from the relay, with the message in the UI's language. */
 export class ApiError extends Error {
@@ -44,30 +45,13 @@ export async function tenantKey(tenant: string): Promise<string> {
   return tenantKey;
 }
 
-async function keep(tenant: string, slot: string, seed: Uint8Array, fp: string): Promise<Signer> {
-  const key = await importNonExtractable(seed);
-  await idb.putDevice(tenant, slot, key ? { ...key, fingerprint: fp } : { publicKey: (await signerFromSeed(seed)).publicKey, seed, fingerprint: fp });
-  seed.fill(0);
-  return (await stored(tenant, slot))!;
-}
-
-async function stored(tenant: string, slot: string): Promise<Signer | undefined> {
-  const d = await idb.getDevice(tenant, slot);
-  if (!d) return undefined;
-  return d.privateKey ? signerFromPrivateKey(d.privateKey, d.publicKey) : signerFromSeed(d.seed!);
-}
-
 /** This device's key for the tenant, if it has one, and the fingerprint of the tenant key it trusts. */
-export async function tenantDevice(tenant: string): Promise<{ signer: Signer; fp: string } | undefined> {
-  const d = await idb.getDevice(tenant, TENANT_SLOT);
-  const signer = await stored(tenant, TENANT_SLOT);
-  return d && signer ? { signer, fp: d.fingerprint } : undefined;
-}
+export const tenantDevice = (tenant: string) => heldKey(tenant, TENANT_SLOT);
 
 /** Enrolment step 1: a new key (never leaves this device), registered for the invitation. */
 export async function beginEnrolment(tenant: string, token: string, fp: string): Promise<{ device: string; name: string; uri: string; secret: string }> {
   if (compactFingerprint(fromHex(await tenantKey(tenant), 32)) !== fp) throw new ApiError(lang() === 'de' ? 'Der Schlüssel der Kommune stimmt nicht mit der Einladung überein. Brechen Sie ab und melden Sie das der Verwaltung.' : 'The municipality key does not match the invitation. Stop and tell the administration.', 'fingerprint', 0);
-  const signer = (await tenantDevice(tenant))?.signer ?? (await keep(tenant, TENANT_SLOT, generateSeed(), fp));
+  const signer = (await tenantDevice(tenant))?.signer ?? (await keepKey(tenant, TENANT_SLOT, generateSeed(), fp));
   const device = toHex(signer.publicKey);
   const sig = toHex(await signer.sign(enrolInput(tenant, token, device)));
   const r = await api<{ name: string; uri: string; secret: string }>(`/api/${tenant}/enrol/start`, { token, device, sig });
@@ -103,9 +87,9 @@ export async function adminSigner(tenant: string, join?: { key: string; fp: stri
     const seed = fromHex(join.key, 32, 'tenant key');
     const pub = (await signerFromSeed(seed)).publicKey;
     if (compactFingerprint(pub) !== join.fp || toHex(pub) !== (await tenantKey(tenant))) throw new ApiError(lang() === 'de' ? 'Dieser Admin-Schlüssel gehört nicht zu dieser Kommune.' : 'This admin key does not belong to this municipality.', 'fingerprint', 0);
-    return keep(tenant, ADMIN_SLOT, seed, join.fp);
+    return keepKey(tenant, ADMIN_SLOT, seed, join.fp);
   }
-  return stored(tenant, ADMIN_SLOT);
+  return (await heldKey(tenant, ADMIN_SLOT))?.signer;
 }
 
 export async function admin<T>(signer: Signer, tenant: string, action: AdminAction, data?: unknown): Promise<T> {

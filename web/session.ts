@@ -5,7 +5,7 @@
 import { type Accessor, createSignal } from 'solid-js';
 import { fromHex, toHex } from '../crypto/bytes.js';
 import type { CertBody } from '../crypto/cert.js';
-import { importNonExtractable, type Signer, signerFromPrivateKey, signerFromSeed } from '../crypto/ed25519.js';
+import type { Signer } from '../crypto/ed25519.js';
 import { fingerprint } from '../crypto/hash.js';
 import type { DocName, DomainKind, Payload } from '../core/entries.js';
 import { type Integrity, Replica } from '../core/replica.js';
@@ -13,6 +13,7 @@ import { type SessionState, stateHash } from '../core/state.js';
 import { startDuties } from './duties.js';
 import { currentSession } from './identity.js';
 import * as idb from './store/idb.js';
+import { heldKey, keepKey } from './store/keys.js';
 import { type Presence, SyncClient, type SyncStatus } from './sync/client.js';
 
 export interface Session {
@@ -63,19 +64,10 @@ async function backupRelays(tenant: string, meeting: string): Promise<string[]> 
   }
 }
 
-/** The device key: from a demo join link (imported non-extractable, then stored) or from IndexedDB. */
+/** The device key: from a demo join link (kept per meeting), else the tenant's enrolled device key. */
 async function deviceSigner(tenant: string, meeting: string, join?: { seed: string; fp: string }): Promise<{ signer: Signer; fp: string } | undefined> {
-  if (join) {
-    const seed = fromHex(join.seed, 32, 'device');
-    const key = await importNonExtractable(seed);
-    const stored: idb.DeviceKey = key ? { ...key, fingerprint: join.fp } : { publicKey: (await signerFromSeed(seed)).publicKey, seed, fingerprint: join.fp };
-    await idb.putDevice(tenant, meeting, stored);
-  }
-  // An enrolled device has one key for all meetings of its tenant; a demo link gives a key per meeting.
-  const d = (await idb.getDevice(tenant, meeting)) ?? (await idb.getDevice(tenant, ''));
-  if (!d) return undefined;
-  const signer = d.privateKey ? signerFromPrivateKey(d.privateKey, d.publicKey) : await signerFromSeed(d.seed!);
-  return { signer, fp: d.fingerprint };
+  if (join) await keepKey(tenant, meeting, fromHex(join.seed, 32, 'device'), join.fp);
+  return (await heldKey(tenant, meeting)) ?? (await heldKey(tenant, ''));
 }
 
 export async function openSession(o: { tenant: string; meeting: string; device: boolean; join?: { seed: string; fp: string } }): Promise<Session> {

@@ -1,20 +1,8 @@
 /** The audit log (SEC-4): filter by action, person, text and time; export as JSON (with signatures) or CSV. */
 import { createResource, createSignal, For } from 'solid-js';
 import { lang, t } from '../../i18n/index.js';
+import { AUDIT_ACTIONS, type AuditEntry } from '../../../core/identity.js';
 import type { AdminContext } from './Admin.js';
-
-interface Entry {
-  n: number;
-  at: number;
-  actor: string;
-  action: string;
-  person: string | null;
-  summary: string;
-  request: string | null;
-  sig: string | null;
-}
-
-const ACTIONS = ['invite', 'certify', 'revoke', 'oparl.import', 'enrol.start', 'enrol.confirmed', 'enrol.code-failed', 'enrol.locked', 'login', 'login.failed', 'login.locked', 'meeting.setup', 'legal.decision', 'legal.clause'];
 
 const csvCell = (s: string) => (/[",;\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
@@ -39,7 +27,7 @@ export function AuditView(props: { ctx: AdminContext }) {
     ...(from() ? { from: new Date(`${from()}T00:00:00`).getTime() } : {}),
     ...(to() ? { to: new Date(`${to()}T23:59:59`).getTime() } : {}),
   });
-  const [entries] = createResource(filter, (f) => props.ctx.call<{ entries: Entry[] }>('audit', f).then((r) => r.entries));
+  const [entries] = createResource(filter, (f) => props.ctx.call<{ entries: AuditEntry[] }>('audit', f).then((r) => r.entries));
   const when = (ms: number) => new Date(ms).toLocaleString(lang() === 'de' ? 'de-DE' : 'en-GB');
   const actor = (a: string) => (a === 'admin' ? t('audit.actor.admin') : a === 'relay' ? t('audit.actor.relay') : t('audit.actor.device', { fp: a.slice(7, 15) }));
   const stamp = () => new Date().toISOString().slice(0, 10);
@@ -58,7 +46,7 @@ export function AuditView(props: { ctx: AdminContext }) {
         <label for="audit-action">{t('audit.action')}</label>
         <select id="audit-action" value={action()} onChange={(e) => setAction(e.currentTarget.value)}>
           <option value="">{t('audit.all')}</option>
-          <For each={ACTIONS}>{(a) => <option value={a}>{a}</option>}</For>
+          <For each={AUDIT_ACTIONS}>{(a) => <option value={a}>{a}</option>}</For>
         </select>
         <label for="audit-person">{t('audit.person')}</label>
         <select id="audit-person" value={person()} onChange={(e) => setPerson(e.currentTarget.value)}>

@@ -7,9 +7,9 @@
 import * as Y from 'yjs';
 import { fromHex, toHex } from '../../../crypto/bytes.js';
 import { type Cert, issue } from '../../../crypto/cert.js';
-import { generateSeed, importNonExtractable, type Signer, signerFromPrivateKey, signerFromSeed } from '../../../crypto/ed25519.js';
+import { generateSeed, publicKeyOf, type Signer } from '../../../crypto/ed25519.js';
 import { Replica } from '../../../core/replica.js';
-import * as idb from '../../store/idb.js';
+import { heldKey, keepKey } from '../../store/keys.js';
 import { SyncClient } from '../../sync/client.js';
 import type { AdminContext } from './Admin.js';
 import type { PlannedMeeting } from './setup.js';
@@ -17,16 +17,14 @@ import type { PlannedMeeting } from './setup.js';
 const SLOT = '#admin-device';
 
 async function adminDevice(ctx: AdminContext): Promise<{ signer: Signer; cert?: Cert }> {
-  const held = await idb.getDevice(ctx.tenant, SLOT);
-  if (held) return { signer: held.privateKey ? signerFromPrivateKey(held.privateKey, held.publicKey) : await signerFromSeed(held.seed!) };
+  const held = await heldKey(ctx.tenant, SLOT);
+  if (held) return { signer: held.signer };
   const seed = generateSeed();
-  const key = await importNonExtractable(seed);
-  const signer = key ? signerFromPrivateKey(key.privateKey, key.publicKey) : await signerFromSeed(seed);
+  const publicKey = publicKeyOf(seed);
   const now = Date.now();
-  const cert = await issue({ v: 1, tenant: ctx.tenant, person: 'verwaltung', name: 'Verwaltung', device: toHex(signer.publicKey), roles: ['admin', 'staff'], bodies: [], notBefore: now - 60_000, notAfter: now + 2 * 365 * 86_400_000 }, ctx.signer);
+  const cert = await issue({ v: 1, tenant: ctx.tenant, person: 'verwaltung', name: 'Verwaltung', device: toHex(publicKey), roles: ['admin', 'staff'], bodies: [], notBefore: now - 60_000, notAfter: now + 2 * 365 * 86_400_000 }, ctx.signer);
   await ctx.call('certify', { cert });
-  await idb.putDevice(ctx.tenant, SLOT, key ? { ...key, fingerprint: '' } : { publicKey: signer.publicKey, seed, fingerprint: '' });
-  return { signer, cert };
+  return { signer: await keepKey(ctx.tenant, SLOT, seed, ''), cert };
 }
 
 export async function createMeeting(ctx: AdminContext, plan: PlannedMeeting, hybridClauseAdopted?: string): Promise<void> {
