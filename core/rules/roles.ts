@@ -1,0 +1,8 @@
+/** The role groups the kind registry (core/kinds.ts) and the rules name. */
+import type { Role } from '../../crypto/cert.js';
+
+export const ADMIN: readonly Role[] = ['admin'];
+export const CHAIR: readonly Role[] = ['chair', 'deputy'];
+export const CLERK: readonly Role[] = ['chair', 'deputy', 'assistant'];
+export const AGENDA_EDITORS: readonly Role[] = ['chair', 'deputy', 'assistant', 'admin'];
+export const VOTERS: readonly Role[] = ['chair', 'deputy', 'member'];
