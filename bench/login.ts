@@ -11,6 +11,7 @@ import { toHex } from '../crypto/bytes.js';
 import { issue } from '../crypto/cert.js';
 import { generateSeed, type Signer, signerFromSeed } from '../crypto/ed25519.js';
 import { enrolInput, sessionInput, signAdmin } from '../core/identity.js';
+import { invitationLink } from '../web/identity.js';
 import { localSmtp } from '../relay/mailbox.js';
 
 const DEVICES = 300;
@@ -46,7 +47,7 @@ console.log(`bench/login: enrolling ${DEVICES} devices ...`);
 const devices: { signer: Signer; device: string; totp: OTPAuth.TOTP }[] = [];
 for (let i = 0; i < DEVICES; i++) {
   const person = `p${i}`;
-  await post(`/api/${T}/admin`, await signAdmin(admin, T, 'invite', { person, name: `Person ${i}`, email: `${person}@example.org`, roles: ['member'], bodies: ['rat'] }));
+  await post(`/api/${T}/admin`, await signAdmin(admin, T, 'invite', { person, name: `Person ${i}`, email: `${person}@example.org`, roles: ['member'], bodies: ['rat'], ...invitationLink(admin.publicKey, T, url) }));
   const token = /#\/enrol\/bench\/([A-Za-z0-9_-]+)/.exec(mailbox.mails.at(-1)!.text)![1]!;
   const signer = await signerFromSeed(generateSeed());
   const device = toHex(signer.publicKey);

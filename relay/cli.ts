@@ -1,6 +1,7 @@
 /**
- * The `ratsraum` command: start (relay + PWA + demo council), export (a meeting's record from the
- * store), verify (re-check an export record offline), seats (§ 50 Abs. 3), import-oparl (ORG-1).
+ * The `ratsraum` command: start (relay + PWA, with the demo council unless --no-demo), tenant create (a
+ * municipality's one-time setup link), export (a meeting's record from the store), verify (re-check an
+ * export record offline), seats (§ 50 Abs. 3), import-oparl (ORG-1).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -16,14 +17,15 @@ import { type Demo, demoLinks, demoMasterData, makeDemo, seedDemo } from './demo
 import { startRelay } from './server.js';
 import { importOparl } from './oparl/command.js';
 import { openSqlite } from './store.js';
-import type { SmtpConfig } from './invitations.js';
+import { Invitations, type SmtpConfig } from './invitations.js';
 import { localSmtp, readable } from './mailbox.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const USAGE = `usage:
   ratsraum start [--port 8080] [--host 127.0.0.1] [--data ./data] [--backup ws://backup-host/sync ...]
-                 [--smtp host:port] [--mail-from ratsraum@example.org] [--public-url https://ratsraum.example.org]
+                 [--smtp host:port] [--mail-from ratsraum@example.org] [--public-url https://ratsraum.example.org] [--no-demo]
+  ratsraum tenant create <id> --name "Stadt Musterstadt" [--data ./data] [--public-url https://ratsraum.example.org] [--ttl-hours 24]
   ratsraum export --data DIR --tenant T --meeting M [--doc public|members]
   ratsraum verify <export.json>
   ratsraum seats --method sainte-lague|hare-niemeyer|dhondt --seats N --votes "A=12,B=7,C=3" [--lot SEEDHEX]
@@ -32,8 +34,9 @@ const USAGE = `usage:
 async function start(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, backup: { type: 'string', multiple: true }, smtp: { type: 'string' }, 'mail-from': { type: 'string' }, 'public-url': { type: 'string' } },
+    options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, backup: { type: 'string', multiple: true }, smtp: { type: 'string' }, 'mail-from': { type: 'string' }, 'public-url': { type: 'string' }, 'no-demo': { type: 'boolean' } },
   });
+  const demoMode = !values['no-demo'] && process.env.RATSRAUM_DEMO !== '0';
   const port = Number(values.port ?? process.env.PORT ?? 8080);
   const host = values.host ?? process.env.HOST ?? '127.0.0.1';
   const dataDir = resolve(values.data ?? process.env.RATSRAUM_DATA ?? 'data');
@@ -59,6 +62,23 @@ async function start(args: string[]): Promise<void> {
     smtp = { host: mailbox.host, port: mailbox.port, from };
   }
   const relay = await startRelay({ dataDir, port, host, staticDir, backupRelays, smtp, publicUrl: values['public-url'] ?? process.env.RATSRAUM_PUBLIC_URL });
+  const stop = async () => {
+    await relay.close();
+    await mailbox?.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const mailNote = mailbox ? `Mail: local mailbox on ${mailbox.host}:${mailbox.port}; received mails are printed here.` : `Mail: SMTP ${smtp.host}:${smtp.port}`;
+  if (!demoMode) {
+    // Production: nothing seeded, no device seed written; tenants come from `ratsraum tenant create`.
+    const tenants = relay.store.tenants();
+    console.log(`Ratsraum relay on ${relay.url} (data: ${dataDir}, no demo)`);
+    console.log(`health ${relay.url}/health   metrics ${relay.url}/metrics`);
+    console.log(tenants.length ? `Kommunen / tenants: ${tenants.join(', ')}` : 'Noch keine Kommune eingerichtet / no tenant yet: ratsraum tenant create <id> --name "Stadt Musterstadt"');
+    console.log(mailNote);
+    return;
+  }
   const demoFile = join(dataDir, 'demo-devices.json');
   let demo: Demo;
   if (existsSync(demoFile)) demo = JSON.parse(readFileSync(demoFile, 'utf8')) as Demo;
@@ -79,15 +99,42 @@ async function start(args: string[]): Promise<void> {
   console.log(`\nVerwaltung / admin device: ${links.admin.name}\n  ${links.admin.url}`);
   console.log(`\nVerwaltung (Admin-Ansicht, hält den Schlüssel der Kommune) / admin console:\n  ${links.console}`);
   console.log(`\nÖffentlichkeit / public:\n  ${links.public}\n`);
-  console.log(mailbox ? `Mail: local mailbox on ${mailbox.host}:${mailbox.port}; received mails are printed here.` : `Mail: SMTP ${smtp.host}:${smtp.port}`);
+  console.log(mailNote);
   console.log('Each device link holds that device\'s key: open each in its own browser profile or private window.');
-  const stop = async () => {
-    await relay.close();
-    await mailbox?.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+}
+
+/**
+ * A municipality on this relay: the tenant without a key, and a one-time setup link. The administration's
+ * browser opens it, generates the tenant key there and registers only the public key (finding 10).
+ */
+function tenantCmd(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { name: { type: 'string' }, data: { type: 'string' }, 'public-url': { type: 'string' }, 'ttl-hours': { type: 'string' } } });
+  const [sub, tenant] = positionals;
+  if (sub !== 'create' || !tenant) throw new UsageError('tenant wants: create <id> --name "Stadt Musterstadt"');
+  if (!/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(tenant)) throw new UsageError(`tenant id '${tenant}': lower-case letters, digits, '.', '_' or '-', at most 64`);
+  const name = values.name?.trim();
+  if (!name || name.length > 200) throw new UsageError('tenant create needs --name "Stadt Musterstadt" (at most 200 characters)');
+  const ttlHours = Number(values['ttl-hours'] ?? 24);
+  if (!Number.isInteger(ttlHours) || ttlHours < 1 || ttlHours > 24 * 7) throw new UsageError('--ttl-hours: a whole number from 1 to 168');
+  const dataDir = resolve(values.data ?? process.env.RATSRAUM_DATA ?? 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const store = openSqlite(join(dataDir, 'relay.sqlite'));
+  const invitations = new Invitations(join(dataDir, 'identity.sqlite'));
+  try {
+    const setup = store.tenantKey(tenant) ? undefined : invitations.createSetup({ tenant, name, ttlMs: ttlHours * 3_600_000 });
+    if (!setup) {
+      console.error(`tenant '${tenant}' is set up already (it has its key); nothing changed`);
+      return 1;
+    }
+    const base = (values['public-url'] ?? process.env.RATSRAUM_PUBLIC_URL ?? `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? 8080}`).replace(/\/+$/, '');
+    const until = new Date(setup.expires).toLocaleString('de-DE', { timeZone: 'Europe/Berlin' });
+    console.log(`Kommune / tenant '${tenant}' (${name}) angelegt / created, noch ohne Schlüssel / no key yet.`);
+    console.log(`Einrichtungslink (einmal gültig bis ${until}) / one-time setup link, for the administration's browser:\n  ${base}/#/setup/${tenant}/${setup.token}`);
+    return 0;
+  } finally {
+    invitations.close();
+    store.close();
+  }
 }
 
 function exportCmd(args: string[]): void {
@@ -185,6 +232,8 @@ async function main(argv: string[]): Promise<number> {
     case 'start':
       await start(rest);
       return -1; // keeps running
+    case 'tenant':
+      return tenantCmd(rest);
     case 'export':
       exportCmd(rest);
       return 0;

@@ -6,7 +6,8 @@
  * second factor yields: a random token, kept only as its hash, that expires.
  */
 import type Database from 'better-sqlite3';
-import { randomBytes, toHex, utf8 } from '../crypto/bytes.js';
+import { fromHex, randomBytes, toHex, utf8 } from '../crypto/bytes.js';
+import { checkPublicKey } from '../crypto/ed25519.js';
 import { sha256 } from '../crypto/hash.js';
 import { openIdentityDb } from './identity-db.js';
 import type { Grant } from './invitations.js';
@@ -56,16 +57,27 @@ export class Enrolments {
     );
   }
 
-  /** Registers a device key for an invitation; a device that is already further along is left as it is. */
-  begin(e: { tenant: string; device: string; person: string; grant: Grant; token: string; dh?: string }, now = Date.now()): boolean {
-    const r = this.db
-      .prepare(
-        `INSERT INTO enrolments (tenant, device, person, grant_json, token_hash, dh, state, created, updated) VALUES (?, ?, ?, ?, ?, ?, 'second-factor', ?, ?)
-         ON CONFLICT (tenant, device) DO UPDATE SET person = excluded.person, grant_json = excluded.grant_json, token_hash = excluded.token_hash, dh = excluded.dh, updated = excluded.updated
-         WHERE enrolments.state = 'second-factor'`,
-      )
-      .run(e.tenant, e.device, e.person, JSON.stringify(e.grant), hashOf(e.token), e.dh ?? null, now, now);
-    return r.changes === 1;
+  /**
+   * Registers a device key for an invitation. The first device binds the invitation: another device with the
+   * same token gets 'bound'. A device that is already further along is left as it is ('enrolled').
+   */
+  begin(e: { tenant: string; device: string; person: string; grant: Grant; token: string; dh?: string }, now = Date.now()): 'ok' | 'bound' | 'enrolled' {
+    const refused = checkPublicKey(fromHex(e.device, 32));
+    if (refused) throw new RangeError(`enrolment: device key refused (${refused})`); // the route's proof of possession refuses it first
+    const hash = hashOf(e.token);
+    const other = this.db.prepare<[string, string, string], { device: string }>('SELECT device FROM enrolments WHERE tenant = ? AND token_hash = ? AND device != ?');
+    // better-sqlite3 runs this synchronously in one transaction: two racing devices cannot both bind.
+    return this.db.transaction(() => {
+      if (other.get(e.tenant, hash, e.device)) return 'bound' as const;
+      const r = this.db
+        .prepare(
+          `INSERT INTO enrolments (tenant, device, person, grant_json, token_hash, dh, state, created, updated) VALUES (?, ?, ?, ?, ?, ?, 'second-factor', ?, ?)
+           ON CONFLICT (tenant, device) DO UPDATE SET person = excluded.person, grant_json = excluded.grant_json, token_hash = excluded.token_hash, dh = excluded.dh, updated = excluded.updated
+           WHERE enrolments.state = 'second-factor'`,
+        )
+        .run(e.tenant, e.device, e.person, JSON.stringify(e.grant), hash, e.dh ?? null, now, now);
+      return r.changes === 1 ? ('ok' as const) : ('enrolled' as const);
+    })();
   }
 
   get(tenant: string, device: string): Enrolment | undefined {

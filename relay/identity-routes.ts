@@ -12,13 +12,14 @@ import { fromHex, randomBytes, toHex } from '../crypto/bytes.js';
 import { type Cert, check as checkCert, ROLES } from '../crypto/cert.js';
 import { verify } from '../crypto/ed25519.js';
 import { fingerprint } from '../crypto/hash.js';
-import { ADMIN_ACTIONS, adminInput, CHANGES, enrolInput, sessionInput, type AdminRequest } from '../core/identity.js';
+import { ADMIN_ACTIONS, adminInput, CHANGES, enrolInput, sessionInput, setupInput, type AdminRequest } from '../core/identity.js';
 import type { AuditLog } from './audit-log.js';
 import type { Enrolments } from './enrolment.js';
 import type { Hub } from './hub.js';
 import { type Invitations, sendInvitation, type SmtpConfig } from './invitations.js';
 import type { MasterData } from './master-data.js';
-import { RateLimit } from './rate-limit.js';
+import { saveSchema, type TenantSettings } from './settings.js';
+import { clientOf, RateLimit } from './rate-limit.js';
 import type { Store } from './store.js';
 import type { Totp } from './totp.js';
 
@@ -30,12 +31,15 @@ export interface IdentityDeps {
   enrolments: Enrolments;
   audit: AuditLog;
   directory: MasterData;
+  settings: TenantSettings;
   smtp?: SmtpConfig;
   /** Base of invitation links; the admin's own origin when unset. */
   publicUrl?: string;
   municipality?: (tenant: string) => string;
   /** Attempts per client address: burst and refill per second (the benchmark raises it). */
   rate?: { burst: number; perSecond: number };
+  /** Reverse proxies whose X-Forwarded-For names the client (relay/client-address.ts). */
+  trustedProxies?: readonly string[];
   sessionTtlMs?: number;
 }
 
@@ -48,6 +52,7 @@ const certSchema = v.object({ body: v.record(v.string(), v.unknown()), sig: hex(
 
 const schemas = {
   enrolStart: v.strictObject({ token, device: hex(64), dh: v.optional(hex(64)), sig: hex(128) }),
+  setup: v.strictObject({ token, key: hex(64), sig: hex(128) }),
   enrolConfirm: v.strictObject({ token, device: hex(64), code }),
   challenge: v.strictObject({ device: hex(64) }),
   login: v.strictObject({ device: hex(64), nonce: hex(64), sig: hex(128), code }),
@@ -62,6 +67,9 @@ const schemas = {
     roles: v.pipe(v.array(v.picklist(ROLES)), v.minLength(1), v.maxLength(ROLES.length)),
     bodies: v.pipe(v.array(v.pipe(v.string(), v.regex(NAME))), v.maxLength(50)),
     ttlHours: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(24 * 30))),
+    // Finding 10: the administration's browser makes token and link from the tenant key it holds.
+    token,
+    link: v.pipe(v.string(), v.maxLength(2000)),
   }),
   cert: v.strictObject({ cert: certSchema }),
   oparl: v.strictObject({ source: text(2000) }),
@@ -96,17 +104,24 @@ function parse<T extends v.GenericSchema>(schema: T, value: unknown): v.InferOut
 }
 
 const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** The only link an invitation mail may carry: `<origin>/#/enrol/<tenant>/<token>?fp=<fingerprint of the tenant key>`. */
+function checkInvitationLink(link: string, o: { tenant: string; token: string; tenantKey: string; publicUrl?: string }): string {
+  const m = /^(https?:\/\/[A-Za-z0-9.:[\]-]+)\/#\/enrol\/([^/?#]+)\/([^/?#]+)\?fp=([0-9a-f]{32})$/.exec(link);
+  const fp = fingerprint(fromHex(o.tenantKey, 32));
+  if (!m || m[2] !== o.tenant || m[3] !== o.token || m[4] !== fp.replace(/ /g, '') || (o.publicUrl !== undefined && m[1] !== o.publicUrl.replace(/\/+$/, '')))
+    throw new Refusal(400, 'bad-link', 'the invitation link does not name this relay, tenant, token and tenant key', 'Der Einladungslink passt nicht zu diesem Server, dieser Kommune oder ihrem Schlüssel.');
+  return fp;
+}
 const CHALLENGE_TTL_MS = 2 * 60_000;
 
 export function identityRoutes(d: IdentityDeps): Hono {
   const app = new Hono();
   const limit = new RateLimit(d.rate?.burst ?? 20, d.rate?.perSecond ?? 1);
   const challenges = new Map<string, { tenant: string; device: string; expires: number }>();
-  const recentReads = new Map<string, number>(); // signatures of read-only admin requests, against replay
 
-  const clientOf = (c: Context) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'local';
   const limited = (c: Context) => {
-    if (!limit.take(clientOf(c))) throw new Refusal(429, 'rate-limit', 'too many attempts; wait a minute', 'Zu viele Versuche. Bitte warten Sie eine Minute.');
+    if (!limit.take(clientOf(c, d.trustedProxies))) throw new Refusal(429, 'rate-limit', 'too many attempts; wait a minute', 'Zu viele Versuche. Bitte warten Sie eine Minute.');
   };
   const tenantKeyOf = (tenant: string) => {
     const key = NAME.test(tenant) ? d.store.tenantKey(tenant) : undefined;
@@ -131,7 +146,34 @@ export function identityRoutes(d: IdentityDeps): Hono {
     throw new Refusal(t.code === 'locked' ? 429 : 401, t.code, t.en, t.de, t.retryAt);
   };
 
-  app.use('*', bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: 'request body over 64 KiB', de: 'Die Anfrage ist zu groß.', code: 'too-large' }, 413) }));
+  app.use('*', bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: 'too-large', message: 'request body over 64 KiB', de: 'Die Anfrage ist zu groß.', code: 'too-large' }, 413) }));
+
+  // A new tenant (`ratsraum tenant create`): its key is generated in the administration's browser, which
+  // registers only the public key, signed by that key and bound to the one-time setup token.
+  app.get('/api/:tenant/setup/:token', (c) => {
+    limited(c);
+    const { tenant, token } = c.req.param();
+    const r = d.invitations.checkSetup(NAME.test(tenant) ? tenant : '', token);
+    if (!r.ok) throw new Refusal(r.code === 'unknown' ? 404 : 409, r.code, r.en, r.de);
+    return c.json({ tenant, name: r.name, expires: r.expires });
+  });
+
+  app.post('/api/:tenant/setup', async (c) => {
+    limited(c);
+    const tenant = c.req.param('tenant');
+    const b = parse(schemas.setup, await body(c));
+    const fail = (r: { code: string; en: string; de: string }) => new Refusal(r.code === 'unknown' ? 404 : 409, r.code, r.en, r.de);
+    const peek = d.invitations.checkSetup(NAME.test(tenant) ? tenant : '', b.token);
+    if (!peek.ok) throw fail(peek);
+    if (!(await verify(fromHex(b.sig, 64), setupInput(tenant, b.token, b.key), fromHex(b.key, 32))))
+      throw new Refusal(400, 'bad-signature', 'the new tenant key did not prove itself', 'Der neue Schlüssel der Kommune konnte sich nicht nachweisen.');
+    if (d.store.tenantKey(tenant)) throw fail({ code: 'used', en: 'this tenant already has a key', de: 'Diese Kommune hat bereits einen Schlüssel.' });
+    const taken = d.invitations.checkSetup(tenant, b.token, { take: true });
+    if (!taken.ok) throw fail(taken);
+    d.store.putTenant(tenant, b.key);
+    audit(tenant, { actor: 'admin', action: 'tenant.setup', summary: `tenant ${tenant} (${taken.name}) set up with key ${fingerprint(fromHex(b.key, 32))}`, request: JSON.stringify({ tenant, key: b.key }), sig: b.sig });
+    return c.json({ tenant, name: taken.name, fingerprint: fingerprint(fromHex(b.key, 32)) });
+  });
 
   // 1. The new device registers its key for an invitation and gets its authenticator secret (QR code).
   app.post('/api/:tenant/enrol/start', async (c) => {
@@ -143,8 +185,12 @@ export function identityRoutes(d: IdentityDeps): Hono {
     if (!inv.ok) throw new Refusal(inv.code === 'unknown' ? 404 : 409, inv.code, inv.en, inv.de);
     if (!(await verify(fromHex(b.sig, 64), enrolInput(tenant, b.token, b.device), fromHex(b.device, 32))))
       throw new Refusal(400, 'bad-signature', 'the device did not prove its key', 'Das Gerät konnte seinen Schlüssel nicht nachweisen.');
-    if (d.store.cert(tenant, b.device) || !d.enrolments.begin({ tenant, device: b.device, person: inv.person, grant: inv.grant, token: b.token, dh: b.dh }))
-      throw new Refusal(409, 'enrolled', 'this device key is already enrolled', 'Dieses Gerät ist bereits eingerichtet.');
+    const begun = d.store.cert(tenant, b.device) ? 'enrolled' : d.enrolments.begin({ tenant, device: b.device, person: inv.person, grant: inv.grant, token: b.token, dh: b.dh });
+    if (begun === 'enrolled') throw new Refusal(409, 'enrolled', 'this device key is already enrolled', 'Dieses Gerät ist bereits eingerichtet.');
+    if (begun === 'bound') {
+      audit(tenant, { actor: `device:${b.device}`, action: 'enrol.refused', person: inv.person, summary: `device ${fingerprint(fromHex(b.device, 32))} refused: the invitation for ${inv.grant.name} is bound to another device` });
+      throw new Refusal(409, 'bound', 'this invitation is already being used on another device', 'Diese Einladung wird bereits auf einem anderen Gerät verwendet. Eine Einladung gilt für genau ein Gerät; bitten Sie die Verwaltung um eine neue.');
+    }
     const { secret, uri } = d.totp.create(tenant, b.device, `${inv.grant.name} (${tenant})`);
     audit(tenant, { actor: `device:${b.device}`, action: 'enrol.start', person: inv.person, summary: `device ${fingerprint(fromHex(b.device, 32))} registered for ${inv.grant.name}` });
     return c.json({ person: inv.person, name: inv.grant.name, roles: inv.grant.roles, uri, secret });
@@ -228,9 +274,8 @@ export function identityRoutes(d: IdentityDeps): Hono {
     if (!(await verify(fromHex(sig, 64), adminInput(req as AdminRequest), fromHex(tenantKey, 32))))
       throw new Refusal(403, 'not-admin', 'not signed by the tenant admin key', 'Nur die Verwaltung mit dem Schlüssel der Kommune darf das.');
     const change = CHANGES.includes(req.action);
-    for (const [s, at] of recentReads) if (at < now - 2 * CLOCK_SKEW_MS) recentReads.delete(s);
-    if (change ? d.audit.seen(sig) : recentReads.has(sig)) throw new Refusal(409, 'replay', 'this request was already made', 'Diese Anfrage wurde schon ausgeführt.');
-    if (!change) recentReads.set(sig, now);
+    // Reads too: a replayed `directory` would hand out the directory. Kept in identity.sqlite until the clock check refuses the request anyway.
+    if (!d.audit.claim(adminInput(req as AdminRequest), req.at + CLOCK_SKEW_MS, now)) throw new Refusal(409, 'replay', 'this request was already made', 'Diese Anfrage wurde schon ausgeführt.');
     const record = (summary: string, person: string | null = null) => audit(tenant, { actor: 'admin', action: req.action, person, summary, request: JSON.stringify(req), sig });
     const data = req.data;
     switch (req.action) {
@@ -243,18 +288,24 @@ export function identityRoutes(d: IdentityDeps): Hono {
           enrolments: d.enrolments.list(tenant),
           invitations: d.invitations.list(tenant),
           meetings: d.directory.meetings(tenant),
+          settings: d.settings.view(tenant),
         });
       case 'audit':
         return c.json({ entries: d.audit.list(tenant, parse(schemas.audit, data ?? {})) });
       case 'invite': {
         const i = parse(schemas.invite, data);
         if (!d.smtp) throw new Refusal(503, 'no-smtp', 'no SMTP server is configured', 'Es ist kein Mailserver eingerichtet.');
-        const { token, expires } = d.invitations.create({ tenant, person: i.person, email: i.email, grant: { name: i.name, roles: i.roles, bodies: i.bodies }, ttlMs: (i.ttlHours ?? 72) * 3_600_000 });
-        const fp = fingerprint(fromHex(tenantKey, 32));
-        const base = d.publicUrl ?? new URL(c.req.url).origin;
-        const link = `${base}/#/enrol/${tenant}/${token}?fp=${fp.replace(/ /g, '')}`;
+        const fp = checkInvitationLink(i.link, { tenant, token: i.token, tenantKey, publicUrl: d.publicUrl });
+        let expires: number;
         try {
-          await sendInvitation(d.smtp, { to: i.email, name: i.name, municipality: d.municipality?.(tenant) ?? tenant, link, fingerprint: fp, expires });
+          expires = d.invitations.create({ tenant, person: i.person, email: i.email, grant: { name: i.name, roles: i.roles, bodies: i.bodies }, token: i.token, ttlMs: (i.ttlHours ?? 72) * 3_600_000 }).expires;
+        } catch {
+          throw new Refusal(409, 'token-taken', 'this invitation token is taken; make a new one', 'Dieser Einladungscode ist schon vergeben. Bitte noch einmal senden.');
+        }
+        const named = d.municipality?.(tenant);
+        const municipality = named && named !== tenant ? named : (d.invitations.tenantName(tenant) ?? tenant);
+        try {
+          await sendInvitation(d.smtp, { to: i.email, name: i.name, municipality, link: i.link, fingerprint: fp, expires });
         } catch (e) {
           d.hub.log(`relay: sending the invitation to ${i.email} failed: ${(e as Error).message}`);
           throw new Refusal(503, 'smtp', `the mail could not be sent: ${(e as Error).message}`, 'Die E-Mail konnte nicht versandt werden. Bitte prüfen Sie den Mailserver.');
@@ -285,6 +336,11 @@ export function identityRoutes(d: IdentityDeps): Hono {
         d.hub.pushCerts(tenant, [cert]);
         return c.json({ stored: true });
       }
+      case 'settings.save': {
+        const changed = d.settings.save(tenant, parse(saveSchema, data));
+        if (changed.length) record(`settings changed: ${changed.join(', ')}`);
+        return c.json(d.settings.view(tenant));
+      }
       case 'oparl.preview':
       case 'oparl.import': {
         const { source } = parse(schemas.oparl, data);
@@ -298,7 +354,7 @@ export function identityRoutes(d: IdentityDeps): Hono {
   });
 
   app.onError((err, c) => {
-    if (err instanceof Refusal) return c.json({ error: err.message, de: err.de, code: err.code, ...(err.retryAt ? { retryAt: err.retryAt } : {}) }, err.status);
+    if (err instanceof Refusal) return c.json({ error: err.code, message: err.message, de: err.de, code: err.code, ...(err.retryAt ? { retryAt: err.retryAt } : {}) }, err.status);
     throw err;
   });
   return app;

@@ -1,7 +1,9 @@
 /**
- * One-time, expiring invitations (VID-5, SEC-3), kept in the relay's identity database apart from the
- * session log. Only a hash of each token is stored; redeeming marks it used in the same statement that
- * checks it, so a link works once even if two devices race. Invitations go out over SMTP (nodemailer).
+ * One-time, expiring links (VID-5, SEC-3), kept in the relay's identity database apart from the session log:
+ * invitations of members, and the setup link of a new tenant (`ratsraum tenant create`). Only a hash of each
+ * token is stored; redeeming marks it used in the same statement that checks it, so a link works once even if
+ * two devices race. The administration's browser makes invitation tokens and links (finding 10); the relay
+ * stores the hash and sends the mail over SMTP (nodemailer).
  */
 import type Database from 'better-sqlite3';
 import { openIdentityDb } from './identity-db.js';
@@ -18,6 +20,16 @@ const MESSAGES: Record<RedeemFailure, { de: string; en: string }> = {
   'other-tenant': { de: 'Diese Einladung gehört zu einer anderen Kommune.', en: 'This invitation belongs to another municipality.' },
 };
 
+export type SetupFailure = 'unknown' | 'used' | 'expired';
+
+const SETUP_MESSAGES: Record<SetupFailure, { de: string; en: string }> = {
+  unknown: { de: 'Dieser Einrichtungslink ist ungültig.', en: 'This setup link is not valid.' },
+  used: { de: 'Diese Kommune ist bereits eingerichtet; der Einrichtungslink gilt nur einmal.', en: 'This municipality is already set up; the setup link works once.' },
+  expired: { de: 'Dieser Einrichtungslink ist abgelaufen. Erzeugen Sie auf dem Server mit „ratsraum tenant create“ einen neuen.', en: 'This setup link has expired. Create a new one on the server with "ratsraum tenant create".' },
+};
+
+export type SetupChecked = { ok: true; tenant: string; name: string; expires: number } | { ok: false; code: SetupFailure; de: string; en: string };
+
 /** What the admin grants with the invitation: the certificate the device will receive names these. */
 export interface Grant {
   name: string;
@@ -29,7 +41,7 @@ export type Redeemed = { ok: true; tenant: string; person: string; email: string
 
 const tokenHash = (token: string) => toHex(sha256(utf8(token)));
 /** URL-safe token: 32 random bytes. */
-const newToken = () => toBase64(randomBytes(32)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+export const newToken = () => toBase64(randomBytes(32)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
 export class Invitations {
   private readonly db: Database.Database;
@@ -39,13 +51,16 @@ export class Invitations {
       file,
       `CREATE TABLE IF NOT EXISTS invitations (
       hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, person TEXT NOT NULL, email TEXT NOT NULL,
-      created INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER, grant_json TEXT NOT NULL DEFAULT '{}')`,
+      created INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER, grant_json TEXT NOT NULL DEFAULT '{}');
+      CREATE TABLE IF NOT EXISTS tenant_setups (
+      tenant TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER)`,
     );
   }
 
-  create(o: { tenant: string; person: string; email: string; grant?: Grant; ttlMs?: number; now?: number }): { token: string; expires: number } {
+  /** `token`: made by the administration's browser, which puts it into the link it signs; a fresh one otherwise. */
+  create(o: { tenant: string; person: string; email: string; grant?: Grant; token?: string; ttlMs?: number; now?: number }): { token: string; expires: number } {
     const now = o.now ?? Date.now();
-    const token = newToken();
+    const token = o.token ?? newToken();
     const expires = now + (o.ttlMs ?? 72 * 3_600_000);
     const grant = o.grant ?? { name: o.person, roles: ['member'], bodies: [] };
     this.db
@@ -81,6 +96,38 @@ export class Invitations {
     return this.db.prepare<[string], { person: string; email: string; created: number; expires: number; used: number | null }>('SELECT person, email, created, expires, used FROM invitations WHERE tenant = ? ORDER BY created DESC').all(tenant);
   }
 
+  /** A one-time setup link for a tenant that has no key yet; a new one replaces an unused one. Undefined once the tenant is set up. */
+  createSetup(o: { tenant: string; name: string; ttlMs?: number; now?: number }): { token: string; expires: number } | undefined {
+    const now = o.now ?? Date.now();
+    const token = newToken();
+    const expires = now + (o.ttlMs ?? 24 * 3_600_000);
+    const r = this.db
+      .prepare(
+        `INSERT INTO tenant_setups (tenant, name, hash, created, expires) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (tenant) DO UPDATE SET name = excluded.name, hash = excluded.hash, created = excluded.created, expires = excluded.expires WHERE tenant_setups.used IS NULL`,
+      )
+      .run(o.tenant, o.name, tokenHash(token), now, expires);
+    return r.changes === 1 ? { token, expires } : undefined;
+  }
+
+  /** Whether the setup token is valid for `tenant` now; with `take`, it is used up in the same statement. */
+  checkSetup(tenant: string, token: string, o: { take?: boolean; now?: number } = {}): SetupChecked {
+    const now = o.now ?? Date.now();
+    const fail = (code: SetupFailure): SetupChecked => ({ ok: false, code, ...SETUP_MESSAGES[code] });
+    const row = this.db.prepare<[string], { hash: string; name: string; expires: number; used: number | null }>('SELECT hash, name, expires, used FROM tenant_setups WHERE tenant = ?').get(tenant);
+    // Another tenant's token, a replaced one and a made-up one look the same from outside.
+    if (!row || row.hash !== tokenHash(token)) return fail('unknown');
+    if (row.used !== null) return fail('used');
+    if (row.expires <= now) return fail('expired');
+    if (o.take && this.db.prepare('UPDATE tenant_setups SET used = ? WHERE tenant = ? AND hash = ? AND used IS NULL').run(now, tenant, row.hash).changes !== 1) return fail('used');
+    return { ok: true, tenant, name: row.name, expires: row.expires };
+  }
+
+  /** The municipality's name given at `ratsraum tenant create`. */
+  tenantName(tenant: string): string | undefined {
+    return this.db.prepare<[string], { name: string }>('SELECT name FROM tenant_setups WHERE tenant = ?').get(tenant)?.name;
+  }
+
   close(): void {
     this.db.close();
   }
@@ -93,7 +140,7 @@ export interface SmtpConfig {
   from: string;
 }
 
-/** Sends the invitation mail; the link carries the tenant key's fingerprint, which the device checks. */
+/** Sends the invitation mail; the link (made by the administration's browser) carries the tenant key's fingerprint, which the device checks. */
 export async function sendInvitation(smtp: SmtpConfig, m: { to: string; name: string; municipality: string; link: string; fingerprint: string; expires: number }): Promise<void> {
   const transport = nodemailer.createTransport({ host: smtp.host, port: smtp.port, secure: smtp.secure ?? false, ignoreTLS: !smtp.secure && smtp.host === '127.0.0.1' });
   const until = new Date(m.expires).toLocaleString('de-DE', { timeZone: 'Europe/Berlin' });

@@ -1,12 +1,13 @@
 /**
  * The device's side of enrolment and login (docs/PROTOCOL.md, "Enrolment and login"): the device key of a
  * tenant (generated here, non-extractable where WebCrypto allows), the login session, and the admin's
- * signed requests. One device key per tenant serves every meeting of that tenant.
+ * signed requests. One device key per tenant serves every meeting of that tenant. The administration's
+ * browser also generates the tenant key at setup and makes the invitation links from it (finding 10).
  */
-import { fromHex, toHex } from '../crypto/bytes.js';
+import { fromHex, randomBytes, toBase64, toHex } from '../crypto/bytes.js';
 import { generateSeed, type Signer, signerFromSeed } from '../crypto/ed25519.js';
 import { fingerprint } from '../crypto/hash.js';
-import { type AdminAction, enrolInput, sessionInput, signAdmin } from '../core/identity.js';
+import { type AdminAction, enrolInput, sessionInput, setupInput, signAdmin } from '../core/identity.js';
 import { lang } from './i18n/index.js';
 import * as idb from './store/idb.js';
 import { heldKey, keepKey } from './store/keys.js';
@@ -95,3 +96,42 @@ export async function adminSigner(tenant: string, join?: { key: string; fp: stri
 export async function admin<T>(signer: Signer, tenant: string, action: AdminAction, data?: unknown): Promise<T> {
   return api<T>(`/api/${tenant}/admin`, await signAdmin(signer, tenant, action, data));
 }
+
+/** What `ratsraum tenant create` registered, before the key exists: the municipality's name. */
+export const setupInfo = (tenant: string, token: string) => api<{ tenant: string; name: string; expires: number }>(`/api/${encodeURIComponent(tenant)}/setup/${encodeURIComponent(token)}`);
+
+/**
+ * Sets the tenant up: its key is generated here and kept in this browser (non-extractable where WebCrypto
+ * allows); only the public key goes to the relay, signed by that key and bound to the setup token.
+ * A retry after a failed request reuses the key already kept.
+ */
+export async function setupTenant(tenant: string, token: string): Promise<{ name: string; fingerprint: string }> {
+  const signer = (await heldKey(tenant, ADMIN_SLOT))?.signer ?? (await newAdminKey(tenant));
+  const key = toHex(signer.publicKey);
+  const r = await api<{ name: string; fingerprint: string }>(`/api/${encodeURIComponent(tenant)}/setup`, { token, key, sig: toHex(await signer.sign(setupInput(tenant, token, key))) });
+  if (r.fingerprint !== fingerprint(signer.publicKey)) throw new ApiError(lang() === 'de' ? 'Der Server hat einen anderen Schlüssel eingetragen.' : 'The server registered a different key.', 'fingerprint', 0);
+  return r;
+}
+
+async function newAdminKey(tenant: string): Promise<Signer> {
+  const seed = generateSeed();
+  return keepKey(tenant, ADMIN_SLOT, seed, compactFingerprint((await signerFromSeed(seed)).publicKey));
+}
+
+/** An invitation's one-time token and link, made from the tenant key this browser holds, never from what the relay says. */
+export function invitationLink(tenantKey: Uint8Array, tenant: string, origin: string): { token: string; link: string } {
+  const token = toBase64(randomBytes(32)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return { token, link: `${origin}/#/enrol/${tenant}/${token}?fp=${compactFingerprint(tenantKey)}` };
+}
+
+export interface InviteData {
+  person: string;
+  name: string;
+  email: string;
+  roles: string[];
+  bodies: string[];
+  ttlHours?: number;
+}
+
+/** Asks the relay, in a request signed by the tenant key, to keep the token's hash and mail exactly this link. */
+export const invite = (signer: Signer, tenant: string, data: InviteData, origin = location.origin) => admin<{ sent: boolean; expires: number }>(signer, tenant, 'invite', { ...data, ...invitationLink(signer.publicKey, tenant, origin) });

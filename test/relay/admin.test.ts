@@ -9,6 +9,7 @@ import { fromHex } from '../../crypto/bytes.js';
 import { generateSeed, signerFromSeed, verify } from '../../crypto/ed25519.js';
 import { adminInput, type AdminAction, type AdminRequest, signAdmin } from '../../core/identity.js';
 import { cleanup, demoRelay, demoSigner } from '../helpers/relay.js';
+import { invitationLink } from '../../web/identity.js';
 import { localSmtp } from '../helpers/smtp.js';
 import { OPARL_FIXTURES, serveOparl } from '../helpers/oparl-server.js';
 
@@ -37,7 +38,7 @@ describe('admin API', () => {
     expect(await s.send(await signAdmin(member, 'musterstadt', 'directory', null))).toMatchObject({ status: 403, json: { code: 'not-admin', de: expect.stringContaining('Verwaltung') } });
     const stale = await signAdmin(s.admin, 'musterstadt', 'directory', null, Date.now() - 10 * 60_000);
     expect(await s.send(stale)).toMatchObject({ status: 400, json: { code: 'clock' } });
-    const invite = await signAdmin(s.admin, 'musterstadt', 'invite', { person: 'b3', name: 'Sevim Arslan', email: 'sevim@example.org', roles: ['advisory'], bodies: ['bv-mitte'] });
+    const invite = await signAdmin(s.admin, 'musterstadt', 'invite', { person: 'b3', name: 'Sevim Arslan', email: 'sevim@example.org', roles: ['advisory'], bodies: ['bv-mitte'], ...invitationLink(s.admin.publicKey, 'musterstadt', s.relay.url) });
     expect((await s.send(invite)).status).toBe(200);
     expect(await s.send(invite)).toMatchObject({ status: 409, json: { code: 'replay' } });
     expect(s.smtp.mails).toHaveLength(1);
@@ -52,8 +53,8 @@ describe('admin API', () => {
   it('SEC-4 every admin change is a signed entry in an audit log that can be filtered, exported and re-checked', async () => {
     const s = await site();
     const other = await signerFromSeed(generateSeed());
-    await s.call('invite', { person: 'b3', name: 'Sevim Arslan', email: 'sevim@example.org', roles: ['advisory'], bodies: ['bv-mitte'] });
-    await s.call('invite', { person: 'm05', name: 'Sabine Koch', email: 'sabine@example.org', roles: ['member'], bodies: ['bv-mitte'] });
+    await s.call('invite', { person: 'b3', name: 'Sevim Arslan', email: 'sevim@example.org', roles: ['advisory'], bodies: ['bv-mitte'], ...invitationLink(s.admin.publicKey, 'musterstadt', s.relay.url) });
+    await s.call('invite', { person: 'm05', name: 'Sabine Koch', email: 'sabine@example.org', roles: ['member'], bodies: ['bv-mitte'], ...invitationLink(s.admin.publicKey, 'musterstadt', s.relay.url) });
     const all = (await s.call('audit', {})).json.entries as { action: string; actor: string; person: string | null; request: string | null; sig: string | null; summary: string }[];
     const invites = all.filter((e) => e.action === 'invite');
     expect(invites.map((e) => e.person)).toEqual(['m05', 'b3']); // newest first

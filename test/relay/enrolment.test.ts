@@ -13,6 +13,7 @@ import { type AdminAction, enrolInput, sessionInput, signAdmin } from '../../cor
 import { Replica } from '../../core/replica.js';
 import { encodeControl, encodeEnvelopes, loginInput } from '../../core/wire.js';
 import { cleanup, demoRelay, demoSigner, rawClient, until } from '../helpers/relay.js';
+import { invitationLink } from '../../web/identity.js';
 import { localSmtp } from '../helpers/smtp.js';
 
 const stops: (() => unknown)[] = [];
@@ -41,7 +42,7 @@ const codeAt = (totp: OTPAuth.TOTP, step: number) => totp.generate({ timestamp: 
 
 /** Invite b3 (Sevim Arslan), read the link from the mail, enrol a new device key up to the admin's certificate. */
 async function enrol(s: Site, opts: { certify?: boolean } = {}) {
-  const invited = await s.adminCall('invite', { person: 'b3', name: 'Sevim Arslan', email: 'sevim.arslan@example.org', roles: ['advisory'], bodies: ['bv-mitte'] });
+  const invited = await s.adminCall('invite', { person: 'b3', name: 'Sevim Arslan', email: 'sevim.arslan@example.org', roles: ['advisory'], bodies: ['bv-mitte'], ...invitationLink(s.admin.publicKey, 'musterstadt', s.url) });
   expect(invited.status, JSON.stringify(invited.json)).toBe(200);
   const mail = s.smtp.mails.at(-1)!;
   const link = /http:\/\/\S+#\/enrol\/musterstadt\/([A-Za-z0-9_-]+)\?fp=([0-9a-f]{32})/.exec(mail.text)!;
@@ -116,7 +117,7 @@ describe('enrolment and login', () => {
     const audit = await s.adminCall('audit', { person: 'b3', action: 'login.locked' });
     expect((audit.json.entries as unknown[]).length).toBe(1);
     // Someone with the link but without the key it names cannot register.
-    await s.adminCall('invite', { person: 'b3', name: 'Sevim Arslan', email: 'sevim.arslan@example.org', roles: ['advisory'], bodies: ['bv-mitte'] });
+    await s.adminCall('invite', { person: 'b3', name: 'Sevim Arslan', email: 'sevim.arslan@example.org', roles: ['advisory'], bodies: ['bv-mitte'], ...invitationLink(s.admin.publicKey, 'musterstadt', s.url) });
     const token = /#\/enrol\/musterstadt\/([A-Za-z0-9_-]+)/.exec(s.smtp.mails.at(-1)!.text)![1]!;
     const thief = await signerFromSeed(generateSeed());
     const forged = await s.post('/api/musterstadt/enrol/start', { token, device: toHex(generateSeed()), sig: toHex(await thief.sign(enrolInput('musterstadt', token, toHex(thief.publicKey)))) });

@@ -7,6 +7,7 @@ import type { Demo } from '../../relay/demo.js';
 import { fromHex } from '../../crypto/bytes.js';
 import { signerFromSeed } from '../../crypto/ed25519.js';
 import { signAdmin } from '../../core/identity.js';
+import { invitationLink } from '../../web/identity.js';
 import { cleanup, device, online, tempDir, until } from '../helpers/relay.js';
 
 const stops: (() => Promise<void> | void)[] = [];
@@ -69,7 +70,7 @@ describe('ratsraum start', () => {
     const key = /key=([0-9a-f]{64})&fp=([0-9a-f]{32})$/.exec(console_)!;
     expect(key).not.toBeNull();
     const admin = await signerFromSeed(fromHex(key[1]!, 32));
-    const invite = await signAdmin(admin, 'musterstadt', 'invite', { person: 'b3', name: 'Sevim Arslan', email: 'sevim@example.org', roles: ['advisory'], bodies: ['bv-mitte'] });
+    const invite = await signAdmin(admin, 'musterstadt', 'invite', { person: 'b3', name: 'Sevim Arslan', email: 'sevim@example.org', roles: ['advisory'], bodies: ['bv-mitte'], ...invitationLink(admin.publicKey, 'musterstadt', first.base) });
     const sent = await fetch(`${first.base}/api/musterstadt/admin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(invite) });
     expect(sent.status).toBe(200);
     await until(() => /--- Mail an \/ to sevim@example\.org: Einladung zu Ratsraum/.test(first.out()), 'the mail printed');
