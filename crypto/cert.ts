@@ -5,7 +5,7 @@
  */
 import { type Bytes, fromHex, toHex, utf8 } from './bytes.js';
 import { canonicalJson } from './canonical.js';
-import { type Signer, verify } from './ed25519.js';
+import { checkPublicKey, type Signer, verify } from './ed25519.js';
 
 export const DOMAIN = 'ratsraum/cert/v1\n';
 
@@ -51,7 +51,7 @@ export async function check(cert: Cert, tenantKey: Bytes, at?: number): Promise<
     if (!cert || typeof cert !== 'object' || !cert.body || typeof cert.sig !== 'string') return false;
     const b = cert.body;
     if (b.v !== 1 || !Array.isArray(b.roles) || !b.roles.every((r) => (ROLES as readonly string[]).includes(r))) return false;
-    if (typeof b.device !== 'string' || !/^[0-9a-f]{64}$/.test(b.device)) return false;
+    if (typeof b.device !== 'string' || !/^[0-9a-f]{64}$/.test(b.device) || checkPublicKey(fromHex(b.device)) !== undefined) return false;
     if (at !== undefined && (at < b.notBefore || at > b.notAfter || (b.revoked !== undefined && at >= b.revoked))) return false;
     if ((b.revoked !== undefined && typeof b.revoked !== 'number') || (b.issued !== undefined && typeof b.issued !== 'number')) return false;
     return await verify(fromHex(cert.sig, 64), certInput(b), tenantKey);

@@ -13,6 +13,9 @@ import type { KeyState } from '../state.js';
 import { counted } from './count.js';
 import { reject } from './reject.js';
 
+/** How many trustees must decrypt together at least (VOTE-3: no single person can read a ballot). */
+export const MIN_THRESHOLD = 2;
+
 /** A secret vote needs a ready meeting key. */
 export function openSecret(ctx: Context, id: string | undefined): void {
   const key = ctx.keys.get(id ?? '') ?? reject(`vote.open: a secret vote needs a ready meeting key (key '${id ?? ''}' unknown)`);
@@ -61,6 +64,8 @@ export function keySetup(ctx: Context, _e: Envelope, _cert: CertBody, p: Payload
   const trustees = [...new Set(p.trustees)];
   if (trustees.length !== p.trustees.length) reject('key.setup: a trustee is named twice');
   if (trustees.some((t) => !ctx.persons.has(t))) reject('key.setup: every trustee must be a person of this body');
+  // VOTE-3: with one trustee enough, that trustee alone could decrypt a single ballot.
+  if (p.threshold < MIN_THRESHOLD) reject(`key.setup: the threshold must be at least ${MIN_THRESHOLD}, so that no single trustee can decrypt a ballot`);
   if (p.threshold > trustees.length) reject('key.setup: the threshold exceeds the number of trustees');
   const key: KeyState = { id: p.key, trustees, threshold: p.threshold, devices: {}, committed: [], dealt: [], acknowledged: [], status: 'setup', joint: null, problem: null };
   ctx.s.keys.push(key);

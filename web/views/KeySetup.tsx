@@ -1,6 +1,7 @@
 /** The chair names the trustees of the meeting key for secret ballots and sees the key generation progress. */
 import { createSignal, For, Show } from 'solid-js';
 import { randomBytes, toHex } from '../../crypto/bytes.js';
+import { MIN_THRESHOLD } from '../../core/rules/secret.js';
 import { t } from '../i18n/index.js';
 import type { Session } from '../session.js';
 import { personName } from './names.js';
@@ -10,7 +11,9 @@ export function KeySetup(props: { s: Session }) {
   const st = () => s.state();
   const key = () => st().keys.filter((k) => k.status !== 'failed').at(-1) ?? st().keys.at(-1);
   const [trustees, setTrustees] = createSignal<string[]>([]);
-  const [threshold, setThreshold] = createSignal(2);
+  const [threshold, setThreshold] = createSignal(MIN_THRESHOLD);
+  const n = () => trustees().length;
+  const needed = () => Math.max(MIN_THRESHOLD, Math.min(threshold(), n()));
   const toggle = (id: string, on: boolean) => setTrustees((x) => (on ? [...x, id] : x.filter((y) => y !== id)));
   const canMake = () => !st().keys.some((k) => k.status !== 'failed');
   return (
@@ -35,9 +38,8 @@ export function KeySetup(props: { s: Session }) {
           class="stack"
           onSubmit={(e) => {
             e.preventDefault();
-            const list = trustees();
-            if (list.length === 0) return;
-            void s.act('key.setup', { key: `k-${toHex(randomBytes(4))}`, trustees: list, threshold: Math.min(threshold(), list.length) });
+            if (n() < MIN_THRESHOLD) return;
+            void s.act('key.setup', { key: `k-${toHex(randomBytes(4))}`, trustees: trustees(), threshold: needed() });
           }}
         >
           <fieldset>
@@ -53,9 +55,11 @@ export function KeySetup(props: { s: Session }) {
             </div>
           </fieldset>
           <label for="key-threshold">{t('chair.threshold')}</label>
-          <input id="key-threshold" type="number" min="1" max={Math.max(1, trustees().length)} value={threshold()} onInput={(e) => setThreshold(Number(e.currentTarget.value) || 1)} />
-          <p class="muted">{t('chair.keyHint', { t: threshold() })}</p>
-          <button type="submit" disabled={trustees().length === 0}>
+          <input id="key-threshold" type="number" min={MIN_THRESHOLD} max={Math.max(MIN_THRESHOLD, n())} value={needed()} onInput={(e) => setThreshold(Number(e.currentTarget.value) || MIN_THRESHOLD)} />
+          <p class="muted" data-testid="key-threshold-meaning" aria-live="polite">
+            {n() < MIN_THRESHOLD ? t('chair.keyTooFew', { min: MIN_THRESHOLD }) : t('chair.keyHint', { t: needed(), n: n() })}
+          </p>
+          <button type="submit" disabled={n() < MIN_THRESHOLD}>
             {t('chair.makeKey')}
           </button>
         </form>
