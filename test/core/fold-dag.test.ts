@@ -1,6 +1,7 @@
 /**
  * core/fold.ts on hand-built DAGs (test/helpers/envelopes.ts): explicit deps decide causality, a local
- * topological sort decides the order, no replica or log involved. Requirement tests carry their IDs.
+ * topological sort decides the order; the arrival-order property feeds a real Replica instead, which orders
+ * by itself. Requirement tests carry their IDs.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -9,8 +10,9 @@ import { canonicalJson } from '../../crypto/canonical.js';
 import type { Envelope } from '../../crypto/envelope.js';
 import { fold } from '../../core/fold.js';
 import { topological } from '../../core/log.js';
+import { Replica } from '../../core/replica.js';
 import { type SessionState, stateHash } from '../../core/state.js';
-import { causalPastOf, council, publicOnly, Story, topoSort } from '../helpers/envelopes.js';
+import { causalPastOf, council, MEETING, publicOnly, Story, TENANT, topoSort } from '../helpers/envelopes.js';
 
 const run = (s: Story, envs: readonly Envelope[] = s.all) => fold(topoSort(envs), s.c.directory);
 const reasons = (st: SessionState) => st.rejected.map((r) => r.reason);
@@ -397,20 +399,35 @@ describe('determinism and speed', () => {
     return s;
   }
 
-  it('VOTE-15 any arrival order of the same entries folds to the identical state hash', async () => {
+  it('VOTE-15 any arrival order, batching and duplication of the same entries, fed to a replica, folds to the identical order and state hash', async () => {
     const s = await busy();
-    const reference = stateHash(run(s));
-    // The local sort and the lead's log order agree.
-    expect(topological([...s.all].reverse(), () => false).ordered.map((e) => e.id)).toEqual(topoSort(s.all).map((e) => e.id));
+    const reference = fold(topoSort(s.all), s.c.directory, `${TENANT}/${MEETING}`);
+    const expectedOrder = topoSort(s.all).map((e) => e.id);
+    const certs = Object.values(s.c.devices).flatMap((d) => (d.cert ? [d.cert] : []));
     const seed = Number(process.env.FC_SEED ?? 20261123);
     console.log(`fold determinism property: fast-check seed ${seed}`);
-    fc.assert(
-      fc.property(fc.shuffledSubarray(s.all, { minLength: s.all.length, maxLength: s.all.length }), fc.array(fc.nat(s.all.length - 1), { maxLength: 5 }), (arrival, dups) => {
-        expect(stateHash(run(s, [...arrival, ...dups.map((i) => s.all[i]!)]))).toBe(reference);
-      }),
-      { seed, numRuns: 100 },
+    await fc.assert(
+      fc.asyncProperty(
+        fc.shuffledSubarray(s.all.map((_, i) => i), { minLength: s.all.length, maxLength: s.all.length }), // indices: short counterexamples
+        fc.array(fc.record({ entry: fc.nat(s.all.length - 1), at: fc.nat(s.all.length) }), { maxLength: 6 }),
+        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 8 }),
+        async (arrival, dups, batches) => {
+          // The replica receives the wire bytes as they arrive (duplicates anywhere), in batches, and orders them itself.
+          const wires = arrival.map((i) => s.all[i]!.wire);
+          for (const d of dups) wires.splice(d.at, 0, s.all[d.entry]!.wire);
+          const r = new Replica({ tenant: TENANT, meeting: MEETING, tenantKey: s.c.tenantKey, docs: ['public', 'members'], now: () => s.now });
+          await r.addCerts(certs);
+          for (let at = 0, b = 0; at < wires.length; at += batches[b++ % batches.length]!) {
+            await r.receive(wires.slice(at, at + batches[b % batches.length]!));
+            void r.state; // fold between batches: a stale cache must not survive the next arrival
+          }
+          expect(r.log.ordered().map((e) => e.id)).toEqual(expectedOrder);
+          expect(stateHash(r.state)).toBe(stateHash(reference));
+        },
+      ),
+      { seed, numRuns: 60 },
     );
-    expect(ballots(run(s)).sort()).toEqual([
+    expect(ballots(reference).sort()).toEqual([
       ['adv', 'yes', 'not-entitled'],
       ['m1', 'no', 'duplicate'],
       ['m1', 'yes', 'counted'],
@@ -425,7 +442,7 @@ describe('determinism and speed', () => {
     expect(() => canonicalJson(st)).not.toThrow();
   });
 
-  it('folds 20,000 entries well under a second', async () => {
+  it('folds 20,000 entries without a rejection (the time is printed for the benchmark, not asserted)', async () => {
     const members = Array.from({ length: 40 }, (_, i) => ({ person: `p${i}`, name: `P ${i}`, roles: ['member' as const], faction: i % 2 ? 'f1' : 'f2', voting: true }));
     const c = await council([
       { person: 'admin', name: 'Verwaltung', roles: ['admin'], faction: null, voting: false },
@@ -457,7 +474,6 @@ describe('determinism and speed', () => {
     console.log(`fold: ${s.all.length} entries in ${ms.toFixed(0)} ms`);
     expect(st.rejected).toEqual([]);
     expect(st.votes.every((v) => v.status === 'closed' && v.ballots.every((b) => b.status === 'counted' || b.status === 'not-entitled'))).toBe(true);
-    expect(ms).toBeLessThan(1000);
   }, 120_000);
 });
 
