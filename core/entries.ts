@@ -125,9 +125,18 @@ export const schemas = {
   'key.complaint': strict({ key: id, against: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(9)), reason: text(300) }),
   /** A member acknowledges the security handbook (SEC-2) or the privacy information (DS-1), naming the text's hash. */
   'handbook.ack': strict({ kind: v.picklist(['security', 'privacy']), version: hex64 }),
+  /**
+   * A certificate version (typically a revocation) recorded in the meeting's log by the chair's or the
+   * administration's device, so that an operator who writes an older certificate back is caught: the
+   * version is part of the signed, hash-chained record (core/replica.ts adds it to the directory).
+   */
+  'cert.note': strict({ cert: v.strictObject({ body: v.record(v.string(), v.unknown()), sig: v.pipe(v.string(), v.regex(/^[0-9a-f]{128}$/)) }) }),
   /** A conflict of interest (GO NRW §§ 31, 43): the member takes no part in votes on the item. */
   'conflict.declare': strict({ person: id, item: id }),
 } as const;
+
+/** A certificate version recorded in the meeting's log (`cert.note`), so that no relay can take it back. */
+export const CERT_NOTE = 'cert.note';
 
 export type DomainKind = keyof typeof schemas;
 export type Payload<K extends DomainKind> = v.InferOutput<(typeof schemas)[K]>;

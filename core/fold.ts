@@ -13,7 +13,9 @@ import { toHex } from '../crypto/bytes.js';
 import type { CertBody, Role } from '../crypto/cert.js';
 import type { Envelope } from '../crypto/envelope.js';
 import type { DecodedCommit } from '../crypto/threshold.js';
+import type { Judge } from './directory.js';
 import { decodeEntry, type Payload } from './entries.js';
+import { preds } from './log.js';
 import { specOf } from './kinds.js';
 import { agenda } from './rules/agenda.js';
 import { reject } from './rules/reject.js';
@@ -22,9 +24,14 @@ import type { AgendaItem, KeyState, Person, SessionState, Vote } from './state.j
 
 export { compareItemNo } from './rules/agenda.js';
 
+/** The certificate history (core/directory.ts): which version judges an entry at its place in its chain. */
 export interface CertLookup {
-  get(deviceHex: string): CertBody | undefined;
+  judge(deviceHex: string, meeting: string, doc: string, seq: number, wall: number): Judge | undefined;
+  holds(sig: string): boolean;
 }
+
+/** Kinds an admin makes before the setup exists (the legal basis the setup rests on) and the setup itself. */
+const BEFORE_SETUP = new Set(['legal.decision', 'legal.clause', 'meeting.setup']);
 
 export type Doc = 'public' | 'members';
 export const docOf = (e: Envelope): Doc => (e.doc === 'members' ? 'members' : 'public');
@@ -80,6 +87,8 @@ export class Context {
   readonly conflicts = new Set<string>(); // person + ' ' + item
   persons = new Map<string, Person>();
   agendaCache: Record<Doc, AgendaItem[] | null> = { public: null, members: null };
+  /** Entries whose causal past holds an applied meeting.setup (the setup itself included). */
+  private readonly afterSetup = new Set<string>();
 
   constructor(
     private readonly certs: CertLookup,
@@ -90,9 +99,11 @@ export class Context {
     this.folded.set(e.id, { e, at: this.folded.size });
     const author = toHex(e.author);
     try {
-      const cert = this.certs.get(author) ?? reject('unknown device (no certificate)');
-      // A revocation can arrive after the device's entries did: those from its moment on are rejected here.
-      if (cert.revoked !== undefined && e.hlc.wall >= cert.revoked) reject('device revoked');
+      // The version in force at this entry's place in its author's chain; a revocation cuts by position.
+      const judged = this.certs.judge(author, e.meeting, e.doc, e.seq, e.hlc.wall) ?? reject('unknown device (no certificate)');
+      if (judged.revoked) reject('device revoked');
+      const cert = judged.cert;
+      this.checkPlace(e, cert);
       const entry = decodeEntry(e.kind, e.payload);
       const spec = specOf(entry.kind);
       if (spec.doc !== 'either' && docOf(e) !== spec.doc) reject(`${entry.kind}: belongs in the ${spec.doc} document`);
@@ -102,11 +113,39 @@ export class Context {
         if (!self) reject(who.denied);
       }
       spec.apply(this, e, cert, entry.payload);
+      if (entry.kind === 'meeting.setup') this.afterSetup.add(e.id);
       this.s.applied++;
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       this.s.rejected.push({ entry: e.id, author, kind: e.kind, reason });
     }
+  }
+
+  /**
+   * What every entry must satisfy where it stands in the log: a clock later than its predecessors', a public
+   * entry with a public past only, nothing but the admin's legal basis and setup before the setup and
+   * everything else after it (in its causal past), and an author of this body (admins aside).
+   */
+  private checkPlace(e: Envelope, cert: CertBody): void {
+    let afterSetup = false;
+    for (const p of preds(e)) {
+      const before = this.folded.get(p)?.e;
+      if (!before) continue; // the log orders only entries whose past it holds
+      if (before.hlc.wall > e.hlc.wall || (before.hlc.wall === e.hlc.wall && before.hlc.counter >= e.hlc.counter)) reject('clock: earlier than a predecessor');
+      if (docOf(e) === 'public' && docOf(before) === 'members') reject('public entry depends on a members entry');
+      if (this.afterSetup.has(p)) afterSetup = true;
+    }
+    if (afterSetup) this.afterSetup.add(e.id);
+    const admin = cert.roles.includes('admin');
+    if (BEFORE_SETUP.has(e.kind) && admin) return;
+    const body = this.s.body ?? reject('before meeting.setup: only the administration may record the legal basis and set up the meeting');
+    if (!afterSetup) reject('not after meeting.setup: the entry does not depend on the setup of the meeting');
+    if (!admin && !cert.bodies.includes(body.id)) reject(`author: not a member of the body '${body.id}'`);
+  }
+
+  /** Whether a certificate version is held (checked against the tenant key). */
+  holdsCert(sig: string): boolean {
+    return this.certs.holds(sig);
   }
 
   /**

@@ -15,7 +15,8 @@ import { voteCandidate } from './rules/elections.js';
 import { handbookAck } from './rules/handbook.js';
 import { legalClause, legalDecision } from './rules/legal.js';
 import { lotCommit, lotOpen, lotReveal } from './rules/lot.js';
-import { ADMIN, AGENDA_EDITORS, CHAIR, CLERK, VOTERS } from './rules/roles.js';
+import { ADMIN, AGENDA_EDITORS, CHAIR, CLERK, NOTARIES, VOTERS } from './rules/roles.js';
+import { certNote } from './rules/certs.js';
 import { keySetup, keyStep, votePartial } from './rules/secret.js';
 import { meetingSetup, sessionClose, sessionOpen } from './rules/session.js';
 import { voteBallot, voteCast, voteClose, voteOpen, votePostal, voteResult } from './rules/votes.js';
@@ -71,6 +72,7 @@ export const kinds = {
   'key.ok': { schema: schemas['key.ok'], doc: 'public', who: { duty: 'trustee' }, apply: keyStep },
   'key.complaint': { schema: schemas['key.complaint'], doc: 'public', who: { duty: 'trustee' }, apply: keyStep },
   'conflict.declare': { schema: schemas['conflict.declare'], doc: 'either', who: { roles: CLERK, self: true, denied: 'role: only the member or the chair may record a conflict of interest' }, apply: conflictDeclare },
+  'cert.note': { schema: schemas['cert.note'], doc: 'public', who: { roles: NOTARIES, denied: 'role: only chair, deputy, assistant or admin may record a certificate' }, apply: certNote },
   'handbook.ack': { schema: schemas['handbook.ack'], doc: 'members', who: { duty: 'person' }, apply: handbookAck },
 } satisfies { [K in Kind]: KindSpec<K> };
 

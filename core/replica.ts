@@ -9,7 +9,7 @@ import * as envelope from '../crypto/envelope.js';
 import type { Envelope, Hlc } from '../crypto/envelope.js';
 import * as beacon from './beacon.js';
 import { Directory } from './directory.js';
-import { type DocName, type DomainKind, decodeEntry, encodePayload, type Payload } from './entries.js';
+import { CERT_NOTE, type DocName, type DomainKind, decodeEntry, encodePayload, type Payload } from './entries.js';
 import { fold } from './fold.js';
 import * as hlc from './hlc.js';
 import { type Fork, Log } from './log.js';
@@ -23,6 +23,10 @@ export interface Integrity {
   invalid: { id?: string; author?: string; reason: string }[];
   withheld: { doc: string; author: string; claimed: number; have: number; reporter: string }[];
   unacknowledged: { entry: string; since: number }[];
+  /** Connected, yet no signed heads of the chair (chair or deputy) for longer than the bound: since when. */
+  silentChair: { since: number } | null;
+  /** Revocations this device holds that the relay's directory no longer lists (an operator rolled it back). */
+  rollback: { device: string; person: string }[];
 }
 
 export interface ReplicaOptions {
@@ -34,9 +38,28 @@ export interface ReplicaOptions {
   now?: () => number;
   /** How long a claim of a peer's beacon may stay unmet before it counts as withheld (ms). */
   graceMs?: number;
+  /** How long a connected device may hear no signed heads of the chair before it warns (ms). */
+  chairSilenceMs?: number;
 }
 
+/** How far an entry's clock may run ahead of the receiver's (DESIGN.md "Identity and trust": bounded skew). */
+export const MAX_SKEW_MS = 5 * 60_000;
+/** Beacons larger than this (authors named) are ignored: a frontier names at most this many chains. */
+export const MAX_BEACON_CHAINS = 2000;
+
 const MAX_INVALID = 1000;
+
+/** The doc scope a beacon speaks for: the docs its frontier names. */
+const beaconScope = (b: SignedBeacon): string => Object.keys(b.frontier ?? {}).sort().join(',');
+
+/** The certificate a `cert.note` entry records, or undefined when its payload is not one. */
+function certOfNote(e: Envelope): Cert | undefined {
+  try {
+    return (decodeEntry(e.kind, e.payload).payload as { cert: Cert }).cert;
+  } catch {
+    return undefined;
+  }
+}
 const VERIFY_CHUNK = 512;
 
 export class Replica {
@@ -48,6 +71,10 @@ export class Replica {
   private readonly signer: Signer | undefined;
   private readonly now: () => number;
   private readonly graceMs: number;
+  private readonly chairSilenceMs: number;
+  private connectedSince: number | null = null;
+  private lastChairHeads: number | null = null;
+  private readonly rolledBack = new Map<string, string>(); // device -> person
   private clock: Hlc = hlc.ZERO;
   private folded: SessionState | undefined;
   private readonly invalid: Integrity['invalid'] = [];
@@ -64,6 +91,7 @@ export class Replica {
     this.signer = opts.signer;
     this.now = opts.now ?? Date.now;
     this.graceMs = opts.graceMs ?? 8000;
+    this.chairSilenceMs = opts.chairSilenceMs ?? 30_000;
     this.directory = new Directory(opts.tenant, opts.tenantKey);
   }
 
@@ -71,10 +99,28 @@ export class Replica {
     return this.signer && toHex(this.signer.publicKey);
   }
 
-  async addCerts(certs: Cert[]): Promise<void> {
-    let added = false;
-    for (const c of certs) added = (await this.directory.add(c)) || added;
-    if (added) this.changed(); // refolds: a revocation changes which entries count
+  /**
+   * Adds certificate versions (nothing held is ever dropped). `relayDirectory`: these are the relay's whole
+   * directory for the tenant; a revocation held here but missing there is a rollback by the operator.
+   */
+  async addCerts(certs: Cert[], relayDirectory = false): Promise<void> {
+    const before = this.directory.size;
+    for (const c of certs) await this.directory.add(c);
+    let warned = false;
+    if (relayDirectory) {
+      const listed = new Set(certs.map((c) => c?.sig));
+      for (const c of this.directory.all())
+        if (c.body.revoked !== undefined && !listed.has(c.sig) && !this.rolledBack.has(c.body.device)) {
+          this.rolledBack.set(c.body.device, c.body.person);
+          warned = true;
+        }
+    }
+    if (this.directory.size !== before || warned) this.changed(); // refolds: a new version changes which entries count
+  }
+
+  /** The sync client says when it is connected: only then does silence of the chair mean something. */
+  setConnected(connected: boolean): void {
+    this.connectedSince = connected ? (this.connectedSince ?? this.now()) : null;
   }
 
   /** Decode, check, verify and add envelopes. Never throws: bad ones are listed in integrity().invalid. */
@@ -93,14 +139,21 @@ export class Replica {
         rejected.push({ reason: (err as Error).message });
       }
     }
+    const certNotes: Envelope[] = [];
     for (let i = 0; i < candidates.length; i += VERIFY_CHUNK) {
       const chunk = candidates.slice(i, i + VERIFY_CHUNK);
       const ok = await Promise.all(chunk.map((e) => envelope.verifySignature(e)));
       chunk.forEach((e, j) => {
         if (!ok[j]) return rejected.push({ id: e.id, reason: 'bad signature' });
         if (this.log.add(e) !== 'duplicate') accepted.push(e.id);
+        if (e.kind === CERT_NOTE) certNotes.push(e);
         this.clock = hlc.observe(this.clock, e.hlc);
       });
+    }
+    // Certificate versions recorded in the log join the directory: a relay cannot take them back.
+    for (const e of certNotes) {
+      const cert = certOfNote(e);
+      if (cert) await this.directory.add(cert);
     }
     for (const r of rejected) this.noteInvalid({ ...r, author: undefined });
     if (accepted.length > 0 || rejected.length > 0) this.changed();
@@ -110,10 +163,11 @@ export class Replica {
   private admissible(e: Envelope): string | undefined {
     if (e.tenant !== this.tenant || e.meeting !== this.meeting) return 'wrong tenant or meeting';
     if (!(this.docs as readonly string[]).includes(e.doc)) return `doc '${e.doc}' not readable here`;
-    const cert = this.directory.get(toHex(e.author));
-    if (!cert) return 'unknown device (no certificate)';
-    if (e.hlc.wall < cert.notBefore || e.hlc.wall > cert.notAfter) return 'certificate not valid at entry time';
-    if (cert.revoked !== undefined && e.hlc.wall >= cert.revoked) return 'device revoked';
+    if (e.hlc.wall > this.now() + MAX_SKEW_MS) return `clock more than ${MAX_SKEW_MS / 60_000} minutes ahead of this device`;
+    const judge = this.directory.judge(toHex(e.author), e.meeting, e.doc, e.seq, e.hlc.wall);
+    if (!judge) return 'unknown device (no certificate)';
+    if (judge.revoked) return 'device revoked';
+    if (e.hlc.wall < judge.cert.notBefore || e.hlc.wall > judge.cert.notAfter) return 'certificate not valid at entry time';
     if (e.doc === 'public' && e.deps.some((d) => this.log.get(toHex(d))?.doc === 'members'))
       return 'public entry depends on a members entry';
     return undefined;
@@ -168,21 +222,41 @@ export class Replica {
     return this.log.sendOrder();
   }
 
-  async makeBeacon(): Promise<SignedBeacon> {
+  /** A signed statement of what this device holds: of one doc, or (no doc) of every doc it reads. */
+  async makeBeacon(doc?: DocName): Promise<SignedBeacon> {
     if (!this.signer) throw new Error('this replica has no device key');
-    return beacon.make(this.tenant, this.meeting, this.signer, this.frontier(), this.now());
+    const f = this.frontier();
+    const frontier = doc ? ({ [doc]: f[doc] ?? {} } as Frontier) : f;
+    return beacon.make(this.tenant, this.meeting, this.signer, frontier, this.now());
   }
 
-  /** Keep a peer's latest valid beacon; false for a forged or foreign one. */
+  /** One beacon per doc this device reads: the public one reaches the public too, and reveals nothing of members. */
+  makeBeacons(): Promise<SignedBeacon[]> {
+    return Promise.all(this.docs.map((d) => this.makeBeacon(d)));
+  }
+
+  /** The latest valid beacon of each device and doc scope (kept in export records as signed heads). */
+  heldBeacons(): SignedBeacon[] {
+    return [...this.beacons.values()].map((x) => x.beacon).sort((a, b) => (a.author + a.at < b.author + b.at ? -1 : 1));
+  }
+
+  /** Keep a peer's latest valid beacon; false for a forged or foreign one. Claims about unknown authors are ignored. */
   async receiveBeacon(b: SignedBeacon): Promise<boolean> {
     if (b.tenant !== this.tenant || b.meeting !== this.meeting || b.author === this.deviceKey) return false;
-    if (!this.directory.get(b.author) || !(await beacon.check(b))) return false;
-    const known = this.beacons.get(b.author);
+    const chains = Object.values(b.frontier ?? {}).reduce((n, f) => n + Object.keys(f ?? {}).length, 0);
+    if (chains > MAX_BEACON_CHAINS) return false;
+    const cert = this.directory.get(b.author);
+    if (!cert || cert.revoked !== undefined || !(await beacon.check(b))) return false;
+    if (b.at > this.now() + MAX_SKEW_MS) return false;
+    const scope = `${b.author} ${beaconScope(b)}`;
+    const known = this.beacons.get(scope);
     if (known && known.beacon.at >= b.at) return true;
     const now = this.now();
-    this.beacons.set(b.author, { beacon: b, receivedAt: now });
+    this.beacons.set(scope, { beacon: b, receivedAt: now });
+    if (cert.roles.some((r) => r === 'chair' || r === 'deputy')) this.lastChairHeads = now;
     for (const doc of this.docs)
       for (const [author, seq] of Object.entries(b.frontier[doc] ?? {})) {
+        if (!this.directory.get(author)) continue;
         const key = `${doc} ${author}`;
         const list = this.claims.get(key) ?? [];
         // A claim keeps the time it was first heard: a relay cannot reset the clock by letting beacons pass.
@@ -193,6 +267,16 @@ export class Replica {
       }
     this.changed();
     return true;
+  }
+
+  /** Since when a connected device has heard no signed heads of the chair, once that exceeds the bound. */
+  private chairSilence(now: number): Integrity['silentChair'] {
+    if (this.connectedSince === null) return null;
+    const since = Math.max(this.connectedSince, this.lastChairHeads ?? 0);
+    if (now - since < this.chairSilenceMs) return null;
+    const me = this.deviceKey && this.directory.get(this.deviceKey);
+    if (me && me.roles.some((r) => r === 'chair' || r === 'deputy')) return null; // the chair's own device
+    return { since };
   }
 
   integrity(): Integrity {
@@ -213,12 +297,14 @@ export class Replica {
       for (const [id, since] of this.createdAt) {
         if (now - since < this.graceMs) continue;
         const e = this.log.get(id)!;
-        const seen = [...this.beacons.values()].some(({ beacon: b }) => (b.frontier[e.doc as DocName]?.[me] ?? 0) >= e.seq);
-        const askedLater = [...this.beacons.values()].some(({ beacon: b }) => b.at > since + this.graceMs);
+        const about = [...this.beacons.values()].map((x) => x.beacon).filter((b) => b.frontier[e.doc as DocName] !== undefined);
+        const seen = about.some((b) => (b.frontier[e.doc as DocName]?.[me] ?? 0) >= e.seq);
+        const askedLater = about.some((b) => b.at > since + this.graceMs);
         if (!seen && askedLater) unacknowledged.push({ entry: id, since });
       }
     }
-    return { ...this.log.integrity(), invalid: [...this.invalid], withheld, unacknowledged };
+    const rollback = [...this.rolledBack].map(([device, person]) => ({ device, person }));
+    return { ...this.log.integrity(), invalid: [...this.invalid], withheld, unacknowledged, silentChair: this.chairSilence(now), rollback };
   }
 
   onChange(fn: () => void): () => void {

@@ -25,8 +25,25 @@ export interface CertBody {
   notAfter: number;
   /** When this version was signed (a re-issue with other roles keeps notBefore, so earlier entries stay valid). */
   issued?: number;
-  /** Set when the admin revoked the device (lost or stolen): nothing it signs from this moment on counts. */
+  /** Set when the admin revoked the device (lost or stolen): when it was signed. What it cuts off is `chains`. */
   revoked?: number;
+  /**
+   * Where this version takes over, per chain (`<meeting>/<doc>` of this device): the highest seq still judged
+   * by the versions before it. For a revocation: the last entry it lets stand. A chain not named has no entry
+   * judged by earlier versions. Without `chains` (older certificates) the version takes over by time (`issued`,
+   * `revoked`) as read from the entry's clock.
+   */
+  chains?: Record<string, number>;
+}
+
+/** The chain key of `chains`: one author's entries in one document of one meeting. */
+export const chainKey = (meeting: string, doc: string): string => `${meeting}/${doc}`;
+
+function chainsValid(c: unknown): boolean {
+  if (c === undefined) return true;
+  if (!c || typeof c !== 'object' || Array.isArray(c)) return false;
+  const entries = Object.entries(c);
+  return entries.length <= 10_000 && entries.every(([k, n]) => k.length <= 257 && Number.isSafeInteger(n) && (n as number) >= 0);
 }
 
 export interface Cert {
@@ -36,9 +53,12 @@ export interface Cert {
 
 export const certInput = (body: CertBody): Bytes => utf8(DOMAIN + canonicalJson(body));
 
-/** The same certificate marked revoked from `at` on, signed anew: revocation travels like any certificate. */
-export function revoke(cert: Cert, at: number, admin: Signer): Promise<Cert> {
-  return issue({ ...cert.body, revoked: at }, admin);
+/**
+ * The same certificate marked revoked, signed anew: revocation travels like any certificate. `chains` names,
+ * per chain of the device, the last entry that stands (the relay's frontier at the moment of revocation).
+ */
+export function revoke(cert: Cert, at: number, admin: Signer, chains: Record<string, number> = {}): Promise<Cert> {
+  return issue({ ...cert.body, issued: at, revoked: at, chains }, admin);
 }
 
 export async function issue(body: CertBody, admin: Signer): Promise<Cert> {
@@ -54,6 +74,7 @@ export async function check(cert: Cert, tenantKey: Bytes, at?: number): Promise<
     if (typeof b.device !== 'string' || !/^[0-9a-f]{64}$/.test(b.device) || checkPublicKey(fromHex(b.device)) !== undefined) return false;
     if (at !== undefined && (at < b.notBefore || at > b.notAfter || (b.revoked !== undefined && at >= b.revoked))) return false;
     if ((b.revoked !== undefined && typeof b.revoked !== 'number') || (b.issued !== undefined && typeof b.issued !== 'number')) return false;
+    if (!chainsValid(b.chains)) return false;
     return await verify(fromHex(cert.sig, 64), certInput(b), tenantKey);
   } catch {
     return false;

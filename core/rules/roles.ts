@@ -5,4 +5,6 @@ export const ADMIN: readonly Role[] = ['admin'];
 export const CHAIR: readonly Role[] = ['chair', 'deputy'];
 export const CLERK: readonly Role[] = ['chair', 'deputy', 'assistant'];
 export const AGENDA_EDITORS: readonly Role[] = ['chair', 'deputy', 'assistant', 'admin'];
+/** Who records certificate versions in a meeting's log (`cert.note`). */
+export const NOTARIES: readonly Role[] = ['chair', 'deputy', 'assistant', 'admin'];
 export const VOTERS: readonly Role[] = ['chair', 'deputy', 'member'];

@@ -16,6 +16,7 @@ import { type Cert, type CertBody, type Role, issue } from '../../crypto/cert.js
 import { type Signer, signerFromSeed } from '../../crypto/ed25519.js';
 import * as envelope from '../../crypto/envelope.js';
 import type { Envelope } from '../../crypto/envelope.js';
+import { Directory } from '../../core/directory.js';
 import { type DocName, type DomainKind, type Payload, encodePayload } from '../../core/entries.js';
 
 export const T0 = 1_795_000_000_000;
@@ -79,8 +80,8 @@ export async function council(members: Member[] = MEMBERS) {
   }
   devices['stranger'] = { person: 'stranger', roles: [], signer: await signerFromSeed(seed(240)), cert: null as never, hex: '' };
   devices['stranger'].hex = toHex(devices['stranger'].signer.publicKey);
-  const byHex = new Map(Object.values(devices).filter((d) => d.cert).map((d) => [d.hex, d.cert.body]));
-  const directory = { get: (hex: string) => byHex.get(hex) };
+  const directory = new Directory(TENANT, admin.publicKey);
+  for (const d of Object.values(devices)) if (d.cert) await directory.add(d.cert);
   const setupPayload: Payload<'meeting.setup'> = {
     body: { id: BODY, name: 'Bezirksvertretung Test', type: 'bezirksvertretung', statutoryMembers: members.filter((m) => m.voting).length },
     factions: [
