@@ -20,7 +20,7 @@ export interface AppDeps {
   /** Further relays devices may fall back to (WebSocket URLs), published at /api/config. */
   backupRelays?: string[];
   /** The municipality's security handbook and privacy information (relay/handbook.ts; reading files needs Node). */
-  handbook?: (kind: string, lang: string) => Promise<{ markdown: string; version: string; pdf: () => Promise<Uint8Array> } | undefined>;
+  handbook?: (kind: string, lang: string, tenant?: string) => Promise<{ markdown: string; version: string; pdf: () => Promise<Uint8Array> } | undefined>;
   /** Enrolment, login with the second factor and the admin API (relay/identity-routes.ts). */
   identity?: Hono;
   /** index.html for client-side routes; undefined when no build exists. */
@@ -58,7 +58,9 @@ export function createApp(d: AppDeps): Hono {
   app.get('/api/handbook/:kind/:lang', async (c) => {
     const { kind, lang } = c.req.param();
     const pdf = lang.endsWith('.pdf');
-    const h = await d.handbook?.(kind, pdf ? lang.slice(0, -4) : lang);
+    // ?tenant=: filled with that tenant's settings (an unknown one gets the defaults).
+    const t = c.req.query('tenant');
+    const h = await d.handbook?.(kind, pdf ? lang.slice(0, -4) : lang, t && NAME.test(t) && d.store.tenantKey(t) ? t : undefined);
     if (!h) throw new HTTPException(404, { message: `no handbook '${kind}' in '${lang}'` });
     if (!pdf) return c.json({ kind, lang, markdown: h.markdown, version: h.version });
     return c.body((await h.pdf()) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="ratsraum-${kind}-${lang}"` });

@@ -4,12 +4,14 @@
  * in the same layout under an override directory. Rendering uses the 14 standard PDF fonts only (no font
  * files), so text is limited to WinAnsi: German umlauts, ß, „“, – and § fit; anything else is replaced.
  * Markdown subset: #/##/### headings, paragraphs, "-"/"*"/"1." lists (nested by indentation), **bold**,
- * *italic*, `code`, [text](url), and {{placeholder}} values filled in from `municipality`.
+ * *italic*, `code`, [text](url), and {{placeholder}} values filled in from the tenant's settings
+ * (relay/settings.ts); a value not set renders as "(noch nicht festgelegt …)", never as the placeholder.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import { hashString } from '../crypto/hash.js';
 
 export const KINDS = ['security', 'privacy'] as const;
 export type HandbookKind = (typeof KINDS)[number];
@@ -49,9 +51,42 @@ export function placeholders(markdown: string): string[] {
   return [...new Set([...markdown.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
 }
 
-/** Unknown placeholders stay visible, so a missing value is noticed rather than printed as a gap. */
-export function fill(markdown: string, values: Record<string, string> = {}): string {
-  return markdown.replace(PLACEHOLDER, (all, name: string) => (Object.hasOwn(values, name) ? values[name]! : all));
+/** What a member reads where the municipality has not set a value yet. */
+export const MISSING: Record<HandbookLang, string> = {
+  de: '(noch nicht festgelegt – bitte bei der Verwaltung erfragen)',
+  en: '(not yet set – please ask the administration)',
+};
+
+/** Fills every placeholder; one without a value becomes `MISSING`, so no `{{…}}` ever reaches a member. */
+export function fill(markdown: string, values: Record<string, string> = {}, lang: HandbookLang = 'de'): string {
+  return markdown.replace(PLACEHOLDER, (_all, name: string) => (Object.hasOwn(values, name) && values[name]!.trim() ? values[name]! : MISSING[lang]));
+}
+
+/** A text as the relay serves it: filled for one tenant, with the version an acknowledgement names. */
+export interface HandbookText {
+  markdown: string;
+  version: string;
+  pdf: () => Promise<Uint8Array>;
+}
+
+const TITLES: Record<HandbookKind, Record<HandbookLang, string>> = {
+  security: { de: 'Sicherheitshandbuch', en: 'Security handbook' },
+  privacy: { de: 'Datenschutzhinweise', en: 'Privacy information' },
+};
+
+/**
+ * The texts of a relay: the municipality's copies under `overrideDir` (else the defaults), filled with
+ * `values(tenant)`. The version is the hash of the filled text, so any change asks members again.
+ */
+export function handbookTexts(o: { overrideDir?: string; values: (tenant?: string) => Record<string, string> }) {
+  return async (kind: string, lang: string, tenant?: string): Promise<HandbookText | undefined> => {
+    if (!(KINDS as readonly string[]).includes(kind) || !(LANGS as readonly string[]).includes(lang)) return undefined;
+    const k = kind as HandbookKind;
+    const l = lang as HandbookLang;
+    const values = o.values(tenant);
+    const markdown = fill((await loadHandbook(k, l, o.overrideDir)).markdown, values, l);
+    return { markdown, version: hashString(markdown), pdf: () => renderHandbookPdf(markdown, { title: TITLES[k][l], lang: l, municipality: values }) };
+  };
 }
 
 // ---- Markdown to blocks ----
@@ -274,7 +309,7 @@ export async function renderHandbookPdf(markdown: string, opts: HandbookPdfOptio
   };
   const space = fonts.regular.widthOfTextAtSize(' ', BODY);
 
-  for (const b of parse(clean(fill(markdown, opts.municipality).replace(/\r\n?/g, '\n')))) {
+  for (const b of parse(clean(fill(markdown, opts.municipality, opts.lang).replace(/\r\n?/g, '\n')))) {
     if (b.kind === 'heading') {
       const h = HEADING[b.level];
       const lines = wrap(words(runs(b.text, fonts, fonts.bold)), h.size, width, fonts.bold.widthOfTextAtSize(' ', h.size));

@@ -11,8 +11,8 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { WebSocketServer } from 'ws';
 import { LIMITS } from '../core/wire.js';
 import { type AppDeps, createApp } from './app.js';
-import { fill, KINDS as HANDBOOK_KINDS, LANGS as HANDBOOK_LANGS, type HandbookKind, type HandbookLang, loadHandbook, renderHandbookPdf } from './handbook.js';
-import { hashString } from '../crypto/hash.js';
+import { handbookTexts } from './handbook.js';
+import { TenantSettings } from './settings.js';
 import { Hub, type HubOptions } from './hub.js';
 import { Metrics } from './metrics.js';
 import { openSqlite, type Store } from './store.js';
@@ -55,6 +55,7 @@ export interface Identity {
   enrolments: Enrolments;
   audit: AuditLog;
   directory: MasterData;
+  settings: TenantSettings;
 }
 
 export interface Relay {
@@ -66,21 +67,14 @@ export interface Relay {
   close(): Promise<void>;
 }
 
-/** The handbook texts: the municipality's copies in <data>/handbook/<lang>/<kind>.md, its values in <data>/handbook/values.json. */
-function handbookOf(dataDir: string): AppDeps['handbook'] {
-  const dir = join(dataDir, 'handbook');
-  const TITLES: Record<string, Record<string, string>> = {
-    security: { de: 'Sicherheitshandbuch', en: 'Security handbook' },
-    privacy: { de: 'Datenschutzhinweise', en: 'Privacy information' },
-  };
-  return async (kind, lang) => {
-    if (!(HANDBOOK_KINDS as readonly string[]).includes(kind) || !(HANDBOOK_LANGS as readonly string[]).includes(lang)) return undefined;
-    const values = await readFile(join(dir, 'values.json'), 'utf8').then((t) => JSON.parse(t) as Record<string, string>, () => ({}));
-    const h = await loadHandbook(kind as HandbookKind, lang as HandbookLang, dir);
-    const markdown = fill(h.markdown, values);
-    return { markdown, version: hashString(markdown), pdf: () => renderHandbookPdf(h.markdown, { title: TITLES[kind]![lang]!, lang: lang as HandbookLang, municipality: values }) };
-  };
-}
+/** `<data>/handbook/values.json`: the values a tenant without settings of its own gets. */
+const fileValues = (dataDir: string) => (): Record<string, string> => {
+  try {
+    return JSON.parse(readFileSync(join(dataDir, 'handbook', 'values.json'), 'utf8')) as Record<string, string>;
+  } catch {
+    return {};
+  }
+};
 
 export async function startRelay(o: RelayOptions): Promise<Relay> {
   mkdirSync(o.dataDir, { recursive: true });
@@ -96,6 +90,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     enrolments: new Enrolments(idFile),
     audit: new AuditLog(idFile),
     directory: new MasterData(directoryDb, store, o.dataDir),
+    settings: new TenantSettings(idFile, fileValues(o.dataDir)),
   };
   const hub = new Hub(store, o.relayId ?? 'ratsraum-relay', metrics, log, {
     secondFactor: {
@@ -110,14 +105,8 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     },
     ...o.hub,
   });
-  // The municipality's name for invitation mails: from the handbook values, else the tenant id.
-  const municipality = (tenant: string) => {
-    try {
-      return (JSON.parse(readFileSync(join(o.dataDir, 'handbook', 'values.json'), 'utf8')) as { municipality?: string }).municipality ?? tenant;
-    } catch {
-      return tenant;
-    }
-  };
+  // The municipality's name for invitation mails: from the tenant's settings, else the tenant id.
+  const municipality = (tenant: string) => identity.settings.values(tenant).municipality || tenant;
   const identityDeps: IdentityDeps = { store, hub, ...identity, smtp: o.smtp, publicUrl: o.publicUrl, rate: o.identityRate, sessionTtlMs: o.sessionTtlMs, municipality };
   const staticDir = o.staticDir && existsSync(o.staticDir) ? resolve(o.staticDir) : undefined;
   const app = createApp({
@@ -127,7 +116,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     started: Date.now(),
     backupRelays: o.backupRelays,
     assets: staticDir ? serveStatic({ root: relative(process.cwd(), staticDir) || '.' }) : undefined,
-    handbook: handbookOf(o.dataDir),
+    handbook: handbookTexts({ overrideDir: join(o.dataDir, 'handbook'), values: (tenant) => (tenant ? identity.settings.values(tenant) : fileValues(o.dataDir)()) }),
     identity: identityRoutes(identityDeps),
     indexHtml: staticDir ? () => readFile(join(staticDir, 'index.html'), 'utf8').catch(() => undefined) : undefined,
   });
@@ -177,7 +166,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
       wss.close();
       await new Promise<void>((r) => server.close(() => r()));
       store.close();
-      for (const x of [identity.invitations, identity.totp, identity.enrolments, identity.audit]) x.close();
+      for (const x of [identity.invitations, identity.totp, identity.enrolments, identity.audit, identity.settings]) x.close();
       directoryDb.close();
     },
   };

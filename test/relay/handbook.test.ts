@@ -2,41 +2,10 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PDFArray, PDFDocument, PDFName, PDFRawStream, PDFString, StandardFonts, decodePDFRawStream } from 'pdf-lib';
+import { PDFDocument, PDFName, PDFString, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fill, loadHandbook, placeholders, renderHandbookPdf } from '../../relay/handbook.js';
-
-interface Drawn {
-  page: number;
-  x: number;
-  y: number;
-  text: string;
-}
-
-// WinAnsi is Latin-1 except 0x80–0x9F (Node's TextDecoder may treat windows-1252 as Latin-1).
-const WIN_ANSI_HIGH: Record<number, string> = { 0x80: '€', 0x84: '„', 0x85: '…', 0x91: '‘', 0x92: '’', 0x93: '“', 0x94: '”', 0x95: '•', 0x96: '–', 0x97: '—' };
-const winAnsi = { decode: (b: Uint8Array) => Array.from(b, (c) => WIN_ANSI_HIGH[c] ?? String.fromCharCode(c)).join('') };
-
-/** Every string drawn, with its position: pdf-lib writes `1 0 0 1 x y Tm <hex> Tj` per drawText. */
-async function drawn(bytes: Uint8Array): Promise<Drawn[]> {
-  const doc = await PDFDocument.load(bytes);
-  const out: Drawn[] = [];
-  doc.getPages().forEach((p, page) => {
-    const c = p.node.Contents();
-    const streams = c instanceof PDFArray ? c.asArray().map((r) => doc.context.lookup(r)) : [c];
-    for (const s of streams) {
-      if (!(s instanceof PDFRawStream)) throw new Error('expected a raw content stream');
-      const ops = new TextDecoder('latin1').decode(decodePDFRawStream(s).decode());
-      for (const m of ops.matchAll(/1 0 0 1 ([\d.]+) ([\d.]+) Tm\s*<([0-9A-F]*)> Tj/g)) {
-        const hex = m[3]!.match(/../g) ?? [];
-        out.push({ page, x: Number(m[1]), y: Number(m[2]), text: winAnsi.decode(Uint8Array.from(hex, (h) => parseInt(h, 16))) });
-      }
-    }
-  });
-  return out;
-}
-
-const textOf = async (bytes: Uint8Array) => (await drawn(bytes)).map((d) => d.text).join(' ').replace(/\s+/g, ' ');
+import { fill, loadHandbook, MISSING, placeholders, renderHandbookPdf } from '../../relay/handbook.js';
+import { drawn, textOf } from '../helpers/pdf-text.js';
 
 const values = {
   municipality: 'Stadt Musterstadt',
@@ -44,12 +13,12 @@ const values = {
   dpo: 'Datenschutzbeauftragte, datenschutz@musterstadt.example',
   sender: 'ratsbuero@musterstadt.example',
   address: 'https://ratsraum.musterstadt.example',
-  hotline: '0123 456-789',
+  hotline_phone: '0123 456-789',
+  hotline_email: 'sitzungsdienst@musterstadt.example',
   support: 'IT-Service, 0123 456-700',
   hosting: 'Rechenzentrum Musterstadt',
-  retention_public: '30 Tage nach der Sitzung',
   retention_logs: '7 Tage',
-  retention_sessions: '2 Jahre',
+  retention_sessions: '2 Jahre nach Genehmigung der Niederschrift',
 };
 
 describe('handbook PDF', () => {
@@ -88,7 +57,7 @@ describe('handbook PDF', () => {
     }
   });
 
-  it('DS-1 placeholders are filled in from the municipality\'s values, unknown ones stay visible', async () => {
+  it('DS-1 placeholders are filled in from the municipality\'s values, unknown ones read "noch nicht festgelegt"', async () => {
     const { markdown } = await loadHandbook('privacy', 'de');
     expect(placeholders(markdown)).toEqual(expect.arrayContaining(['controller', 'dpo', 'municipality']));
     for (const name of placeholders(markdown)) expect(Object.keys(values)).toContain(name);
@@ -96,8 +65,8 @@ describe('handbook PDF', () => {
     expect(text).not.toContain('{{');
     expect(text).toContain('Der Bürgermeister, Markt 1, 12345 Musterstadt');
     expect(text).toContain('datenschutz@musterstadt.example');
-    expect(text).toContain('30 Tage nach der Sitzung');
-    expect(fill('A {{controller}} B {{ dpo }} C {{unknown}}', { controller: 'X', dpo: 'Y' })).toBe('A X B Y C {{unknown}}');
+    expect(text).toContain('2 Jahre nach Genehmigung der Niederschrift');
+    expect(fill('A {{controller}} B {{ dpo }} C {{unknown}}', { controller: 'X', dpo: 'Y' })).toBe(`A X B Y C ${MISSING.de}`);
   });
 
   it('SEC-2 characters outside WinAnsi are replaced, not fatal; umlauts, ß and German quotes survive', async () => {
