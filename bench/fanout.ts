@@ -96,7 +96,7 @@ async function listener(url: string, auth: Signer | null, arrivals: Map<WebSocke
 async function signedRun() {
   const dataDir = mkdtempSync(join(tmpdir(), 'ratsraum-fanout-'));
   const { admin, devices } = await seed(dataDir);
-  const relay = await child(`import('./relay/server.ts').then(m => m.startRelay({ dataDir: ${JSON.stringify(dataDir)}, port: 0, quiet: true })).then(r => console.log('port ' + r.port))`);
+  const relay = await child(`import('./relay/server.ts').then(m => m.startRelay({ dataDir: ${JSON.stringify(dataDir)}, port: 0, quiet: true, demo: true })).then(r => console.log('port ' + r.port))`);
   const url = `ws://127.0.0.1:${relay.port}/sync`;
   const device = (signer: Signer) => {
     const replica = new Replica({ tenant, meeting, tenantKey: admin.publicKey, docs: ['public', 'members'], signer });

@@ -1,13 +1,18 @@
 /**
  * The relay's HTTP side as a Hono app over web-standard Request/Response: health, Prometheus metrics,
- * the public export of a meeting, and (mounted by the adapter) the built PWA.
+ * the public export of a meeting, and (mounted by the adapter) the built PWA. Anonymous requests that cost
+ * work (export, handbook PDF) are rate-limited per client address and answered from caches; every error
+ * is JSON `{error, message}` and never carries a stack trace.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { toBase64 } from '../crypto/bytes.js';
+import { CanonicalError } from '../crypto/canonical.js';
 import { FORMAT } from '../core/export.js';
 import type { Hub } from './hub.js';
-import type { Metrics } from './metrics.js';
+import { type Metrics, metricsGuard } from './metrics.js';
+import { rateLimit } from './rate-limit.js';
 import type { Store } from './store.js';
 
 export interface AppDeps {
@@ -25,21 +30,51 @@ export interface AppDeps {
   identity?: Hono;
   /** index.html for client-side routes; undefined when no build exists. */
   indexHtml?: () => Promise<string | undefined>;
+  /** Addresses of reverse proxies whose X-Forwarded-For names the client (relay/client-address.ts). */
+  trustedProxies?: readonly string[];
+  /** Bearer token for /metrics from elsewhere than loopback (relay/metrics.ts). */
+  metricsToken?: string;
+  /** Anonymous export and PDF requests per client address: burst and refill per second. */
+  anonymousRate?: { burst: number; perSecond: number };
 }
 
 const NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+const ANONYMOUS_RATE = { burst: 60, perSecond: 5 };
+const CODES: Partial<Record<number, string>> = { 400: 'bad-request', 403: 'forbidden', 404: 'not-found', 413: 'too-large', 429: 'rate-limit' };
+
+/** The public record of each meeting, rebuilt only when its log head or the tenant's certificates change. */
+function exportCache(store: Store, size = 256) {
+  const cache = new Map<string, { head: string; body: string }>();
+  return (tenant: string, meeting: string, tenantKey: string): string | undefined => {
+    const frontier = store.frontier(tenant, meeting, ['public']) as Record<string, Record<string, number> | undefined>;
+    if (!frontier.public) return undefined;
+    const certs = store.certs(tenant);
+    const head = JSON.stringify([tenantKey, frontier.public, certs.map((c) => c.sig)]);
+    const key = `${tenant}\n${meeting}`;
+    const hit = cache.get(key);
+    if (hit?.head === head) return hit.body;
+    const envelopes = store.all(tenant, meeting, ['public']).map((e) => toBase64(e.wire));
+    const body = JSON.stringify({ format: FORMAT, tenant, meeting, docs: ['public'], tenantKey, certs, envelopes });
+    cache.delete(key);
+    if (cache.size >= size) cache.delete(cache.keys().next().value!);
+    cache.set(key, { head, body });
+    return body;
+  };
+}
 
 export function createApp(d: AppDeps): Hono {
   const app = new Hono();
+  const anonymous = rateLimit({ ...(d.anonymousRate ?? ANONYMOUS_RATE), trustedProxies: d.trustedProxies });
+  const exportOf = exportCache(d.store);
 
   app.get('/health', (c) => {
     const db = d.store.ping();
     return c.json({ status: db ? 'ok' : 'degraded', db, uptimeSeconds: Math.round((Date.now() - d.started) / 1000), connections: d.hub.connections() }, db ? 200 : 503);
   });
 
-  app.get('/metrics', (c) => {
+  app.get('/metrics', metricsGuard({ token: d.metricsToken, trustedProxies: d.trustedProxies }), (c) => {
     const conn = d.hub.connections();
-    const body = d.metrics.render({ 'connections{role="device"}': conn.device, 'connections{role="public"}': conn.public, envelopes_stored: d.store.count(), uptime_seconds: Math.round((Date.now() - d.started) / 1000) });
+    const body = d.metrics.render({ 'connections{role="device"}': conn.device, 'connections{role="public"}': conn.public, uptime_seconds: Math.round((Date.now() - d.started) / 1000) });
     return c.text(body, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
   });
 
@@ -55,6 +90,7 @@ export function createApp(d: AppDeps): Hono {
   });
 
   // SEC-2, DS-1: readable in the app and as PDF; `version` is what a member's acknowledgement names.
+  app.use('/api/handbook/*', anonymous);
   app.get('/api/handbook/:kind/:lang', async (c) => {
     const { kind, lang } = c.req.param();
     const pdf = lang.endsWith('.pdf');
@@ -69,13 +105,14 @@ export function createApp(d: AppDeps): Hono {
   if (d.identity) app.route('/', d.identity);
 
   // The public document is public: anyone may fetch and re-check it.
-  app.get('/api/:tenant/:meeting/export', (c) => {
+  app.get('/api/:tenant/:meeting/export', anonymous, (c) => {
     const { tenant, meeting } = c.req.param();
     if (!NAME.test(tenant) || !NAME.test(meeting)) throw new HTTPException(400, { message: 'invalid tenant or meeting id' });
     const tenantKey = d.store.tenantKey(tenant);
     if (!tenantKey) throw new HTTPException(404, { message: `unknown tenant '${tenant}'` });
-    const envelopes = d.store.all(tenant, meeting, ['public']).map((e) => toBase64(e.wire));
-    return c.json({ format: FORMAT, tenant, meeting, docs: ['public'], tenantKey, certs: d.store.certs(tenant), envelopes });
+    const body = exportOf(tenant, meeting, tenantKey);
+    if (body === undefined) throw new HTTPException(404, { message: `unknown meeting '${meeting}'` });
+    return c.body(body, 200, { 'content-type': 'application/json' });
   });
 
   if (d.assets) {
@@ -96,10 +133,16 @@ export function createApp(d: AppDeps): Hono {
     return c.html(html);
   });
 
+  // The one error handler: refusals as JSON, input outside canonical JSON as 400, anything else logged and a bare 500.
   app.onError((err, c) => {
-    if (err instanceof HTTPException) return c.json({ error: err.message }, err.status);
-    console.error(`relay: ${c.req.method} ${c.req.path} failed: ${err.stack}`);
-    return c.json({ error: 'internal error' }, 500);
+    if (err instanceof HTTPException) {
+      if (err.res) return err.getResponse();
+      const code = CODES[err.status] ?? 'error';
+      return c.json({ error: code, message: err.message, code }, err.status as ContentfulStatusCode);
+    }
+    if (err instanceof CanonicalError) return c.json({ error: 'bad-request', message: `invalid request: ${err.message}`, de: 'Die Anfrage ist ungültig.', code: 'bad-request' }, 400);
+    d.hub.log(`relay: ${c.req.method} ${c.req.path} failed: ${err.stack ?? err.message}`);
+    return c.json({ error: 'internal', message: 'internal error', code: 'internal' }, 500);
   });
   return app;
 }

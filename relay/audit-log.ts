@@ -2,8 +2,11 @@
  * The tenant's audit log (SEC-4): every admin change as the request the admin key signed (anyone holding
  * the tenant key can re-check it), and what the relay itself decided about identities (enrolments,
  * failed and locked logins). Append-only; filtered by action, actor, text and time; exported whole.
+ * Beside it, the replay guard of the admin API: every signed request once, across restarts.
  */
 import type Database from 'better-sqlite3';
+import { toHex } from '../crypto/bytes.js';
+import { sha256 } from '../crypto/hash.js';
 import type { AuditEntry } from '../core/identity.js';
 import { openIdentityDb } from './identity-db.js';
 
@@ -26,7 +29,9 @@ export class AuditLog {
       `CREATE TABLE IF NOT EXISTS audit (
         n INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
         person TEXT, summary TEXT NOT NULL, request TEXT, sig TEXT UNIQUE);
-       CREATE INDEX IF NOT EXISTS audit_tenant ON audit (tenant, n);`,
+       CREATE INDEX IF NOT EXISTS audit_tenant ON audit (tenant, n);
+       CREATE TABLE IF NOT EXISTS admin_requests (hash TEXT PRIMARY KEY, expires INTEGER NOT NULL);
+       CREATE INDEX IF NOT EXISTS admin_requests_expires ON admin_requests (expires);`,
     );
   }
 
@@ -34,9 +39,13 @@ export class AuditLog {
     this.db.prepare('INSERT INTO audit (tenant, at, actor, action, person, summary, request, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(tenant, e.at, e.actor, e.action, e.person, e.summary, e.request, e.sig);
   }
 
-  /** Whether a signed request was already recorded: the same signature twice is a replay. */
-  seen(sig: string): boolean {
-    return !!this.db.prepare('SELECT 1 FROM audit WHERE sig = ?').get(sig);
+  /**
+   * Claims a signed admin request (the bytes its signature covers, so a re-encoded signature is the same
+   * request) until `expires`: true the first time, false for a replay. Kept on disk, so a restart forgets nothing.
+   */
+  claim(signedInput: Uint8Array, expires: number, now = Date.now()): boolean {
+    this.db.prepare('DELETE FROM admin_requests WHERE expires < ?').run(now);
+    return this.db.prepare('INSERT INTO admin_requests (hash, expires) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING').run(toHex(sha256(signedInput)), expires).changes === 1;
   }
 
   list(tenant: string, f: AuditFilter = {}): AuditEntry[] {

@@ -25,6 +25,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = `usage:
   ratsraum start [--port 8080] [--host 127.0.0.1] [--data ./data] [--backup ws://backup-host/sync ...]
                  [--smtp host:port] [--mail-from ratsraum@example.org] [--public-url https://ratsraum.example.org] [--no-demo]
+                 [--trusted-proxy 127.0.0.1 ...]
   ratsraum tenant create <id> --name "Stadt Musterstadt" [--data ./data] [--public-url https://ratsraum.example.org] [--ttl-hours 24]
   ratsraum export --data DIR --tenant T --meeting M [--doc public|members]
   ratsraum verify <export.json>
@@ -34,7 +35,7 @@ const USAGE = `usage:
 async function start(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, backup: { type: 'string', multiple: true }, smtp: { type: 'string' }, 'mail-from': { type: 'string' }, 'public-url': { type: 'string' }, 'no-demo': { type: 'boolean' } },
+    options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, backup: { type: 'string', multiple: true }, smtp: { type: 'string' }, 'mail-from': { type: 'string' }, 'public-url': { type: 'string' }, 'no-demo': { type: 'boolean' }, 'trusted-proxy': { type: 'string', multiple: true } },
   });
   const demoMode = !values['no-demo'] && process.env.RATSRAUM_DEMO !== '0';
   const port = Number(values.port ?? process.env.PORT ?? 8080);
@@ -43,6 +44,7 @@ async function start(args: string[]): Promise<void> {
   const staticDir = join(ROOT, 'dist');
   if (!existsSync(join(staticDir, 'index.html'))) console.warn('warning: dist/ has no build; run `npm run build` (npm start does)');
   const backupRelays = values.backup ?? process.env.RATSRAUM_BACKUP_RELAYS?.split(',').filter(Boolean) ?? [];
+  const trustedProxies = values['trusted-proxy'] ?? process.env.RATSRAUM_TRUSTED_PROXY?.split(',').map((a) => a.trim()).filter(Boolean) ?? [];
   // Mail: the configured SMTP host, or a local mailbox that prints what it receives (the demo's invitations).
   const smtpArg = values.smtp ?? process.env.RATSRAUM_SMTP;
   let mailbox: Awaited<ReturnType<typeof localSmtp>> | undefined;
@@ -61,7 +63,7 @@ async function start(args: string[]): Promise<void> {
     });
     smtp = { host: mailbox.host, port: mailbox.port, from };
   }
-  const relay = await startRelay({ dataDir, port, host, staticDir, backupRelays, smtp, publicUrl: values['public-url'] ?? process.env.RATSRAUM_PUBLIC_URL });
+  const relay = await startRelay({ dataDir, port, host, staticDir, backupRelays, smtp, publicUrl: values['public-url'] ?? process.env.RATSRAUM_PUBLIC_URL, demo: demoMode, trustedProxies });
   const stop = async () => {
     await relay.close();
     await mailbox?.close();

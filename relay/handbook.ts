@@ -271,7 +271,27 @@ export interface HandbookPdfOptions {
   municipality?: Record<string, string>;
 }
 
+const PDF_CACHE_SIZE = 32;
+const pdfCache = new Map<string, Promise<Uint8Array>>();
+
+/**
+ * The PDF of a text, rendered once per distinct input (text, title, language, values) and then served
+ * from memory: rendering costs tens of milliseconds of CPU, and anyone may ask for it. Concurrent
+ * requests for the same input share one rendering; each caller gets its own copy of the bytes.
+ */
 export async function renderHandbookPdf(markdown: string, opts: HandbookPdfOptions): Promise<Uint8Array> {
+  const key = hashString(JSON.stringify([markdown, opts.title, opts.lang, Object.entries(opts.municipality ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]));
+  let pdf = pdfCache.get(key);
+  if (!pdf) {
+    if (pdfCache.size >= PDF_CACHE_SIZE) pdfCache.delete(pdfCache.keys().next().value!);
+    pdf = render(markdown, opts);
+    pdfCache.set(key, pdf);
+    pdf.catch(() => pdfCache.delete(key));
+  }
+  return (await pdf).slice();
+}
+
+async function render(markdown: string, opts: HandbookPdfOptions): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   const fonts: Fonts = {
     regular: await doc.embedFont(StandardFonts.Helvetica),

@@ -12,7 +12,7 @@ import { fromHex, randomBytes, toHex } from '../crypto/bytes.js';
 import { type Cert, check as checkCert, ROLES } from '../crypto/cert.js';
 import { verify } from '../crypto/ed25519.js';
 import { fingerprint } from '../crypto/hash.js';
-import { ADMIN_ACTIONS, adminInput, CHANGES, enrolInput, sessionInput, setupInput, type AdminRequest } from '../core/identity.js';
+import { ADMIN_ACTIONS, adminInput, enrolInput, sessionInput, setupInput, type AdminRequest } from '../core/identity.js';
 import type { AuditLog } from './audit-log.js';
 import type { Enrolments } from './enrolment.js';
 import type { Hub } from './hub.js';
@@ -273,7 +273,6 @@ export function identityRoutes(d: IdentityDeps): Hono {
     if (Math.abs(req.at - now) > CLOCK_SKEW_MS) throw new Refusal(400, 'clock', 'request time is more than 5 minutes off', 'Die Uhr dieses Geräts geht falsch (mehr als 5 Minuten).');
     if (!(await verify(fromHex(sig, 64), adminInput(req as AdminRequest), fromHex(tenantKey, 32))))
       throw new Refusal(403, 'not-admin', 'not signed by the tenant admin key', 'Nur die Verwaltung mit dem Schlüssel der Kommune darf das.');
-    const change = CHANGES.includes(req.action);
     // Reads too: a replayed `directory` would hand out the directory. Kept in identity.sqlite until the clock check refuses the request anyway.
     if (!d.audit.claim(adminInput(req as AdminRequest), req.at + CLOCK_SKEW_MS, now)) throw new Refusal(409, 'replay', 'this request was already made', 'Diese Anfrage wurde schon ausgeführt.');
     const record = (summary: string, person: string | null = null) => audit(tenant, { actor: 'admin', action: req.action, person, summary, request: JSON.stringify(req), sig });

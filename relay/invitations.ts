@@ -11,13 +11,12 @@ import nodemailer from 'nodemailer';
 import { randomBytes, toBase64, toHex, utf8 } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 
-export type RedeemFailure = 'unknown' | 'used' | 'expired' | 'other-tenant';
+export type RedeemFailure = 'unknown' | 'used' | 'expired';
 
 const MESSAGES: Record<RedeemFailure, { de: string; en: string }> = {
   unknown: { de: 'Diese Einladung ist ungültig.', en: 'This invitation is not valid.' },
   used: { de: 'Diese Einladung wurde bereits verwendet. Bitten Sie die Verwaltung um eine neue.', en: 'This invitation has already been used. Ask the administration for a new one.' },
   expired: { de: 'Diese Einladung ist abgelaufen. Bitten Sie die Verwaltung um eine neue.', en: 'This invitation has expired. Ask the administration for a new one.' },
-  'other-tenant': { de: 'Diese Einladung gehört zu einer anderen Kommune.', en: 'This invitation belongs to another municipality.' },
 };
 
 export type SetupFailure = 'unknown' | 'used' | 'expired';
@@ -75,8 +74,7 @@ export class Invitations {
       .prepare<[string], { tenant: string; person: string; email: string; expires: number; used: number | null; grant_json: string }>('SELECT tenant, person, email, expires, used, grant_json FROM invitations WHERE hash = ?')
       .get(tokenHash(token));
     const fail = (code: RedeemFailure): Redeemed => ({ ok: false, code, ...MESSAGES[code] });
-    if (!row) return fail('unknown');
-    if (row.tenant !== tenant) return fail('other-tenant');
+    if (!row || row.tenant !== tenant) return fail('unknown'); // another tenant's token looks unknown: no oracle across tenants
     if (row.used !== null) return fail('used');
     if (row.expires <= now) return fail('expired');
     return { ok: true, tenant: row.tenant, person: row.person, email: row.email, grant: JSON.parse(row.grant_json) as Grant };

@@ -46,6 +46,12 @@ export interface RelayOptions {
   /** Enrolment and login attempts per client address (the benchmark raises it). */
   identityRate?: { burst: number; perSecond: number };
   sessionTtlMs?: number;
+  /** Reverse proxies (addresses) whose X-Forwarded-For names the client, for per-address limits. */
+  trustedProxies?: string[];
+  /** Anonymous export and handbook requests per client address (the benchmark and tests set it). */
+  anonymousRate?: { burst: number; perSecond: number };
+  /** The demo council runs here: only then may a device without a second factor (a pre-provisioned demo device) sync. */
+  demo?: boolean;
 }
 
 /** The identity side of the relay: invitations, second factors, enrolments and sessions, audit log, master data. */
@@ -94,7 +100,8 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
   };
   const hub = new Hub(store, o.relayId ?? 'ratsraum-relay', metrics, log, {
     secondFactor: {
-      required: (tenant, device) => identity.totp.has(tenant, device),
+      // Finding 11: every certified device needs a TOTP login (all roles are member-like); the demo's pre-provisioned ones only in demo mode.
+      required: (tenant, device) => !o.demo || identity.totp.has(tenant, device),
       session: (tenant, device, token) => identity.enrolments.session(tenant, device, token),
     },
     // SEC-4: what the admin's device signs into a meeting (setup, legal basis) shows in the audit log too.
@@ -107,7 +114,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
   });
   // The municipality's name for invitation mails: from the tenant's settings, else the tenant id.
   const municipality = (tenant: string) => identity.settings.values(tenant).municipality || tenant;
-  const identityDeps: IdentityDeps = { store, hub, ...identity, smtp: o.smtp, publicUrl: o.publicUrl, rate: o.identityRate, sessionTtlMs: o.sessionTtlMs, municipality };
+  const identityDeps: IdentityDeps = { store, hub, ...identity, smtp: o.smtp, publicUrl: o.publicUrl, rate: o.identityRate, sessionTtlMs: o.sessionTtlMs, municipality, trustedProxies: o.trustedProxies };
   const staticDir = o.staticDir && existsSync(o.staticDir) ? resolve(o.staticDir) : undefined;
   const app = createApp({
     store,
@@ -115,6 +122,8 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     metrics,
     started: Date.now(),
     backupRelays: o.backupRelays,
+    trustedProxies: o.trustedProxies,
+    anonymousRate: o.anonymousRate,
     assets: staticDir ? serveStatic({ root: relative(process.cwd(), staticDir) || '.' }) : undefined,
     handbook: handbookTexts({ overrideDir: join(o.dataDir, 'handbook'), values: (tenant) => (tenant ? identity.settings.values(tenant) : fileValues(o.dataDir)()) }),
     identity: identityRoutes(identityDeps),

@@ -1,23 +1,34 @@
 /**
  * Second factor (SEC-3): a TOTP secret per enrolled device (RFC 6238 via otpauth: SHA-1, 6 digits, 30 s, the
- * defaults authenticator apps expect), kept in the relay's identity database. Checking is rate-limited: after
- * 5 wrong codes the device is locked for 15 minutes; a code is accepted once (no replay within its window).
+ * defaults authenticator apps expect), kept in the relay's identity database, encrypted with
+ * XChaCha20-Poly1305 under the key in `<data>/secrets.key` and bound to its tenant and device (a row copied
+ * to another device does not decrypt). Clear secrets of older versions are encrypted when the database opens.
+ * Checking is rate-limited: after 5 wrong codes the device is locked for 15 minutes; a code is accepted
+ * once (no replay within its window).
  */
+import { dirname, join } from 'node:path';
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import type Database from 'better-sqlite3';
-import { openIdentityDb } from './identity-db.js';
 import * as OTPAuth from 'otpauth';
+import { concat, fromBase64, fromUtf8, randomBytes, toBase64, utf8 } from '../crypto/bytes.js';
+import { openIdentityDb, secretsKey } from './identity-db.js';
 
 export const MAX_FAILURES = 5;
 export const LOCK_MS = 15 * 60_000;
 
 export type TotpCheck = { ok: true } | { ok: false; code: 'unknown' | 'locked' | 'wrong' | 'replayed'; de: string; en: string; retryAt?: number };
 
+const SEALED = 'xc20p1:';
+const aad = (tenant: string, device: string) => utf8(`ratsraum/totp/v1\n${tenant}\n${device}`);
+
 const totpOf = (secret: string, label: string) => new OTPAuth.TOTP({ issuer: 'Ratsraum', label, algorithm: 'SHA1', digits: 6, period: 30, secret: OTPAuth.Secret.fromBase32(secret) });
 
 export class Totp {
   private readonly db: Database.Database;
+  private readonly key: Uint8Array;
 
-  constructor(file: string) {
+  constructor(file: string, keyFile = join(dirname(file), 'secrets.key')) {
+    this.key = secretsKey(keyFile);
     this.db = openIdentityDb(
       file,
       `CREATE TABLE IF NOT EXISTS totp (
@@ -25,12 +36,35 @@ export class Totp {
       failures INTEGER NOT NULL DEFAULT 0, locked_until INTEGER NOT NULL DEFAULT 0, last_step INTEGER NOT NULL DEFAULT -1,
       PRIMARY KEY (tenant, device))`,
     );
+    this.sealClearRows();
+  }
+
+  private seal(tenant: string, device: string, secret: string): string {
+    const nonce = randomBytes(24);
+    return SEALED + toBase64(concat(nonce, xchacha20poly1305(this.key, nonce, aad(tenant, device)).encrypt(utf8(secret))));
+  }
+
+  private open(tenant: string, device: string, stored: string): string {
+    if (!stored.startsWith(SEALED)) throw new Error(`totp: the secret of ${tenant}/${device} is not sealed`);
+    const b = fromBase64(stored.slice(SEALED.length));
+    return fromUtf8(xchacha20poly1305(this.key, b.subarray(0, 24), aad(tenant, device)).decrypt(b.subarray(24)));
+  }
+
+  /** Rows written by versions that kept secrets in clear; then the clear pages are checkpointed away. */
+  private sealClearRows(): void {
+    const clear = this.db.prepare<[], { tenant: string; device: string; secret: string }>(`SELECT tenant, device, secret FROM totp WHERE secret NOT LIKE '${SEALED}%'`).all();
+    if (clear.length === 0) return;
+    const put = this.db.prepare('UPDATE totp SET secret = ? WHERE tenant = ? AND device = ?');
+    this.db.transaction(() => {
+      for (const r of clear) put.run(this.seal(r.tenant, r.device, r.secret), r.tenant, r.device);
+    })();
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   /** A new secret for the device; the URI is what the QR code shows. */
   create(tenant: string, device: string, label: string): { secret: string; uri: string } {
     const secret = new OTPAuth.Secret({ size: 20 }).base32;
-    this.db.prepare('INSERT INTO totp (tenant, device, label, secret) VALUES (?, ?, ?, ?) ON CONFLICT (tenant, device) DO UPDATE SET secret = excluded.secret, label = excluded.label, failures = 0, locked_until = 0, last_step = -1').run(tenant, device, label, secret);
+    this.db.prepare('INSERT INTO totp (tenant, device, label, secret) VALUES (?, ?, ?, ?) ON CONFLICT (tenant, device) DO UPDATE SET secret = excluded.secret, label = excluded.label, failures = 0, locked_until = 0, last_step = -1').run(tenant, device, label, this.seal(tenant, device, secret));
     return { secret, uri: totpOf(secret, label).toString() };
   }
 
@@ -44,7 +78,7 @@ export class Totp {
     if (!row) return { ok: false, code: 'unknown', de: 'Für dieses Gerät ist keine Anmelde-App eingerichtet.', en: 'No authenticator is set up for this device.' };
     if (row.locked_until > now)
       return { ok: false, code: 'locked', retryAt: row.locked_until, de: 'Zu viele falsche Codes. Bitte warten Sie 15 Minuten.', en: 'Too many wrong codes. Please wait 15 minutes.' };
-    const delta = /^\d{6}$/.test(code) ? totpOf(row.secret, row.label).validate({ token: code, timestamp: now, window: 1 }) : null;
+    const delta = /^\d{6}$/.test(code) ? totpOf(this.open(tenant, device, row.secret), row.label).validate({ token: code, timestamp: now, window: 1 }) : null;
     if (delta === null) {
       const failures = row.failures + 1;
       const locked = failures >= MAX_FAILURES ? now + LOCK_MS : 0;

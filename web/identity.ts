@@ -30,8 +30,8 @@ async function api<T>(path: string, body?: unknown): Promise<T> {
   } catch {
     throw new ApiError(lang() === 'de' ? 'Der Server ist nicht erreichbar. Prüfen Sie die Verbindung.' : 'The server cannot be reached. Check the connection.', 'offline', 0);
   }
-  const json = (await r.json().catch(() => ({}))) as { error?: string; de?: string; code?: string };
-  if (!r.ok) throw new ApiError((lang() === 'de' ? json.de : json.error) ?? json.error ?? `HTTP ${r.status}`, json.code ?? 'http', r.status);
+  const json = (await r.json().catch(() => ({}))) as { error?: string; message?: string; de?: string; code?: string };
+  if (!r.ok) throw new ApiError((lang() === 'de' ? json.de : json.message) ?? json.message ?? `HTTP ${r.status}`, json.code ?? json.error ?? 'http', r.status);
   return json as T;
 }
 

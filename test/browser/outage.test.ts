@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 function relayProcess(dataDir: string, port: number): Promise<ChildProcess> {
-  const code = `import('./relay/server.ts').then(m => m.startRelay({ dataDir: ${JSON.stringify(dataDir)}, port: ${port}, staticDir: 'dist', quiet: true })).then(() => console.log('ready'))`;
+  const code = `import('./relay/server.ts').then(m => m.startRelay({ dataDir: ${JSON.stringify(dataDir)}, port: ${port}, staticDir: 'dist', quiet: true, demo: true })).then(() => console.log('ready'))`;
   const child = spawn(process.execPath, ['--import', 'tsx', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((ok) => child.stdout!.on('data', (b: Buffer) => b.toString().includes('ready') && ok(child)));
 }

@@ -21,7 +21,7 @@ export const tempDir = (): string => mkdtempSync(join(tmpdir(), 'ratsraum-'));
 
 export async function demoRelay(opts: { dataDir?: string; port?: number; demo?: Demo; staticDir?: string; hub?: HubOptions; heartbeatMs?: number; relay?: Partial<RelayOptions> } = {}) {
   const dataDir = opts.dataDir ?? tempDir();
-  const relay = await startRelay({ dataDir, port: opts.port ?? 0, quiet: true, staticDir: opts.staticDir, hub: opts.hub, heartbeatMs: opts.heartbeatMs, ...opts.relay });
+  const relay = await startRelay({ dataDir, port: opts.port ?? 0, quiet: true, demo: true, staticDir: opts.staticDir, hub: opts.hub, heartbeatMs: opts.heartbeatMs, ...opts.relay });
   const demo = opts.demo ?? makeDemo();
   if (!opts.demo) {
     await seedDemo(relay.store, demo);

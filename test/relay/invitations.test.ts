@@ -40,7 +40,7 @@ describe('invitations', () => {
     stops.push(() => cleanup(dir), () => inv.close());
     const now = 1_800_000_000_000;
     const a = inv.create({ tenant: 'musterstadt', person: 'm05', email: 'a@example.org', ttlMs: 3_600_000, now });
-    expect(inv.redeem('nachbarstadt', a.token, now)).toMatchObject({ ok: false, code: 'other-tenant', de: 'Diese Einladung gehört zu einer anderen Kommune.' });
+    expect(inv.redeem('nachbarstadt', a.token, now)).toMatchObject({ ok: false, code: 'unknown', de: 'Diese Einladung ist ungültig.' });
     expect(inv.redeem('musterstadt', a.token, now + 1000)).toMatchObject({ ok: true, tenant: 'musterstadt', person: 'm05', email: 'a@example.org' });
     expect(inv.redeem('musterstadt', a.token, now + 2000)).toMatchObject({ ok: false, code: 'used', de: expect.stringContaining('bereits verwendet') });
     const b = inv.create({ tenant: 'musterstadt', person: 'm06', email: 'b@example.org', ttlMs: 3_600_000, now });

@@ -45,7 +45,7 @@ describe('relay path', () => {
     await chair!.replica.create('item.current', { item: 'top3' });
     expect(m3!.replica.state.votes[0]!.ballots.map((b) => b.status)).toEqual(['pending', 'pending']);
 
-    const again = await startRelay({ dataDir, port, quiet: true });
+    const again = await startRelay({ dataDir, port, quiet: true, demo: true });
     stops.push(() => again.close());
     await converged(all);
     await chair!.replica.create('vote.close', { vote: 'v1' });
@@ -116,7 +116,7 @@ describe('relay path', () => {
     await relay.close();
     stops.push(() => cleanup(dataDir));
     const run = (): ChildProcess =>
-      spawn(process.execPath, ['--import', 'tsx', '-e', `import('./relay/server.ts').then(m => m.startRelay({ dataDir: ${JSON.stringify(dataDir)}, port: ${port}, quiet: true })).then(() => console.log('ready'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      spawn(process.execPath, ['--import', 'tsx', '-e', `import('./relay/server.ts').then(m => m.startRelay({ dataDir: ${JSON.stringify(dataDir)}, port: ${port}, quiet: true, demo: true })).then(() => console.log('ready'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
     const ready = (c: ChildProcess) => new Promise<void>((ok) => c.stdout!.on('data', (b: Buffer) => b.toString().includes('ready') && ok()));
     let child = run();
     await ready(child);
