@@ -6,8 +6,9 @@
  * `PRAGMA user_version`; MIGRATIONS[i] brings a database from version i to i+1, in one transaction.
  */
 import Database from 'better-sqlite3';
-import type { Cert } from '../crypto/cert.js';
-import type { Frontier } from '../core/wire.js';
+import { type Cert, chainKey } from '../crypto/cert.js';
+import { byIssue, currentVersion } from '../core/directory.js';
+import type { Frontier, SignedBeacon } from '../core/wire.js';
 
 export interface StoredEnvelope {
   doc: string;
@@ -21,9 +22,19 @@ export interface Store {
   tenantKey(tenant: string): string | undefined;
   putTenant(tenant: string, keyHex: string): void;
   tenants(): string[];
+  /** Every certificate version of the tenant (history: none replaces another), per device in issue order. */
   certs(tenant: string): Cert[];
+  /** The device's certificate as it stands now: its first revocation, else its newest version. */
   cert(tenant: string, device: string): Cert | undefined;
+  /** Every version of one device, in issue order. */
+  certHistory(tenant: string, device: string): Cert[];
+  /** Adds a version (a version already held, by signature, is ignored). */
   putCert(cert: Cert): void;
+  /** Per chain (`meeting/doc`) of the device, the highest seq stored. */
+  chainsOf(tenant: string, device: string): Record<string, number>;
+  /** The latest signed heads (beacon) of each device and doc scope of a meeting. */
+  putBeacon(tenant: string, meeting: string, scope: string, b: SignedBeacon): void;
+  beacons(tenant: string, meeting: string): SignedBeacon[];
   has(tenant: string, meeting: string, id: string): boolean;
   /** The subset of `ids` stored for the meeting. */
   hasIds(tenant: string, meeting: string, ids: readonly string[]): Set<string>;
@@ -36,6 +47,10 @@ export interface Store {
   /** Envelopes of `docs` the holder of `f` lacks, in insertion order (a valid send order). */
   missingFor(tenant: string, meeting: string, docs: readonly string[], f: Frontier): StoredEnvelope[];
   all(tenant: string, meeting: string, docs: readonly string[]): StoredEnvelope[];
+  /** At most `limit` envelopes of the meeting stored after position `after` (0: from the start), in insertion order. */
+  page(tenant: string, meeting: string, after: number, limit: number): (StoredEnvelope & { n: number })[];
+  /** Envelopes and bytes of wire stored in the meeting, per author (storage quotas). */
+  usage(tenant: string, meeting: string): { author: string; count: number; bytes: number }[];
   meetings(tenant: string): string[];
   count(): number;
   ping(): boolean;
@@ -54,6 +69,13 @@ const MIGRATIONS: string[] = [
    CREATE UNIQUE INDEX IF NOT EXISTS envelopes_id ON envelopes (tenant, meeting, id);`,
   // Sending what a device lacks walks a meeting in insertion order.
   `CREATE INDEX IF NOT EXISTS envelopes_meeting_n ON envelopes (tenant, meeting, n);`,
+  // Certificates as history (every version kept), and the latest signed heads per device for export records.
+  `CREATE TABLE cert_versions (tenant TEXT NOT NULL, device TEXT NOT NULL, sig TEXT NOT NULL, cert TEXT NOT NULL, PRIMARY KEY (tenant, sig));
+   CREATE INDEX cert_versions_device ON cert_versions (tenant, device);
+   INSERT OR IGNORE INTO cert_versions (tenant, device, sig, cert) SELECT tenant, device, json_extract(cert, '$.sig'), cert FROM certs;
+   DROP TABLE certs;
+   CREATE TABLE beacons (tenant TEXT NOT NULL, meeting TEXT NOT NULL, author TEXT NOT NULL, scope TEXT NOT NULL, at INTEGER NOT NULL, beacon TEXT NOT NULL, PRIMARY KEY (tenant, meeting, author, scope));
+   CREATE INDEX envelopes_author ON envelopes (tenant, author);`,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -77,9 +99,14 @@ export function openSqlite(file: string): Store {
     tenantKey: db.prepare<[string], { key: string }>('SELECT key FROM tenants WHERE id = ?'),
     putTenant: db.prepare('INSERT INTO tenants (id, key) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET key = excluded.key'),
     tenants: db.prepare<[], { id: string }>('SELECT id FROM tenants ORDER BY id'),
-    certs: db.prepare<[string], { cert: string }>('SELECT cert FROM certs WHERE tenant = ? ORDER BY device'),
-    cert: db.prepare<[string, string], { cert: string }>('SELECT cert FROM certs WHERE tenant = ? AND device = ?'),
-    putCert: db.prepare('INSERT INTO certs (tenant, device, cert) VALUES (?, ?, ?) ON CONFLICT (tenant, device) DO UPDATE SET cert = excluded.cert'),
+    certs: db.prepare<[string], { cert: string }>('SELECT cert FROM cert_versions WHERE tenant = ? ORDER BY device'),
+    certHistory: db.prepare<[string, string], { cert: string }>('SELECT cert FROM cert_versions WHERE tenant = ? AND device = ?'),
+    putCert: db.prepare('INSERT OR IGNORE INTO cert_versions (tenant, device, sig, cert) VALUES (?, ?, ?, ?)'),
+    chainsOf: db.prepare<[string, string], { meeting: string; doc: string; s: number }>('SELECT meeting, doc, MAX(seq) AS s FROM envelopes WHERE tenant = ? AND author = ? GROUP BY meeting, doc'),
+    putBeacon: db.prepare(
+      'INSERT INTO beacons (tenant, meeting, author, scope, at, beacon) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, meeting, author, scope) DO UPDATE SET at = excluded.at, beacon = excluded.beacon WHERE excluded.at > beacons.at',
+    ),
+    beacons: db.prepare<[string, string], { beacon: string }>('SELECT beacon FROM beacons WHERE tenant = ? AND meeting = ? ORDER BY author, scope'),
     byId: db.prepare<[string, string, string], { doc: string }>('SELECT doc FROM envelopes WHERE tenant = ? AND meeting = ? AND id = ?'),
     get: db.prepare<[string, string, string], StoredEnvelope>('SELECT doc, author, seq, id, wire FROM envelopes WHERE tenant = ? AND meeting = ? AND id = ?'),
     at: db.prepare<[string, string, string, string, number], StoredEnvelope>(
@@ -93,6 +120,12 @@ export function openSqlite(file: string): Store {
       'SELECT doc, author, MAX(seq) AS s FROM envelopes WHERE tenant = ? AND meeting = ? GROUP BY doc, author',
     ),
     all: db.prepare<[string, string], StoredEnvelope>('SELECT doc, author, seq, id, wire FROM envelopes WHERE tenant = ? AND meeting = ? ORDER BY n'),
+    page: db.prepare<[string, string, number, number], StoredEnvelope & { n: number }>(
+      'SELECT n, doc, author, seq, id, wire FROM envelopes WHERE tenant = ? AND meeting = ? AND n > ? ORDER BY n LIMIT ?',
+    ),
+    usage: db.prepare<[string, string], { author: string; count: number; bytes: number }>(
+      'SELECT author, COUNT(*) AS count, SUM(length(wire)) AS bytes FROM envelopes WHERE tenant = ? AND meeting = ? GROUP BY author',
+    ),
     meetings: db.prepare<[string], { meeting: string }>('SELECT DISTINCT meeting FROM envelopes WHERE tenant = ? ORDER BY meeting'),
     count: db.prepare<[], { c: number }>('SELECT COUNT(*) AS c FROM envelopes'),
   };
@@ -102,12 +135,20 @@ export function openSqlite(file: string): Store {
     tenantKey: (t) => q.tenantKey.get(t)?.key,
     putTenant: (t, k) => void q.putTenant.run(t, k),
     tenants: () => q.tenants.all().map((r) => r.id),
-    certs: (t) => q.certs.all(t).map((r) => JSON.parse(r.cert) as Cert),
-    cert: (t, d) => {
-      const r = q.cert.get(t, d);
-      return r && (JSON.parse(r.cert) as Cert);
+    certs(t) {
+      const byDevice = new Map<string, Cert[]>();
+      for (const r of q.certs.all(t)) {
+        const c = JSON.parse(r.cert) as Cert;
+        byDevice.set(c.body.device, [...(byDevice.get(c.body.device) ?? []), c]);
+      }
+      return [...byDevice.values()].flatMap((list) => list.sort(byIssue));
     },
-    putCert: (c) => void q.putCert.run(c.body.tenant, c.body.device, JSON.stringify(c)),
+    certHistory: (t, d) => q.certHistory.all(t, d).map((r) => JSON.parse(r.cert) as Cert).sort(byIssue),
+    cert: (t, d) => currentVersion(store.certHistory(t, d)),
+    putCert: (c) => void q.putCert.run(c.body.tenant, c.body.device, c.sig, JSON.stringify(c)),
+    chainsOf: (t, d) => Object.fromEntries(q.chainsOf.all(t, d).map((r) => [chainKey(r.meeting, r.doc), r.s])),
+    putBeacon: (t, m, scope, b) => void q.putBeacon.run(t, m, b.author, scope, b.at, JSON.stringify(b)),
+    beacons: (t, m) => q.beacons.all(t, m).map((r) => JSON.parse(r.beacon) as SignedBeacon),
     has: (t, m, id) => q.byId.get(t, m, id) !== undefined,
     hasIds: (t, m, ids) => new Set(ids.filter((id) => q.byId.get(t, m, id) !== undefined)),
     get: (t, m, id) => {
@@ -134,6 +175,8 @@ export function openSqlite(file: string): Store {
         .map(toEnvelope);
     },
     all: (t, m, docs) => q.all.all(t, m).filter((r) => docs.includes(r.doc)).map(toEnvelope),
+    page: (t, m, after, limit) => q.page.all(t, m, after, limit).map((r) => ({ ...r, wire: new Uint8Array(r.wire) })),
+    usage: (t, m) => q.usage.all(t, m),
     meetings: (t) => q.meetings.all(t).map((r) => r.meeting),
     count: () => q.count.get()!.c,
     ping: () => {

@@ -36,6 +36,7 @@ beforeAll(async () => {
     hub,
     metrics,
     started: Date.now() - 5000,
+    metricsToken: 'test-metrics-token',
     assets: serveStatic({ root: relative(process.cwd(), web) }),
     indexHtml: () => readFile(join(web, 'index.html'), 'utf8'),
   });
@@ -54,16 +55,15 @@ describe('relay HTTP', () => {
   });
 
   it('/metrics is Prometheus text with counters by code and gauges by role', async () => {
-    metrics.count('envelopes_accepted_total', 3);
+    metrics.count('logins_total', 3, { role: 'public' });
     metrics.count('envelopes_rejected_total', 2, { code: 'fork' });
-    const res = await app.request('/metrics');
+    const res = await app.request('/metrics', { headers: { authorization: 'Bearer test-metrics-token' } });
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
-    expect(text).toContain('# TYPE ratsraum_envelopes_accepted_total counter\nratsraum_envelopes_accepted_total 3\n');
+    expect(text).toContain('# TYPE ratsraum_logins_total counter\nratsraum_logins_total{role="public"} 3\n');
     expect(text).toContain('ratsraum_envelopes_rejected_total{code="fork"} 2\n');
     expect(text).toContain('ratsraum_connections{role="device"} 0\n');
     expect(text).toContain('ratsraum_connections{role="public"} 0\n');
-    expect(text).toContain(`ratsraum_envelopes_stored ${store.count()}\n`);
     // Every sample line is `name{labels} number`, every family announced once.
     for (const line of text.trim().split('\n')) expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{\w+="[^"]*"(,\w+="[^"]*")*\})? -?\d+(\.\d+)?)$/);
     const types = text.split('\n').filter((l) => l.startsWith('# TYPE'));

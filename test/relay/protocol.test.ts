@@ -154,11 +154,11 @@ describe('relay sync protocol', () => {
     await fresh.sendAndWait(encodeControl({ t: 'ping' }), () => fresh.of('pong').length === 1, 'pong before login');
   });
 
-  it('forwards beacons to device connections only and gives newcomers the last one of each device', async () => {
+  it('forwards beacons to device connections (public-scoped ones to the public too) and gives newcomers the last one of each device and scope', async () => {
     const r = await relay();
     const [a, b, pub] = [await r.connect('m02'), await r.connect('m03'), await r.connect(null)];
     const signer = await demoSigner(r.demo, 'm02');
-    const older = await beacon.make(r.demo.tenant, r.demo.meeting, signer, {}, 1000);
+    const older = await beacon.make(r.demo.tenant, r.demo.meeting, signer, { public: {} }, 1000);
     const newer = await beacon.make(r.demo.tenant, r.demo.meeting, signer, { public: { [toHex(signer.publicKey)]: 3 } }, 2000);
     a.ws.send(encodeControl({ t: 'beacon', beacon: older }));
     await a.sendAndWait(encodeControl({ t: 'beacon', beacon: newer }), () => b.of('beacon').length === 2, 'beacons at b');
@@ -166,8 +166,8 @@ describe('relay sync protocol', () => {
     expect(a.of('beacon')).toEqual([]);
     const late = await r.connect('m04');
     expect(late.of('beacon').map((m) => m.beacon)).toEqual([newer]);
-    await new Promise((res) => setTimeout(res, 100));
-    expect(pub.of('beacon')).toEqual([]);
+    await until(() => pub.of('beacon').length === 2, 'public-scoped beacons at the public');
+    expect(pub.of('beacon').map((m) => m.beacon)).toEqual([older, newer]);
   });
 
   it('VID-3 tells device connections who is connected on every connect and disconnect', async () => {

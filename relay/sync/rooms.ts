@@ -1,0 +1,51 @@
+/**
+ * The connections of each meeting (a room): presence, the latest beacons, storage usage. A room lives
+ * only while someone is connected, so invented or finished meetings leave nothing behind in memory.
+ * Presence is coalesced: at most one frame per room per tick, each device listed once, however many
+ * connections come and go meanwhile (a device with many connections made it quadratic before).
+ */
+import type { SignedBeacon } from '../../core/wire.js';
+import { encodeControl } from '../../core/wire.js';
+import type { Limits, Usage } from './limits.js';
+
+/** What a room needs of a connection. */
+export interface Member {
+  readonly auth: { role: 'device' | 'public'; device: string | null; person: string | null; docs: readonly string[] } | null;
+  push(frame: Uint8Array): void;
+}
+
+/** A beacon about the public document only: the one kind that may reach those who read nothing else. */
+export const publicScoped = (b: SignedBeacon): boolean => Object.keys(b.frontier).every((d) => d === 'public');
+
+export class Room<S extends Member> {
+  readonly sessions = new Set<S>();
+  /** author + scope (the docs a beacon speaks of) -> the latest beacon. */
+  readonly beacons = new Map<string, SignedBeacon>();
+  usage: Usage | undefined;
+  private presenceTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly limits: Limits) {}
+
+  presenceChanged(): void {
+    this.presenceTimer ??= setTimeout(() => {
+      this.presenceTimer = undefined;
+      this.sendPresence();
+    }, this.limits.presenceMs);
+  }
+
+  private sendPresence(): void {
+    const devices = new Map<string, { device: string; person: string; connected: boolean }>();
+    for (const s of this.sessions) if (s.auth?.device) devices.set(s.auth.device, { device: s.auth.device, person: s.auth.person ?? '', connected: true });
+    const frame = encodeControl({ t: 'presence', devices: [...devices.values()] });
+    for (const s of this.sessions) if (s.auth?.role === 'device') s.push(frame);
+  }
+
+  keepBeacon(b: SignedBeacon): void {
+    this.beacons.set(`${b.author} ${Object.keys(b.frontier).sort().join(',')}`, b);
+  }
+
+  dispose(): void {
+    clearTimeout(this.presenceTimer);
+    this.presenceTimer = undefined;
+  }
+}
