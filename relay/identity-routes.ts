@@ -105,11 +105,16 @@ function parse<T extends v.GenericSchema>(schema: T, value: unknown): v.InferOut
 
 const CLOCK_SKEW_MS = 5 * 60_000;
 
-/** The only link an invitation mail may carry: `<origin>/#/enrol/<tenant>/<token>?fp=<fingerprint of the tenant key>`. */
-function checkInvitationLink(link: string, o: { tenant: string; token: string; tenantKey: string; publicUrl?: string }): string {
-  const m = /^(https?:\/\/[A-Za-z0-9.:[\]-]+)\/#\/enrol\/([^/?#]+)\/([^/?#]+)\?fp=([0-9a-f]{32})$/.exec(link);
+/**
+ * The only link an invitation mail may carry: `<origin>/#/enrol/<tenant>/<token>?fp=<fingerprint of the tenant key>`,
+ * the origin being the configured public URL, else this relay's host as the admin reached it (behind a TLS proxy
+ * the scheme differs). The relay checks the link; it never makes one (finding 10).
+ */
+function checkInvitationLink(link: string, o: { tenant: string; token: string; tenantKey: string; publicUrl?: string; host: string }): string {
+  const m = /^(https?:\/\/([A-Za-z0-9.:[\]-]+))\/#\/enrol\/([^/?#]+)\/([^/?#]+)\?fp=([0-9a-f]{32})$/.exec(link);
   const fp = fingerprint(fromHex(o.tenantKey, 32));
-  if (!m || m[2] !== o.tenant || m[3] !== o.token || m[4] !== fp.replace(/ /g, '') || (o.publicUrl !== undefined && m[1] !== o.publicUrl.replace(/\/+$/, '')))
+  const origin = !!m && (o.publicUrl !== undefined ? m[1] === o.publicUrl.replace(/\/+$/, '') : m[2] === o.host);
+  if (!m || !origin || m[3] !== o.tenant || m[4] !== o.token || m[5] !== fp.replace(/ /g, ''))
     throw new Refusal(400, 'bad-link', 'the invitation link does not name this relay, tenant, token and tenant key', 'Der Einladungslink passt nicht zu diesem Server, dieser Kommune oder ihrem Schlüssel.');
   return fp;
 }
@@ -294,7 +299,7 @@ export function identityRoutes(d: IdentityDeps): Hono {
       case 'invite': {
         const i = parse(schemas.invite, data);
         if (!d.smtp) throw new Refusal(503, 'no-smtp', 'no SMTP server is configured', 'Es ist kein Mailserver eingerichtet.');
-        const fp = checkInvitationLink(i.link, { tenant, token: i.token, tenantKey, publicUrl: d.publicUrl });
+        const fp = checkInvitationLink(i.link, { tenant, token: i.token, tenantKey, publicUrl: d.publicUrl, host: new URL(c.req.url).host });
         let expires: number;
         try {
           expires = d.invitations.create({ tenant, person: i.person, email: i.email, grant: { name: i.name, roles: i.roles, bodies: i.bodies }, token: i.token, ttlMs: (i.ttlHours ?? 72) * 3_600_000 }).expires;

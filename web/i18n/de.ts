@@ -310,6 +310,18 @@ export const de = {
   'meetings.failed': "Die Sitzung wurde nicht angelegt: {reason}",
   'admin.changeRoles': "Rollen der Geräte ändern",
   'admin.rolesChanged': "Rollen von {name} geändert.",
+  // Real tenants (issue 10, slice D1): setup link, trust anchor, messages next to their control.
+  'setup.heading': "Kommune einrichten",
+  'setup.intro': "Mit diesem Link richten Sie {name} ({tenant}) in Ratsraum ein. Dieser Browser erzeugt dabei den Schlüssel der Kommune: Er verlässt diesen Browser nie, der Server erhält nur den öffentlichen Teil. Verwenden Sie das Gerät, mit dem die Verwaltung Ratsraum künftig betreut.",
+  'setup.start': "Schlüssel der Kommune erzeugen",
+  'setup.done': "{name} ist eingerichtet.",
+  'setup.fingerprint': "Fingerabdruck des Schlüssels der Kommune:",
+  'setup.fingerprintHint': "Notieren Sie ihn und bewahren Sie ihn getrennt auf: Jede Einladung trägt ihn, und wer ein Sitzungsprotokoll prüft, vergleicht mit ihm.",
+  'setup.keep': "Der Schlüssel liegt nur in diesem Browser. Löschen Sie die Website-Daten dieser Seite nicht.",
+  'setup.toAdmin': "Weiter zur Verwaltung",
+  'admin.keyMismatch': "Achtung: Der Server nennt einen anderen Schlüssel der Kommune ({relay}) als den, den dieser Browser hält ({own}). Senden Sie keine Einladungen und bestätigen Sie keine Geräte; wenden Sie sich an den Betrieb des Servers.",
+  'admin.person.memberships': "Mitgliedschaften von {name}",
+  'admin.person.devices': "Geräte von {name}",
 } as const;
 
 export type MessageKey = keyof typeof de;

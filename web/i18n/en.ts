@@ -312,4 +312,16 @@ export const en: Record<MessageKey, string> = {
   'meetings.failed': "The meeting was not set up: {reason}",
   'admin.changeRoles': "Change the roles of the devices",
   'admin.rolesChanged': "Roles of {name} changed.",
+  // Real tenants (issue 10, slice D1): setup link, trust anchor, messages next to their control.
+  'setup.heading': 'Set up the municipality',
+  'setup.intro': 'This link sets up {name} ({tenant}) in Ratsraum. This browser generates the municipality key: it never leaves this browser, the server receives only its public part. Use the device the administration will look after Ratsraum with.',
+  'setup.start': 'Generate the municipality key',
+  'setup.done': '{name} is set up.',
+  'setup.fingerprint': 'Fingerprint of the municipality key:',
+  'setup.fingerprintHint': 'Write it down and keep it apart: every invitation carries it, and whoever checks the record of a meeting compares with it.',
+  'setup.keep': 'The key exists only in this browser. Do not clear this site\'s data.',
+  'setup.toAdmin': 'Continue to the administration',
+  'admin.keyMismatch': 'Warning: the server names a different municipality key ({relay}) from the one this browser holds ({own}). Do not send invitations or confirm devices; contact the server\'s operators.',
+  'admin.person.memberships': 'Memberships of {name}',
+  'admin.person.devices': 'Devices of {name}',
 };

@@ -1,10 +1,12 @@
 /**
  * Hash routes: #/m/<tenant>/<meeting>[?device=&fp=] (device), #/public/<tenant>/<meeting> (public),
- * #/enrol/<tenant>/<token>?fp= (invitation link), #/home/<tenant> (login, meetings), #/admin/<tenant>[?key=&fp=].
+ * #/enrol/<tenant>/<token>?fp= (invitation link), #/home/<tenant> (login, meetings), #/admin/<tenant>[?key=&fp=],
+ * #/setup/<tenant>/<token> (a new tenant's one-time setup link).
  */
 import { createSignal, Match, onCleanup, Switch } from 'solid-js';
 import { t } from '../i18n/index.js';
 import { Admin } from './admin/Admin.js';
+import { TenantSetup } from './admin/TenantSetup.js';
 import { Enrol } from './Enrol.js';
 import { Header } from './Header.js';
 import { Home } from './Home.js';
@@ -16,6 +18,7 @@ export type Route =
   | { view: 'enrol'; tenant: string; token: string; fp: string }
   | { view: 'home'; tenant: string }
   | { view: 'admin'; tenant: string; join?: { key: string; fp: string } }
+  | { view: 'setup'; tenant: string; token: string }
   | { view: 'none' };
 
 const ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -30,6 +33,8 @@ export function parseRoute(hash: string): Route {
     if (kind === 'home') return { view: 'home', tenant };
     if (kind === 'admin') return { view: 'admin', tenant, join: key && fp && /^[0-9a-f]{64}$/.test(key) && /^[0-9a-f]{32}$/.test(fp) ? { key, fp } : undefined };
     if (kind === 'enrol' && meeting === 'done') return { view: 'home', tenant };
+    if (kind === 'setup' && meeting === 'done') return { view: 'admin', tenant };
+    if (kind === 'setup' && meeting && /^[A-Za-z0-9_-]{20,100}$/.test(meeting)) return { view: 'setup', tenant, token: meeting };
     if (kind === 'enrol' && meeting && /^[A-Za-z0-9_-]{20,100}$/.test(meeting) && fp && /^[0-9a-f]{32}$/.test(fp)) return { view: 'enrol', tenant, token: meeting, fp };
   }
   if (!tenant || !meeting || !ID.test(tenant) || !ID.test(meeting)) return { view: 'none' };
@@ -63,6 +68,9 @@ export function App() {
       </Match>
       <Match when={route().view === 'home' && (route() as Extract<Route, { view: 'home' }>)} keyed>
         {(r) => <Home tenant={r.tenant} />}
+      </Match>
+      <Match when={route().view === 'setup' && (route() as Extract<Route, { view: 'setup' }>)} keyed>
+        {(r) => <TenantSetup tenant={r.tenant} token={r.token} />}
       </Match>
       <Match when={route().view === 'admin' && (route() as Extract<Route, { view: 'admin' }>)} keyed>
         {(r) => <Admin tenant={r.tenant} join={r.join} />}

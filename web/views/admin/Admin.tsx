@@ -5,11 +5,11 @@
 import { createResource, createSignal, For, Match, onCleanup, Show, Switch } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import type { Cert } from '../../../crypto/cert.js';
-import { fromHex } from '../../../crypto/bytes.js';
+import { fromHex, toHex } from '../../../crypto/bytes.js';
 import { fingerprint } from '../../../crypto/hash.js';
 import type { Signer } from '../../../crypto/ed25519.js';
 import { type MessageKey, t } from '../../i18n/index.js';
-import { admin, adminSigner } from '../../identity.js';
+import { admin, adminSigner, ApiError, tenantKey } from '../../identity.js';
 import { Header } from '../Header.js';
 import { AuditView } from './AuditView.js';
 import { ImportView } from './ImportView.js';
@@ -39,9 +39,12 @@ export interface AdminContext {
   call: <T>(action: Parameters<typeof admin>[2], data?: unknown) => Promise<T>;
 }
 
-/** The outcome of the last admin action: announced politely when it worked, as an alert when not. */
-export function Outcome(props: { status?: { ok: boolean; text: string } }) {
-  return (
+/**
+ * The outcome of the last admin action: announced politely when it worked, as an alert when not. With `id`
+ * it is a region that is always there, placed next to the control it is about (its aria-describedby).
+ */
+export function Outcome(props: { status?: { ok: boolean; text: string }; id?: string }) {
+  const line = (
     <Show when={props.status}>
       {(s) => (
         <p class={s().ok ? 'ok' : 'alert'} role={s().ok ? 'status' : 'alert'}>
@@ -50,6 +53,7 @@ export function Outcome(props: { status?: { ok: boolean; text: string } }) {
       )}
     </Show>
   );
+  return props.id ? <div id={props.id}>{line}</div> : line;
 }
 
 const TABS = ['people', 'meetings', 'import', 'audit'] as const;
@@ -84,12 +88,22 @@ function Console(props: { tenant: string; signer: Signer }) {
   // A store reconciled by id: a refresh keeps open forms and sections open.
   const [dir, setDir] = createStore<{ d?: DirectoryData }>({});
   const [error, setError] = createSignal<string>();
+  // Finding 10: the tenant key this browser holds is the trust anchor; a relay naming another one is shown up.
+  const own = toHex(props.signer.publicKey);
+  const mismatch = (relayKey: string) => t('admin.keyMismatch', { relay: fingerprint(fromHex(relayKey, 32)), own: fingerprint(props.signer.publicKey) });
   const load = async () => {
     try {
-      setDir('d', reconcile(await call<DirectoryData>('directory'), { key: 'id', merge: true }));
+      const d = await call<DirectoryData>('directory');
+      if (d.tenantKey !== own) {
+        setDir('d', undefined);
+        return setError(mismatch(d.tenantKey));
+      }
+      setDir('d', reconcile(d, { key: 'id', merge: true }));
       setError(undefined);
     } catch (e) {
-      setError((e as Error).message);
+      const relayKey = e instanceof ApiError && e.code === 'not-admin' ? await tenantKey(props.tenant).catch(() => own) : own;
+      if (relayKey !== own) setDir('d', undefined);
+      setError(relayKey !== own ? mismatch(relayKey) : (e as Error).message);
     }
   };
   void load();

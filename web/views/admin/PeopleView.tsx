@@ -1,42 +1,52 @@
-/** Persons with their memberships and roles; invitations; devices awaiting a certificate; revocation. */
+/**
+ * Persons with their memberships and roles; invitations; devices awaiting a certificate; revocation. Each
+ * outcome is shown next to the control it is about. On narrow screens the persons table stacks into cards.
+ */
 import { createMemo, createSignal, For, Show } from 'solid-js';
+import { createStore } from 'solid-js/store';
 import { fromHex } from '../../../crypto/bytes.js';
 import { type Cert, type CertBody, issue, revoke, ROLES, type Role } from '../../../crypto/cert.js';
 import { fingerprint } from '../../../crypto/hash.js';
 import { type MessageKey, t } from '../../i18n/index.js';
+import { invite } from '../../identity.js';
 import { type AdminContext, type DirectoryData, Outcome } from './Admin.js';
 import { idFor } from './setup.js';
 
 const fp = (device: string) => fingerprint(fromHex(device, 32));
 const YEAR = 365 * 86_400_000;
 
+type Status = { ok: boolean; text: string };
+/** Runs an admin action and keeps its outcome under `key`, the control it belongs to. */
+type Act = (key: string, f: () => Promise<unknown>, done: string) => Promise<void>;
+/** The outcome region of a control; the control names it with aria-describedby. */
+const noteId = (key: string) => `note-${key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+
 export function PeopleView(props: { ctx: AdminContext }) {
   const d = () => props.ctx.data();
-  const [status, setStatus] = createSignal<{ ok: boolean; text: string }>();
+  const [status, setStatus] = createStore<Record<string, Status | undefined>>({});
   const [open, setOpen] = createSignal<string>();
-  const act = async (f: () => Promise<unknown>, done: string) => {
-    setStatus(undefined);
+  const act: Act = async (key, f, done) => {
+    setStatus(key, undefined);
     try {
       await f();
-      setStatus({ ok: true, text: done });
+      setStatus(key, { ok: true, text: done });
       props.ctx.reload();
     } catch (e) {
-      setStatus({ ok: false, text: (e as Error).message });
+      setStatus(key, { ok: false, text: (e as Error).message });
     }
   };
   const pending = () => d()?.enrolments.filter((e) => e.state === 'awaiting') ?? [];
   const certify = (e: DirectoryData['enrolments'][number]) =>
-    act(async () => {
+    act('certify', async () => {
       const now = Date.now();
       const body: CertBody = { v: 1, tenant: props.ctx.tenant, person: e.person, name: e.grant.name, device: e.device, roles: e.grant.roles as Role[], bodies: e.grant.bodies, notBefore: now - 60_000, notAfter: now + YEAR };
       await props.ctx.call('certify', { cert: await issue(body, props.ctx.signer) });
     }, t('admin.certified', { name: e.grant.name }));
-  const revokeCert = (c: Cert) => act(async () => props.ctx.call('revoke', { cert: await revoke(c, Date.now(), props.ctx.signer) }), t('admin.revoked', { name: c.body.name }));
+  const revokeCert = (c: Cert) => act(`devices-${c.body.person}`, async () => props.ctx.call('revoke', { cert: await revoke(c, Date.now(), props.ctx.signer) }), t('admin.revoked', { name: c.body.name }));
 
   return (
     <section class="card" aria-labelledby="people-h">
       <h2 id="people-h">{t('admin.tab.people')}</h2>
-      <Outcome status={status()} />
       <Show when={pending().length > 0}>
         <h3>{t('admin.pending')}</h3>
         <ul class="people" data-testid="pending">
@@ -44,7 +54,7 @@ export function PeopleView(props: { ctx: AdminContext }) {
             {(e) => (
               <li>
                 {e.grant.name} · {t('admin.deviceFp')} <span class="mono">{fp(e.device)}</span> · {e.grant.roles.map((r) => t(`role.${r}` as MessageKey)).join(', ')}{' '}
-                <button type="button" class="primary" onClick={() => certify(e)}>
+                <button type="button" class="primary" aria-describedby={noteId('certify')} onClick={() => certify(e)}>
                   {t('admin.certify', { name: e.grant.name })}
                 </button>
               </li>
@@ -52,15 +62,26 @@ export function PeopleView(props: { ctx: AdminContext }) {
           </For>
         </ul>
       </Show>
+      {/* Stays when the confirmed device leaves the list above. */}
+      <Outcome id={noteId('certify')} status={status.certify} />
       <div class="scroll">
-        <table data-testid="persons">
+        {/* Explicit roles: the narrow layout's display: block would otherwise drop the table semantics. */}
+        <table data-testid="persons" class="stacked" role="table">
           <caption>{t('admin.persons', { n: d()?.persons.length ?? 0 })}</caption>
           <thead>
-            <tr>
-              <th scope="col">{t('admin.name')}</th>
-              <th scope="col">{t('admin.memberships')}</th>
-              <th scope="col">{t('admin.devices')}</th>
-              <th scope="col">{t('admin.actions')}</th>
+            <tr role="row">
+              <th scope="col" role="columnheader">
+                {t('admin.name')}
+              </th>
+              <th scope="col" role="columnheader">
+                {t('admin.memberships')}
+              </th>
+              <th scope="col" role="columnheader">
+                {t('admin.devices')}
+              </th>
+              <th scope="col" role="columnheader">
+                {t('admin.actions')}
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -72,9 +93,11 @@ export function PeopleView(props: { ctx: AdminContext }) {
                 const invited = () => d()?.invitations.find((i) => i.person === p.key && i.used === null && i.expires > Date.now());
                 return (
                   <>
-                    <tr data-person={p.key}>
-                      <th scope="row">{p.name}</th>
-                      <td>
+                    <tr data-person={p.key} role="row">
+                      <th scope="row" role="rowheader">
+                        {p.name}
+                      </th>
+                      <td role="cell" data-label={t('admin.memberships')}>
                         <For each={memberships()}>
                           {(m) => (
                             <span class="tag">
@@ -85,7 +108,7 @@ export function PeopleView(props: { ctx: AdminContext }) {
                           )}
                         </For>
                       </td>
-                      <td>
+                      <td role="cell" data-label={t('admin.devices')}>
                         <Show when={certs().length > 0 || invited()} fallback={<span class="muted">{t('admin.noDevice')}</span>}>
                           <For each={certs()}>
                             {(c) => (
@@ -99,16 +122,16 @@ export function PeopleView(props: { ctx: AdminContext }) {
                           </Show>
                         </Show>
                       </td>
-                      <td>
+                      <td role="cell">
                         <button type="button" aria-expanded={open() === p.key} aria-controls={`manage-${p.key}`} onClick={() => setOpen(open() === p.key ? undefined : p.key)}>
                           {t('admin.manage', { name: p.name })}
                         </button>
                       </td>
                     </tr>
                     <Show when={open() === p.key}>
-                      <tr id={`manage-${p.key}`}>
-                        <td colSpan={4}>
-                          <Manage ctx={props.ctx} person={p} bodies={[...new Set(memberships().map((m) => org(m.organization)?.body).filter((b): b is string => !!b))].map(idFor)} voting={memberships().some((m) => m.votingRight)} certs={certs()} act={act} revoke={revokeCert} />
+                      <tr id={`manage-${p.key}`} role="row" class="manage">
+                        <td colSpan={4} role="cell">
+                          <Manage ctx={props.ctx} person={p} bodies={[...new Set(memberships().map((m) => org(m.organization)?.body).filter((b): b is string => !!b))].map(idFor)} voting={memberships().some((m) => m.votingRight)} certs={certs()} act={act} status={(k) => status[k]} revoke={revokeCert} />
                         </td>
                       </tr>
                     </Show>
@@ -138,7 +161,8 @@ function Manage(props: {
   bodies: string[];
   voting: boolean;
   certs: Cert[];
-  act: (f: () => Promise<unknown>, done: string) => Promise<void>;
+  act: Act;
+  status: (key: string) => Status | undefined;
   revoke: (c: Cert) => Promise<void>;
 }) {
   const [email, setEmail] = createSignal(props.person.email ?? '');
@@ -152,7 +176,8 @@ function Manage(props: {
         class="stack"
         onSubmit={(e) => {
           e.preventDefault();
-          void props.act(() => props.ctx.call('invite', { person: id, name: props.person.name, email: email().trim(), roles: roles(), bodies: props.bodies }), t('admin.inviteSent', { email: email() }));
+          // Finding 10: token and link (with the fingerprint) are made here, from the tenant key this browser holds.
+          void props.act(`person-${id}`, () => invite(props.ctx.signer, props.ctx.tenant, { person: id, name: props.person.name, email: email().trim(), roles: roles(), bodies: props.bodies }), t('admin.inviteSent', { email: email() }));
         }}
       >
         <h3>{t('admin.invite', { name: props.person.name })}</h3>
@@ -174,15 +199,16 @@ function Manage(props: {
           {t('admin.forBodies')} {props.bodies.join(', ') || '–'}
         </p>
         <div class="row">
-          <button type="submit" class="primary" disabled={roles().length === 0}>
+          <button type="submit" class="primary" disabled={roles().length === 0} aria-describedby={noteId(`person-${id}`)}>
             {t('admin.sendInvite')}
           </button>
           <Show when={live().length > 0}>
-            <button type="button" disabled={roles().length === 0} onClick={() => void props.act(() => recertify(props.ctx, live(), roles(), props.bodies), t('admin.rolesChanged', { name: props.person.name }))}>
+            <button type="button" disabled={roles().length === 0} aria-describedby={noteId(`person-${id}`)} onClick={() => void props.act(`person-${id}`, () => recertify(props.ctx, live(), roles(), props.bodies), t('admin.rolesChanged', { name: props.person.name }))}>
               {t('admin.changeRoles')}
             </button>
           </Show>
         </div>
+        <Outcome id={noteId(`person-${id}`)} status={props.status(`person-${id}`)} />
       </form>
       <Show when={live().length > 0}>
         <h3>{t('admin.devices')}</h3>
@@ -199,7 +225,7 @@ function Manage(props: {
                     </button>
                   }
                 >
-                  <button type="button" class="danger" onClick={() => void props.revoke(c)}>
+                  <button type="button" class="danger" aria-describedby={noteId(`devices-${id}`)} onClick={() => void props.revoke(c)}>
                     {t('admin.revokeConfirm')}
                   </button>
                 </Show>
@@ -208,6 +234,7 @@ function Manage(props: {
           </For>
         </ul>
       </Show>
+      <Outcome id={noteId(`devices-${id}`)} status={props.status(`devices-${id}`)} />
     </div>
   );
 }
