@@ -8,12 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { WebSocketServer } from 'ws';
-import { LIMITS } from '../core/wire.js';
+import type { Server } from 'node:http';
 import { type AppDeps, createApp } from './app.js';
 import { handbookTexts } from './handbook.js';
 import { TenantSettings } from './settings.js';
 import { Hub, type HubOptions } from './hub.js';
+import { syncEndpoint } from './sync/endpoint.js';
 import { Metrics } from './metrics.js';
 import { openSqlite, type Store } from './store.js';
 import Database from 'better-sqlite3';
@@ -50,6 +50,8 @@ export interface RelayOptions {
   trustedProxies?: string[];
   /** Anonymous export and handbook requests per client address (the benchmark and tests set it). */
   anonymousRate?: { burst: number; perSecond: number };
+  /** Bearer token for /metrics from elsewhere than loopback (`--metrics-token`, RATSRAUM_METRICS_TOKEN). */
+  metricsToken?: string;
   /** The demo council runs here: only then may a device without a second factor (a pre-provisioned demo device) sync. */
   demo?: boolean;
 }
@@ -124,6 +126,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     backupRelays: o.backupRelays,
     trustedProxies: o.trustedProxies,
     anonymousRate: o.anonymousRate,
+    metricsToken: o.metricsToken,
     assets: staticDir ? serveStatic({ root: relative(process.cwd(), staticDir) || '.' }) : undefined,
     handbook: handbookTexts({ overrideDir: join(o.dataDir, 'handbook'), values: (tenant) => (tenant ? identity.settings.values(tenant) : fileValues(o.dataDir)()) }),
     identity: identityRoutes(identityDeps),
@@ -135,33 +138,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     server.once('listening', ok);
     server.once('error', fail);
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.frame });
-  server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/sync') return socket.destroy();
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = hub.connect({
-        send: (f) => ws.readyState === ws.OPEN && ws.send(f),
-        close: (code, reason) => ws.close(code, reason),
-      });
-      ws.on('message', (data, isBinary) => {
-        if (!isBinary) return session.receive(new Uint8Array(0));
-        const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-        session.receive(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
-      });
-      let alive = true;
-      ws.on('pong', () => (alive = true));
-      const beat = setInterval(() => {
-        if (!alive) return ws.terminate(); // half-open: the peer vanished without a close
-        alive = false;
-        ws.ping();
-      }, o.heartbeatMs ?? 30_000);
-      ws.on('close', () => {
-        clearInterval(beat);
-        session.close();
-      });
-      ws.on('error', (e) => log(`relay: websocket error: ${e.message}`));
-    });
-  });
+  const sync = syncEndpoint(server as Server, hub, { heartbeatMs: o.heartbeatMs, trustedProxies: o.trustedProxies, log });
   const port = (server.address() as AddressInfo).port;
   const host = o.host ?? '127.0.0.1';
   return {
@@ -171,9 +148,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     hub,
     identity,
     async close() {
-      for (const ws of wss.clients) ws.terminate();
-      wss.close();
-      await new Promise<void>((r) => server.close(() => r()));
+      await sync.close();
       store.close();
       for (const x of [identity.invitations, identity.totp, identity.enrolments, identity.audit, identity.settings]) x.close();
       directoryDb.close();
