@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import * as Y from 'yjs';
-import { fromHex, toHex } from '../../crypto/bytes.js';
+import { fromHex, fromUtf8, toHex } from '../../crypto/bytes.js';
+import * as envelope from '../../crypto/envelope.js';
 import * as beacon from '../../core/beacon.js';
 import { Replica } from '../../core/replica.js';
 import { decodeServerFrame, encodeControl, encodeEnvelopes, LIMITS } from '../../core/wire.js';
@@ -170,7 +171,7 @@ describe('relay sync protocol', () => {
     expect(pub.of('beacon').map((m) => m.beacon)).toEqual([older, newer]);
   });
 
-  it('VID-3 tells device connections who is connected on every connect and disconnect', async () => {
+  it('VID-3 device connections learn who is connected on every connect and disconnect; the public learns who takes part from the signed attendance, not from a connection list', async () => {
     const r = await relay();
     const a = await r.connect('m02');
     const pub = await r.connect(null);
@@ -182,6 +183,14 @@ describe('relay sync protocol', () => {
     expect(a.of('presence').at(-1)!.devices.every((d) => d.connected)).toBe(true);
     b.close();
     await until(() => people(a).join() === 'm02', 'a sees b leave');
+    // Taking part is public: a member's check-in reaches the public socket as a signed entry.
+    const m04 = await device(r.demo, 'm04', [r.wsUrl]);
+    stops.push(() => m04.client.stop());
+    await online(m04);
+    await m04.replica.create('attendance.in', { person: 'm04', place: 'remote' });
+    const checkedIn = () => pub.envelopes.flat().map((w) => envelope.decode(w)).filter((e) => e.kind === 'attendance.in').map((e) => JSON.parse(fromUtf8(e.payload)).person);
+    await until(() => checkedIn().includes('m04'), 'the public receives the check-in');
+    // One ordered stream: the presence frames sent while b came and went would have arrived before this entry.
     expect(pub.of('presence')).toEqual([]);
   });
 
