@@ -18,6 +18,7 @@ import { decodeEntry, type Payload } from './entries.js';
 import { preds } from './log.js';
 import { specOf } from './kinds.js';
 import { agenda } from './rules/agenda.js';
+import { derive } from './rules/derived.js';
 import { reject } from './rules/reject.js';
 import type * as secret from './secret.js';
 import type { AgendaItem, KeyState, Person, SessionState, Vote } from './state.js';
@@ -71,6 +72,7 @@ function emptyState(): SessionState {
     keys: [],
     conflicts: [],
     acknowledgements: [],
+    notAcknowledged: [],
     rejected: [],
     applied: 0,
   };
@@ -153,8 +155,7 @@ export class Context {
    * certificate names (SEC-4: bodies strictly separated): a committee's chair is no chair of the council.
    */
   may(cert: CertBody, roles: readonly Role[]): boolean {
-    const body = this.s.body?.id;
-    return cert.roles.some((r) => roles.includes(r) && (r === 'admin' || body === undefined || cert.bodies.includes(body)));
+    return grants(cert, roles, this.s.body?.id);
   }
 
   /** The vote an entry names, looked up in the entry's own document only. */
@@ -163,10 +164,16 @@ export class Context {
   }
 }
 
+/** Whether `cert` grants one of `roles` in the body `body` (admin everywhere; any body before the setup). */
+export function grants(cert: CertBody, roles: readonly Role[], body: string | undefined): boolean {
+  return cert.roles.some((r) => roles.includes(r) && (r === 'admin' || body === undefined || cert.bodies.includes(body)));
+}
+
 /** `meetingRef` ("tenant/meeting") binds secret-ballot proofs to this meeting. */
 export function fold(ordered: readonly Envelope[], certs: CertLookup, meetingRef = ''): SessionState {
   const ctx = new Context(certs, meetingRef);
   for (const e of ordered) ctx.apply(e);
   ctx.s.agenda = agenda(ctx).map((i) => ({ ...i }));
+  derive(ctx);
   return ctx.s;
 }

@@ -79,6 +79,21 @@ export interface LotState {
   seed: string | null;
 }
 
+/**
+ * A person's standing in the open vote, derived once per fold (core/rules/derived.ts), in the order the fold
+ * judges a ballot: `no-vote` (advisory or no member), `conflicted` (for the vote's item), `voted` (holds the
+ * one place already), `absent`, or `entitled`. The fold also requires a voter's role on the device certificate.
+ */
+export type Entitlement = 'entitled' | 'voted' | 'absent' | 'conflicted' | 'no-vote';
+
+/** VOTE-11: the counted ballots of an open or roll-call decision of one faction (null: no faction, advisory). */
+export interface FactionTally {
+  faction: string | null;
+  yes: number;
+  no: number;
+  abstain: number;
+}
+
 export interface Vote {
   id: string;
   item: string | null;
@@ -110,6 +125,10 @@ export interface Vote {
   lot: LotState | null;
   elected: string | null; // elections: the elected candidate, after any lot
   runoff: string[] | null; // elections: the run-off candidates, after any lot
+  // Derived once per fold (core/rules/derived.ts):
+  entitlement: Record<PersonId, Entitlement> | null; // open votes: every person of the body
+  canAddCandidate: boolean; // VOTE-9: an open election before its first ballot, not a run-off
+  byFaction: FactionTally[] | null; // VOTE-11: closed, counted open or roll-call decisions; factions with ballots only
 }
 
 export interface KeyState {
@@ -151,6 +170,7 @@ export interface SessionState {
   keys: KeyState[];
   conflicts: { person: PersonId; item: string; at: number; entry: string }[];
   acknowledgements: { person: PersonId; kind: 'security' | 'privacy'; version: string; at: number; entry: string }[];
+  notAcknowledged: PersonId[]; // LEG-2, SEC-2, DS-1: persons without an acknowledgement of both texts (derived)
   rejected: RejectedEntry[];
   applied: number; // entries folded
 }

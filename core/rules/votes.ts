@@ -8,7 +8,7 @@ import type { Payload } from '../entries.js';
 import { type Context, type Doc, docOf, type VoteIndex } from '../fold.js';
 import { preds } from '../log.js';
 import * as secret from '../secret.js';
-import type { Vote } from '../state.js';
+import type { Entitlement, Vote } from '../state.js';
 import { agendaItem } from './agenda.js';
 import { hasConflict } from './conflicts.js';
 import { counted } from './count.js';
@@ -67,6 +67,9 @@ export function voteOpen(ctx: Context, e: Envelope, _cert: CertBody, p: Payload<
     lot: null,
     elected: null,
     runoff: null,
+    entitlement: null,
+    canAddCandidate: false,
+    byFaction: null,
   };
   const index: VoteIndex = { vote, voters: new Set(), pending: [], secret: new Map(), partials: [], aggregate: null };
   s.votes.push(vote);
@@ -74,12 +77,20 @@ export function voteOpen(ctx: Context, e: Envelope, _cert: CertBody, p: Payload<
   ctx.open[doc] = index;
 }
 
-/** Whether the author may vote now: a voting member, present, without a conflict for the vote's item. */
-function entitled(ctx: Context, cert: CertBody, v: Vote): boolean {
-  const person = ctx.persons.get(cert.person);
-  if (!person || !person.voting || !ctx.may(cert, VOTERS) || !ctx.s.attendance[cert.person]?.present) return false;
-  return !hasConflict(ctx, cert.person, v.item);
+/**
+ * A person's standing for a vote (VOTE-15): a voting member of the body, without a conflict for the vote's
+ * item, not yet holding a place among `voters`, present.
+ */
+export function standing(ctx: Context, person: string, v: Vote, voters: ReadonlySet<string> = NONE): Entitlement {
+  if (!ctx.persons.get(person)?.voting) return 'no-vote';
+  if (hasConflict(ctx, person, v.item)) return 'conflicted';
+  if (voters.has(person)) return 'voted';
+  return ctx.s.attendance[person]?.present ? 'entitled' : 'absent';
 }
+const NONE: ReadonlySet<string> = new Set();
+
+/** Whether the author may vote now: the person's standing, and a voter's role on the device certificate. */
+const entitled = (ctx: Context, cert: CertBody, v: Vote): boolean => ctx.may(cert, VOTERS) && standing(ctx, cert.person, v) === 'entitled';
 
 /** Places the ballot: duplicate, late, not entitled, or pending until the close decides. */
 function place(ctx: Context, index: VoteIndex, cert: CertBody, ballot: { person: string; choice: string | null; entry: string; at: number }): boolean {

@@ -1,17 +1,19 @@
 /** The chair's controls, and before opening who lacks digital access (LEG-2). */
-import { createSignal, For, Show } from 'solid-js';
+import { createMemo, createSignal, For, Show } from 'solid-js';
+import { access } from '../../core/rules/participants.js';
 import { t } from '../i18n/index.js';
 import type { Session } from '../session.js';
 import { ClosedVote, OpenVoteForm, RunningVote } from './ChairVote.js';
 import { KeySetup } from './KeySetup.js';
+import { personName } from './names.js';
 
 export function ChairPanel(props: { s: Session }) {
   const s = props.s;
   const st = () => s.state();
-  const enrolled = (person: string) => s.replica.directory.all().some((c) => c.body.person === person);
-  const notEnrolled = () => st().persons.filter((p) => !enrolled(p.id));
-  const notAcknowledged = () => st().persons.filter((p) => ['security', 'privacy'].some((k) => !st().acknowledgements.some((a) => a.person === p.id && a.kind === k)));
-  const notConnected = () => st().persons.filter((p) => enrolled(p.id) && !s.presence().some((d) => d.person === p.id));
+  const ready = createMemo(() => access(st(), s.replica.directory.all().map((c) => c.body), s.presence().map((d) => d.person)));
+  const notEnrolled = () => ready().notEnrolled;
+  const notConnected = () => ready().notConnected;
+  const notAcknowledged = () => st().notAcknowledged;
   const openVote = () => st().votes.find((v) => v.status === 'open');
   const [item, setItem] = createSignal('');
   const [person, setPerson] = createSignal('');
@@ -28,19 +30,19 @@ export function ChairPanel(props: { s: Session }) {
           <Show when={notEnrolled().length > 0}>
             <h4>{t('chair.notEnrolled')}</h4>
             <ul data-testid="not-enrolled">
-              <For each={notEnrolled()}>{(p) => <li>{p.name}</li>}</For>
+              <For each={notEnrolled()}>{(p) => <li data-person={p}>{personName(st(), p)}</li>}</For>
             </ul>
           </Show>
           <Show when={notAcknowledged().length > 0}>
             <h4>{t('chair.notAcknowledged')}</h4>
             <ul data-testid="not-acknowledged">
-              <For each={notAcknowledged()}>{(p) => <li data-person={p.id}>{p.name}</li>}</For>
+              <For each={notAcknowledged()}>{(p) => <li data-person={p}>{personName(st(), p)}</li>}</For>
             </ul>
           </Show>
           <Show when={notConnected().length > 0}>
             <h4>{t('chair.notConnected')}</h4>
             <ul data-testid="not-connected">
-              <For each={notConnected()}>{(p) => <li data-person={p.id}>{p.name}</li>}</For>
+              <For each={notConnected()}>{(p) => <li data-person={p}>{personName(st(), p)}</li>}</For>
             </ul>
           </Show>
         </div>

@@ -92,10 +92,9 @@ export function OpenVoteForm(props: { s: Session }) {
 
 export function RunningVote(props: { s: Session; v: Vote }) {
   const [name, setName] = createSignal('');
-  const canAdd = () => props.v.kind === 'election' && !props.v.runoffOf && props.v.ballots.length === 0;
   return (
     <div class="stack">
-      <Show when={canAdd()}>
+      <Show when={props.v.canAddCandidate}>
         <form
           class="row"
           onSubmit={(e) => {

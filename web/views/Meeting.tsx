@@ -1,5 +1,6 @@
 /** A meeting page: opens the session (local store first, then the relay) and lays out the panels. */
 import { createResource, ErrorBoundary, onCleanup, Show } from 'solid-js';
+import { badge } from '../../core/rules/participants.js';
 import { type MessageKey, t } from '../i18n/index.js';
 import { openSession, type Session, SessionError } from '../session.js';
 import type { MeetingRoute } from './App.js';
@@ -56,14 +57,7 @@ function Failure(props: { error: unknown }) {
 
 function MeetingBody(props: { s: Session }) {
   const s = props.s;
-  const role = () => {
-    const roles = s.me()?.roles ?? [];
-    if (!s.replica.deviceKey) return 'public' as const;
-    if (roles.includes('chair') || roles.includes('deputy')) return 'chair' as const;
-    if (roles.includes('advisory')) return 'advisory' as const;
-    if (roles.includes('admin')) return 'admin' as const;
-    return 'member' as const;
-  };
+  const role = () => badge(s.state(), s.replica.deviceKey ? s.me() : undefined);
   const who = () => (s.me() ? t('youAre', { name: s.me()!.name, role: t(`role.${role()}`) }) : t('role.public'));
   return (
     <>

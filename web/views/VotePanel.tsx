@@ -44,11 +44,9 @@ function CurrentVote(props: { s: Session; v: Vote }) {
   const v = () => props.v;
   const me = () => s.me();
   const mine = () => v().ballots.find((b) => b.person === me()?.person && b.status !== 'invalid' && b.status !== 'duplicate');
-  const myPerson = () => s.state().persons.find((p) => p.id === me()?.person);
-  const present = () => !!s.state().attendance[me()?.person ?? '']?.present;
-  const conflicted = () => v().item !== null && s.state().conflicts.some((c) => c.person === me()?.person && c.item === v().item);
+  const standing = () => v().entitlement?.[me()?.person ?? ''] ?? 'no-vote';
   const [busy, setBusy] = createSignal(false);
-  const canVote = () => v().status === 'open' && !!myPerson()?.voting && present() && !mine() && !conflicted() && !busy();
+  const canVote = () => standing() === 'entitled' && !busy();
   const item = () => s.state().agenda.find((i) => i.id === v().item);
   const secret = () => v().mode === 'secret';
 
@@ -84,9 +82,9 @@ function CurrentVote(props: { s: Session; v: Vote }) {
         {secret() ? t('vote.receivedSecret', { n: v().received }) : t('vote.received', { n: v().received })}
       </p>
       <Show when={me() && v().status === 'open'}>
-        <Show when={myPerson()?.voting} fallback={<p class="muted">{t('vote.notEntitled.advisory')}</p>}>
-          <Show when={!conflicted()} fallback={<p class="muted">{t('conflict.declared')}</p>}>
-            <Show when={present() || mine()} fallback={<p class="muted">{t('vote.notEntitled.absent')}</p>}>
+        <Show when={standing() !== 'no-vote'} fallback={<p class="muted">{t('vote.notEntitled.advisory')}</p>}>
+          <Show when={standing() !== 'conflicted'} fallback={<p class="muted">{t('conflict.declared')}</p>}>
+            <Show when={standing() !== 'absent'} fallback={<p class="muted">{t('vote.notEntitled.absent')}</p>}>
               <fieldset class="ballot" disabled={!canVote()}>
                 <legend>{t('vote.castHint')}</legend>
                 <For each={v().options}>

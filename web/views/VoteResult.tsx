@@ -28,13 +28,6 @@ export function VoteSummary(props: { s: Session; v: Vote }) {
 
 export function VoteResult(props: { s: Session; v: Vote }) {
   const st = () => props.s.state();
-  const byFaction = () =>
-    [...st().factions, { id: null as string | null, name: t('noFaction') }]
-      .map((f) => {
-        const counted = props.v.ballots.filter((b) => b.status === 'counted' && (st().persons.find((p) => p.id === b.person)?.faction ?? null) === f.id);
-        return { name: f.name, yes: counted.filter((b) => b.choice === 'yes').length, no: counted.filter((b) => b.choice === 'no').length, abstain: counted.filter((b) => b.choice === 'abstain').length };
-      })
-      .filter((r) => r.yes + r.no + r.abstain > 0);
   // Presentation order only: faction by faction as the body lists them, members in roll order; arrival order within a person.
   const byMember = () => {
     const s = st();
@@ -105,7 +98,7 @@ export function VoteResult(props: { s: Session; v: Vote }) {
           </p>
         )}
       </Show>
-      <Show when={props.v.status === 'closed' && props.v.kind === 'decision' && props.v.mode !== 'secret' && byFaction().length > 0}>
+      <Show when={props.v.byFaction?.length}>
         <table class="tally" data-testid="by-faction">
           <caption>{t('vote.byFaction')}</caption>
           <thead>
@@ -117,10 +110,10 @@ export function VoteResult(props: { s: Session; v: Vote }) {
             </tr>
           </thead>
           <tbody>
-            <For each={byFaction()}>
+            <For each={props.v.byFaction}>
               {(r) => (
                 <tr>
-                  <th scope="row">{r.name}</th>
+                  <th scope="row">{r.faction === null ? t('noFaction') : factionName(st(), r.faction)}</th>
                   <td>{r.yes}</td>
                   <td>{r.no}</td>
                   <td>{r.abstain}</td>

@@ -1,0 +1,34 @@
+/**
+ * What a device and the directory say about the participants, judged by the fold's body-scoped role check:
+ * the role a device acts in (its badge and panels) and, before opening, who lacks digital access (LEG-2).
+ */
+import type { CertBody } from '../../crypto/cert.js';
+import { grants } from '../fold.js';
+import type { PersonId, SessionState } from '../state.js';
+import { CHAIR } from './roles.js';
+
+export type Badge = 'chair' | 'advisory' | 'admin' | 'member' | 'public';
+
+/** The role a device acts in here: roles other than admin count only for the bodies its certificate names (SEC-4). */
+export function badge(s: SessionState, cert: CertBody | undefined): Badge {
+  if (!cert) return 'public';
+  const body = s.body?.id;
+  if (grants(cert, CHAIR, body)) return 'chair';
+  if (grants(cert, ['advisory'], body)) return 'advisory';
+  if (grants(cert, ['admin'], body)) return 'admin';
+  return grants(cert, cert.roles, body) ? 'member' : 'public';
+}
+
+/**
+ * LEG-2: persons of the body without a device certified for it and not revoked (not enrolled), and enrolled
+ * persons with no device connected now (`connected`: the persons the relay reports present).
+ */
+export function access(s: SessionState, certs: readonly CertBody[], connected: readonly PersonId[]): { notEnrolled: PersonId[]; notConnected: PersonId[] } {
+  const body = s.body?.id;
+  const enrolled = new Set(certs.filter((c) => c.revoked === undefined && (body === undefined || c.bodies.includes(body))).map((c) => c.person));
+  const online = new Set(connected);
+  return {
+    notEnrolled: s.persons.filter((p) => !enrolled.has(p.id)).map((p) => p.id),
+    notConnected: s.persons.filter((p) => enrolled.has(p.id) && !online.has(p.id)).map((p) => p.id),
+  };
+}
