@@ -8,11 +8,32 @@ import { toHex } from '../crypto/bytes.js';
 import { type Cert, type CertBody, chainKey, check } from '../crypto/cert.js';
 
 /** What judges one entry: the certificate version in force there, or the revocation that cuts it off. */
-export type Judge = { cert: CertBody; revoked: false } | { cert: CertBody; revoked: true };
+export interface Judge {
+  cert: CertBody;
+  revoked: boolean;
+}
 
 /** Issue order of a device's versions: `revoked`, else `issued`, else `notBefore`; ties by signature. */
 const issuedAt = (c: Cert): number => c.body.revoked ?? c.body.issued ?? c.body.notBefore;
-const byIssue = (a: Cert, b: Cert): number => issuedAt(a) - issuedAt(b) || (a.sig < b.sig ? -1 : a.sig > b.sig ? 1 : 0);
+export const byIssue = (a: Cert, b: Cert): number => issuedAt(a) - issuedAt(b) || (a.sig < b.sig ? -1 : a.sig > b.sig ? 1 : 0);
+
+/** A device's certificate as it stands now, of its versions in issue order: the first revocation, else the newest. */
+export function currentVersion(list: readonly Cert[]): Cert | undefined {
+  return list.find((c) => c.body.revoked !== undefined) ?? list[list.length - 1];
+}
+
+/** The version judging an entry at `seq` of chain `meeting/doc` dated `wall`, among one device's versions in issue order. */
+export function judgeAmong(list: readonly Cert[], meeting: string, doc: string, seq: number, wall: number): Judge | undefined {
+  const key = chainKey(meeting, doc);
+  let current: CertBody | undefined;
+  for (const v of list) {
+    const b = v.body;
+    const over = takesOver(b, key, seq, wall);
+    if (b.revoked !== undefined) return over || !current ? { cert: b, revoked: over } : { cert: current, revoked: false };
+    if (!current || over) current = b;
+  }
+  return current && { cert: current, revoked: false };
+}
 
 /** Whether version `v` takes over for an entry at `seq` of chain `key`, dated `wall` by its author. */
 function takesOver(v: CertBody, key: string, seq: number, wall: number): boolean {
@@ -59,8 +80,7 @@ export class Directory {
    */
   get(deviceHex: string): CertBody | undefined {
     const list = this.versions.get(deviceHex);
-    if (!list) return undefined;
-    return (list.find((c) => c.body.revoked !== undefined) ?? list[list.length - 1]!).body;
+    return list && currentVersion(list)?.body;
   }
 
   /**
@@ -71,16 +91,7 @@ export class Directory {
    */
   judge(deviceHex: string, meeting: string, doc: string, seq: number, wall: number): Judge | undefined {
     const list = this.versions.get(deviceHex);
-    if (!list) return undefined;
-    const key = chainKey(meeting, doc);
-    let current: CertBody | undefined;
-    for (const v of list) {
-      const b = v.body;
-      const over = takesOver(b, key, seq, wall);
-      if (b.revoked !== undefined) return over || !current ? { cert: b, revoked: over } : { cert: current, revoked: false };
-      if (!current || over) current = b;
-    }
-    return current && { cert: current, revoked: false };
+    return list && judgeAmong(list, meeting, doc, seq, wall);
   }
 
   /** Every version of every device, in issue order per device. */

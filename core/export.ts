@@ -10,7 +10,7 @@ import * as envelope from '../crypto/envelope.js';
 import type { Envelope } from '../crypto/envelope.js';
 import type { Cert } from '../crypto/cert.js';
 import { type AuditReport, auditSecretVotes } from './audit.js';
-import { decodeEntry, DOCS, type DocName } from './entries.js';
+import { CERT_NOTE, decodeEntry, DOCS, type DocName } from './entries.js';
 import * as beacon from './beacon.js';
 import { preds } from './log.js';
 import { type Integrity, Replica } from './replica.js';
@@ -117,7 +117,19 @@ export async function verifyExport(input: unknown, opts: VerifyOptions = {}): Pr
   for (const f of integrity.forks) problems.push(`fork: device ${f.author} signed ${f.ids.length} different entries for ${f.doc} seq ${f.seq}`);
   for (const g of integrity.gaps) problems.push(`gap: device ${g.author} in ${g.doc} has entries up to ${g.have}, then ${g.next}`);
   for (const d of integrity.danglingDeps) problems.push(`entry ${d.entry} depends on missing ${d.missing.join(', ')}`);
-  for (const x of integrity.rollback) problems.push(`rollback: the revocation of device ${x.device} (${x.person}) is recorded in the log but missing from the record's certificates`);
+  const listedCerts = new Set(rec.certs.map((c) => c.sig));
+  for (const e of listed) {
+    if (e.kind !== CERT_NOTE) continue;
+    const c = (() => {
+      try {
+        return (decodeEntry(e.kind, e.payload).payload as { cert: Cert }).cert;
+      } catch {
+        return undefined;
+      }
+    })();
+    if (c && !listedCerts.has(c.sig) && r.directory.holds(c.sig))
+      problems.push(`rollback: the log records a certificate version of device ${String(c.body.device).slice(0, 16)} (${String(c.body.person)}${c.body.revoked !== undefined ? ', revoked' : ''}) that the record's certificates lack`);
+  }
   const state = r.state;
   for (const v of state.votes)
     if (v.mode === 'secret' && v.status === 'closed' && !v.postal && !v.counts) {

@@ -9,7 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { toBase64 } from '../crypto/bytes.js';
-import { FORMAT, verifyExport } from '../core/export.js';
+import { makeRecord, verifyExport } from '../core/export.js';
+import type { DocName } from '../core/entries.js';
 import { draw } from '../core/lot.js';
 import { allocate, METHODS, type Method, parseVotes } from '../core/seats.js';
 import { fromHex } from '../crypto/bytes.js';
@@ -28,7 +29,7 @@ const USAGE = `usage:
                  [--trusted-proxy 127.0.0.1 ...]
   ratsraum tenant create <id> --name "Stadt Musterstadt" [--data ./data] [--public-url https://ratsraum.example.org] [--ttl-hours 24]
   ratsraum export --data DIR --tenant T --meeting M [--doc public|members]
-  ratsraum verify <export.json>
+  ratsraum verify <export.json> [--tenant-key <fingerprint>]   exit 0 ok, 3 pending, 1 failed, 2 unreadable
   ratsraum seats --method sainte-lague|hare-niemeyer|dhondt --seats N --votes "A=12,B=7,C=3" [--lot SEEDHEX]
   ratsraum import-oparl <dir|url> --tenant T [--data ./data] [--dry-run]`;
 
@@ -146,14 +147,18 @@ function exportCmd(args: string[]): void {
   const tenantKey = store.tenantKey(values.tenant);
   if (!tenantKey) throw new UsageError(`unknown tenant '${values.tenant}'`);
   const docs = values.doc ? [values.doc] : ['public', 'members'];
-  const envelopes = store.all(values.tenant, values.meeting, docs).map((e) => toBase64(e.wire));
-  console.log(JSON.stringify({ format: FORMAT, tenant: values.tenant, meeting: values.meeting, docs, tenantKey, certs: store.certs(values.tenant), envelopes }, null, 1));
+  const wires = store.all(values.tenant, values.meeting, docs).map((e) => e.wire);
+  const record = makeRecord({ tenant: values.tenant, meeting: values.meeting, docs: docs as DocName[], tenantKey, certs: store.certs(values.tenant), wires, beacons: store.beacons(values.tenant, values.meeting) });
+  console.log(JSON.stringify(record, null, 1));
   store.close();
 }
 
 async function verify(args: string[]): Promise<number> {
-  const file = args[0];
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'tenant-key': { type: 'string' } } });
+  const file = positionals[0];
   if (!file) throw new UsageError('verify needs a file');
+  const expected = values['tenant-key'];
+  if (expected !== undefined && !/^[0-9a-f]{32}$/i.test(expected.replace(/\s/g, ''))) throw new UsageError('--tenant-key needs the fingerprint: 32 hex digits (spaces allowed)');
   let record: unknown;
   try {
     record = JSON.parse(readFileSync(file, 'utf8'));
@@ -161,9 +166,14 @@ async function verify(args: string[]): Promise<number> {
     console.error(`cannot read ${file}: ${(e as Error).message}`);
     return 2;
   }
-  const r = await verifyExport(record);
-  console.log(`${r.ok ? 'OK' : 'FAILED'}: ${r.envelopes} envelopes, ${r.applied} applied, state ${r.stateHash ?? '-'}`);
+  const r = await verifyExport(record, expected !== undefined ? { tenantKey: expected } : {});
+  console.log(`${r.verdict.toUpperCase()}: ${r.envelopes} envelopes, ${r.applied} applied, state ${r.stateHash ?? '-'}`);
+  if (r.tenantKeyFingerprint) {
+    const checked = expected === undefined ? 'NOT CHECKED: compare it with the fingerprint your municipality publishes, or pass --tenant-key' : r.problems.some((p) => p.startsWith('tenant key:')) ? 'DOES NOT MATCH --tenant-key' : 'matches --tenant-key';
+    console.log(`tenant key fingerprint: ${r.tenantKeyFingerprint} (${checked})`);
+  }
   for (const p of r.problems) console.log(`  problem: ${p}`);
+  for (const p of r.pending) console.log(`  pending: ${p}`);
   const s = r.state;
   if (s) {
     console.log(`meeting: ${s.meeting?.title ?? '-'} (${s.body?.name ?? '-'}), session ${s.session}`);
@@ -182,7 +192,7 @@ async function verify(args: string[]): Promise<number> {
     for (const a of r.secret?.votes ?? []) console.log(`secret vote ${a.vote}: ${a.ok ? 'verified' : 'FAILED'} (${a.ballots} ballot proofs, ${a.partials} partial decryptions, sum and decryption re-computed)`);
     for (const x of s.rejected) console.log(`  rejected entry ${x.entry} (${x.kind}): ${x.reason}`);
   }
-  return r.ok ? 0 : 1;
+  return r.verdict === 'ok' ? 0 : r.verdict === 'pending' ? 3 : 1;
 }
 
 /** Seat allocation (GO NRW § 50 Abs. 3): JSON with one key per list; a tie is named, or drawn with --lot. */

@@ -4,7 +4,9 @@
  * the author's chain (gap, fork), dependencies, payload schema. Returns a coded error, never throws.
  */
 import { fromHex, toHex } from '../crypto/bytes.js';
-import { check as checkCert } from '../crypto/cert.js';
+import { type Cert, check as checkCert } from '../crypto/cert.js';
+import { judgeAmong } from '../core/directory.js';
+import { MAX_SKEW_MS } from '../core/replica.js';
 import { decode, type Envelope, verifySignature } from '../crypto/envelope.js';
 import { decodeEntry } from '../core/entries.js';
 import type { Store } from './store.js';
@@ -22,12 +24,7 @@ const fail = (code: string, message: string, id?: string): Verdict => ({ ok: fal
 /** Certificates already checked against the tenant key, keyed by tenant key and certificate text. */
 const checkedCerts = new Map<string, boolean>();
 
-async function certValid(store: Store, tenant: string, author: string, at: number): Promise<boolean> {
-  const cert = store.cert(tenant, author);
-  const tenantKey = store.tenantKey(tenant);
-  if (!cert || !tenantKey) return false;
-  if (at < cert.body.notBefore || at > cert.body.notAfter) return false;
-  if (cert.body.revoked !== undefined) return false; // the relay takes nothing more from a revoked device, backdated or not
+async function checked(cert: Cert, tenantKey: string): Promise<boolean> {
   const key = `${tenantKey}:${JSON.stringify(cert)}`;
   let ok = checkedCerts.get(key);
   if (ok === undefined) {
@@ -35,7 +32,30 @@ async function certValid(store: Store, tenant: string, author: string, at: numbe
     if (checkedCerts.size > 100_000) checkedCerts.clear();
     checkedCerts.set(key, ok);
   }
-  return ok && cert.body.tenant === tenant;
+  return ok;
+}
+
+/** The author's certificate version in force for this entry (core/directory.ts); none for a revoked device. */
+async function certValid(store: Store, tenant: string, env: Envelope): Promise<boolean> {
+  const tenantKey = store.tenantKey(tenant);
+  if (!tenantKey) return false;
+  const history: Cert[] = [];
+  for (const c of store.certHistory(tenant, toHex(env.author))) if (c.body.tenant === tenant && (await checked(c, tenantKey))) history.push(c);
+  // The relay takes nothing more from a revoked device, whatever the cut lets stand: what stands is stored already.
+  if (history.some((c) => c.body.revoked !== undefined)) return false;
+  const judged = judgeAmong(history, env.meeting, env.doc, env.seq, env.hlc.wall);
+  return judged !== undefined && env.hlc.wall >= judged.cert.notBefore && env.hlc.wall <= judged.cert.notAfter;
+}
+
+/** An entry's clock must be later than its predecessors' (docs/PROTOCOL.md "Fold order"). */
+function laterThan(store: Store, tenant: string, meeting: string, env: Envelope, ids: string[]): boolean {
+  for (const id of ids) {
+    const held = store.get(tenant, meeting, id);
+    if (!held) continue;
+    const h = decode(held.wire).hlc;
+    if (h.wall > env.hlc.wall || (h.wall === env.hlc.wall && h.counter >= env.hlc.counter)) return false;
+  }
+  return true;
 }
 
 export async function validate(wire: Uint8Array, conn: Connection, store: Store): Promise<Verdict> {
@@ -50,7 +70,8 @@ export async function validate(wire: Uint8Array, conn: Connection, store: Store)
   if (!conn.writable.includes(env.doc)) return fail('forbidden-doc', `this connection may not write doc '${env.doc}'`, env.id);
   if (store.has(tenant, meeting, env.id)) return { ok: true, env, duplicate: true };
   const author = toHex(env.author);
-  if (!(await certValid(store, tenant, author, env.hlc.wall)))
+  if (env.hlc.wall > Date.now() + MAX_SKEW_MS) return fail('clock', `entry dated more than ${MAX_SKEW_MS / 60_000} minutes ahead of the relay's clock`, env.id);
+  if (!(await certValid(store, tenant, env)))
     return fail('unknown-device', 'author has no valid certificate of this tenant', env.id);
   if (!(await verifySignature(env))) return fail('bad-signature', 'signature does not verify', env.id);
   // Looked up again after the awaits above: another connection may have stored it meanwhile.
@@ -66,6 +87,8 @@ export async function validate(wire: Uint8Array, conn: Connection, store: Store)
     if (!doc) return fail('missing-deps', `dependency ${toHex(d)} is not stored`, env.id);
     if (env.doc === 'public' && doc !== 'public') return fail('bad-envelope', 'a public entry may not depend on a members entry', env.id);
   }
+  if (!laterThan(store, tenant, meeting, env, [...(env.seq > 1 ? [toHex(env.prev)] : []), ...env.deps.map(toHex)]))
+    return fail('clock', 'entry dated earlier than one of its predecessors', env.id);
   try {
     decodeEntry(env.kind, env.payload);
   } catch (e) {
