@@ -2,16 +2,20 @@
  * What a device and the directory say about the participants, judged by the fold's body-scoped role check:
  * the role a device acts in (its badge and panels) and, before opening, who lacks digital access (LEG-2).
  */
-import type { CertBody } from '../../crypto/cert.js';
+import type { Cert, CertBody } from '../../crypto/cert.js';
+import { byIssue, currentVersion } from '../directory.js';
 import { grants } from '../fold.js';
 import type { PersonId, SessionState } from '../state.js';
 import { CHAIR } from './roles.js';
 
 export type Badge = 'chair' | 'advisory' | 'admin' | 'member' | 'public';
 
-/** The role a device acts in here: roles other than admin count only for the bodies its certificate names (SEC-4). */
+/**
+ * The role a device acts in here, by its current certificate: roles other than admin count only for the
+ * bodies the certificate names (SEC-4); a revoked device acts in none.
+ */
 export function badge(s: SessionState, cert: CertBody | undefined): Badge {
-  if (!cert) return 'public';
+  if (!cert || cert.revoked !== undefined) return 'public';
   const body = s.body?.id;
   if (grants(cert, CHAIR, body)) return 'chair';
   if (grants(cert, ['advisory'], body)) return 'advisory';
@@ -20,12 +24,16 @@ export function badge(s: SessionState, cert: CertBody | undefined): Badge {
 }
 
 /**
- * LEG-2: persons of the body without a device certified for it and not revoked (not enrolled), and enrolled
- * persons with no device connected now (`connected`: the persons the relay reports present).
+ * LEG-2: persons of the body without a device whose current certificate (of `versions`, every version the
+ * directory holds) is for this body and not revoked: not enrolled; and enrolled persons with no device
+ * connected now (`connected`: the persons the relay reports present).
  */
-export function access(s: SessionState, certs: readonly CertBody[], connected: readonly PersonId[]): { notEnrolled: PersonId[]; notConnected: PersonId[] } {
+export function access(s: SessionState, versions: readonly Cert[], connected: readonly PersonId[]): { notEnrolled: PersonId[]; notConnected: PersonId[] } {
   const body = s.body?.id;
-  const enrolled = new Set(certs.filter((c) => c.revoked === undefined && (body === undefined || c.bodies.includes(body))).map((c) => c.person));
+  const byDevice = new Map<string, Cert[]>();
+  for (const c of versions) byDevice.set(c.body.device, [...(byDevice.get(c.body.device) ?? []), c]);
+  const current = [...byDevice.values()].map((list) => currentVersion(list.sort(byIssue))!.body);
+  const enrolled = new Set(current.filter((c) => c.revoked === undefined && (body === undefined || c.bodies.includes(body))).map((c) => c.person));
   const online = new Set(connected);
   return {
     notEnrolled: s.persons.filter((p) => !enrolled.has(p.id)).map((p) => p.id),

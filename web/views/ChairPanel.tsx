@@ -10,7 +10,7 @@ import { personName } from './names.js';
 export function ChairPanel(props: { s: Session }) {
   const s = props.s;
   const st = () => s.state();
-  const ready = createMemo(() => access(st(), s.replica.directory.all().map((c) => c.body), s.presence().map((d) => d.person)));
+  const ready = createMemo(() => access(st(), s.replica.directory.all(), s.presence().map((d) => d.person)));
   const notEnrolled = () => ready().notEnrolled;
   const notConnected = () => ready().notConnected;
   const notAcknowledged = () => st().notAcknowledged;
