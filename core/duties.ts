@@ -9,7 +9,9 @@ import { encryptBallot } from '../crypto/ballot.js';
 import type { Envelope } from '../crypto/envelope.js';
 import { GroupError, mod, pointFromHex } from '../crypto/group.js';
 import { checkDealerCommit, type DealerCommit, dealerCommit, dealShares, type EncryptedShare, keyShare, openShare, partialDecrypt } from '../crypto/threshold.js';
-import { decodeEntry, type DomainEntry } from './entries.js';
+import type { Cert, CertBody } from '../crypto/cert.js';
+import { decodeEntry, type DomainEntry, type Payload } from './entries.js';
+import { NOTARIES } from './rules/roles.js';
 import { commitment } from './lot.js';
 import { keyPoint } from './secret.js';
 import type { KeyState, SessionState, Vote } from './state.js';
@@ -126,4 +128,18 @@ export function lotStep(vote: Vote, me: string, reveal: Bytes): Step | null {
   if (!lot.commits[me]) return { kind: 'lot.commit', payload: { vote: vote.id, commitment: commitment(vote.id, me, reveal) } };
   if (lot.reveals[me] || Object.keys(lot.commits).length < lot.drawers.length) return null;
   return { kind: 'lot.reveal', payload: { vote: vote.id, reveal: toHex(reveal) } };
+}
+
+/**
+ * A revocation this device holds that the meeting's log does not record yet, for the chair's, the
+ * assistant's or the administration's device to record (`cert.note`): once in the hash-chained log, no relay
+ * can take it back by serving an older directory (DESIGN.md "Identity and trust").
+ */
+export function certNoteStep(state: SessionState, me: CertBody | undefined, certs: readonly Cert[], log: Iterable<Envelope>): Step | null {
+  const body = state.body?.id;
+  if (!me || !body || me.revoked !== undefined) return null;
+  if (!me.roles.some((r) => r === 'admin' || (NOTARIES.includes(r) && me.bodies.includes(body)))) return null;
+  const noted = new Set(entriesOf(log, 'cert.note').map((n) => n.payload.cert.sig));
+  const due = certs.find((c) => c.body.revoked !== undefined && !noted.has(c.sig) && (c.body.bodies.includes(body) || c.body.roles.includes('admin')));
+  return due ? { kind: 'cert.note', payload: { cert: due as unknown as Payload<'cert.note'>['cert'] } } : null;
 }

@@ -9,7 +9,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as v from 'valibot';
 import { fromHex, randomBytes, toHex } from '../crypto/bytes.js';
-import { type Cert, check as checkCert, ROLES } from '../crypto/cert.js';
+import { type Cert, type CertBody, check as checkCert, ROLES } from '../crypto/cert.js';
 import { verify } from '../crypto/ed25519.js';
 import { fingerprint } from '../crypto/hash.js';
 import { ADMIN_ACTIONS, adminInput, enrolInput, sessionInput, setupInput, type AdminRequest } from '../core/identity.js';
@@ -283,17 +283,22 @@ export function identityRoutes(d: IdentityDeps): Hono {
     const record = (summary: string, person: string | null = null) => audit(tenant, { actor: 'admin', action: req.action, person, summary, request: JSON.stringify(req), sig });
     const data = req.data;
     switch (req.action) {
-      case 'directory':
+      case 'directory': {
+        const devices = [...new Set(d.store.certs(tenant).map((x) => x.body.device))];
         return c.json({
           tenant,
           tenantKey,
           ...d.directory.master(tenant),
-          certs: d.store.certs(tenant),
+          // Each device's certificate as it stands now (the store keeps every version).
+          certs: devices.map((dev) => d.store.cert(tenant, dev)!),
+          // Per device, its chains' highest stored seq: a re-issue or revocation names them (`chains`).
+          chains: Object.fromEntries(devices.map((dev) => [dev, d.store.chainsOf(tenant, dev)])),
           enrolments: d.enrolments.list(tenant),
           invitations: d.invitations.list(tenant),
           meetings: d.directory.meetings(tenant),
           settings: d.settings.view(tenant),
         });
+      }
       case 'audit':
         return c.json({ entries: d.audit.list(tenant, parse(schemas.audit, data ?? {})) });
       case 'invite': {
@@ -326,6 +331,9 @@ export function identityRoutes(d: IdentityDeps): Hono {
           throw new Refusal(400, 'bad-cert', revoking ? 'not a revocation signed by the tenant key' : 'not a certificate signed by the tenant key', 'Das Zertifikat ist ungültig.');
         const held = d.store.cert(tenant, b.device);
         if (held?.body.revoked !== undefined) throw new Refusal(409, 'revoked', 'this device is revoked for good', 'Dieses Gerät ist gesperrt und bleibt es.');
+        const unnamed = held ? chainsUnnamed(b, d.store.chainsOf(tenant, b.device), revoking) : [];
+        if (unnamed.length > 0)
+          throw new Refusal(409, 'chains', `the new version must name where it takes over in every chain of the device: ${unnamed.join(', ')}`, 'Die neue Fassung des Zertifikats muss für jede Sitzung angeben, ab welchem Eintrag sie gilt. Bitte die Ansicht neu laden und noch einmal.');
         d.store.putCert(cert);
         const fp = fingerprint(fromHex(b.device, 32));
         if (revoking) {
@@ -362,4 +370,18 @@ export function identityRoutes(d: IdentityDeps): Hono {
     throw err;
   });
   return app;
+}
+
+/**
+ * The chains a re-issue or revocation fails to name as it must (docs/PROTOCOL.md "Certificate"): a re-issue
+ * keeps every stored entry with the earlier version (its cut at least the stored head), a revocation names
+ * every chain and lets at most what is stored stand.
+ */
+function chainsUnnamed(b: CertBody, stored: Record<string, number>, revoking: boolean): string[] {
+  return Object.entries(stored)
+    .filter(([key, head]) => {
+      const cut = b.chains?.[key];
+      return cut === undefined || (revoking ? cut > head : cut < head);
+    })
+    .map(([key, head]) => `${key} (stored up to ${head})`);
 }

@@ -5,7 +5,7 @@
  * automatic: the trustee releases it with a button (VotePanel).
  */
 import { fromHex, randomBytes, toHex } from '../crypto/bytes.js';
-import { keyStep, lotStep, type Step } from '../core/duties.js';
+import { certNoteStep, keyStep, lotStep, type Step } from '../core/duties.js';
 import type { Session } from './session.js';
 import * as idb from './store/idb.js';
 
@@ -34,6 +34,8 @@ export function startDuties(s: Session, tenant: string, meeting: string): () => 
       const step = keyStep(ref, key, me, device, await deviceSecret(tenant, meeting, `key:${key.id}`), [...s.replica.log.ordered()]);
       if (step) return { step, doc: 'public' };
     }
+    const note = certNoteStep(st, s.me(), s.replica.directory.all(), s.replica.log.all());
+    if (note) return { step: note, doc: 'public' };
     for (const v of st.votes) {
       if (!v.lot?.drawers.includes(me) || v.lot.order) continue;
       const step = lotStep(v, me, await deviceSecret(tenant, meeting, `lot:${v.id}`));

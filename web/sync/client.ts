@@ -85,6 +85,7 @@ export class SyncClient {
   private setStatus(s: SyncStatus): void {
     if (this.status === s) return;
     this.status = s;
+    if (s === 'offline' || s === 'connecting') this.o.replica.setConnected(false);
     this.o.onStatus?.(s);
   }
 
@@ -181,7 +182,9 @@ export class SyncClient {
         }
         this.attempt = 0;
         this.setStatus('resyncing');
-        await r.addCerts(m.certs as never);
+        // A device gets the tenant's whole directory: a revocation we hold and it lacks is a rollback.
+        await r.addCerts(m.certs as never, m.role === 'device');
+        r.setConnected(true);
         this.send({ t: 'sync', frontier: r.frontier() as never });
         if ('signer' in this.o.auth) this.startBeacons();
         // What the relay lacks, we push without waiting to be asked. Whatever we sent earlier and the relay
@@ -266,7 +269,7 @@ export class SyncClient {
     clearInterval(this.beaconTimer);
     const beat = async () => {
       try {
-        this.send({ t: 'beacon', beacon: await this.o.replica.makeBeacon() });
+        for (const beacon of await this.o.replica.makeBeacons()) this.send({ t: 'beacon', beacon });
       } catch {
         /* offline or no key: the next beat tries again */
       }

@@ -15,6 +15,7 @@ import { AuditView } from './AuditView.js';
 import { ImportView } from './ImportView.js';
 import { MeetingsView } from './MeetingsView.js';
 import { PeopleView } from './PeopleView.js';
+import { type SettingsData, SettingsView } from './SettingsView.js';
 
 export interface DirectoryData {
   tenant: string;
@@ -26,9 +27,12 @@ export interface DirectoryData {
   oparlMeetings: { id: string; name: string; start: string; location?: string; organizations: string[] }[];
   agendaItems: { id: string; meeting: string; number: string; name: string; public: boolean; order: number }[];
   certs: Cert[];
+  /** Per device, per chain (`meeting/doc`), the highest seq the relay holds: where a new version takes over. */
+  chains: Record<string, Record<string, number>>;
   enrolments: { device: string; person: string; state: string; created: number; grant: { name: string; roles: string[]; bodies: string[] } }[];
   invitations: { person: string; email: string; created: number; expires: number; used: number | null }[];
   meetings: { id: string; title: string; start: number; body: string }[];
+  settings: SettingsData;
 }
 
 export interface AdminContext {
@@ -56,7 +60,7 @@ export function Outcome(props: { status?: { ok: boolean; text: string }; id?: st
   return props.id ? <div id={props.id}>{line}</div> : line;
 }
 
-const TABS = ['people', 'meetings', 'import', 'audit'] as const;
+const TABS = ['people', 'meetings', 'import', 'audit', 'settings'] as const;
 type Tab = (typeof TABS)[number];
 
 export function Admin(props: { tenant: string; join?: { key: string; fp: string } }) {
@@ -147,6 +151,9 @@ function Console(props: { tenant: string; signer: Signer }) {
         </Match>
         <Match when={tab() === 'audit'}>
           <AuditView ctx={ctx} />
+        </Match>
+        <Match when={tab() === 'settings'}>
+          <SettingsView ctx={ctx} />
         </Match>
       </Switch>
     </>

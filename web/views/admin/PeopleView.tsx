@@ -42,7 +42,7 @@ export function PeopleView(props: { ctx: AdminContext }) {
       const body: CertBody = { v: 1, tenant: props.ctx.tenant, person: e.person, name: e.grant.name, device: e.device, roles: e.grant.roles as Role[], bodies: e.grant.bodies, notBefore: now - 60_000, notAfter: now + YEAR };
       await props.ctx.call('certify', { cert: await issue(body, props.ctx.signer) });
     }, t('admin.certified', { name: e.grant.name }));
-  const revokeCert = (c: Cert) => act(`devices-${c.body.person}`, async () => props.ctx.call('revoke', { cert: await revoke(c, Date.now(), props.ctx.signer) }), t('admin.revoked', { name: c.body.name }));
+  const revokeCert = (c: Cert) => act(`devices-${c.body.person}`, async () => props.ctx.call('revoke', { cert: await revoke(c, Date.now(), props.ctx.signer, d()?.chains[c.body.device] ?? {}) }), t('admin.revoked', { name: c.body.name }));
 
   return (
     <section class="card" aria-labelledby="people-h">
@@ -147,12 +147,13 @@ export function PeopleView(props: { ctx: AdminContext }) {
 }
 
 /**
- * New roles for a person's devices: each certificate signed again with the same validity and a later `issued`
- * (the newest counts everywhere). The fold reads a device's roles from its current certificate, so change roles
- * between meetings.
+ * New roles for a person's devices: each certificate signed again with the same validity, a later `issued`,
+ * and `chains` naming where it takes over (after every entry the relay holds): entries made so far stay judged
+ * by the earlier version, so a role change is safe at any time, also during a session.
  */
 async function recertify(ctx: AdminContext, certs: Cert[], roles: Role[], bodies: string[]): Promise<void> {
-  for (const c of certs) await ctx.call('certify', { cert: await issue({ ...c.body, roles, bodies: bodies.length ? bodies : c.body.bodies, issued: Date.now() }, ctx.signer) });
+  for (const c of certs)
+    await ctx.call('certify', { cert: await issue({ ...c.body, roles, bodies: bodies.length ? bodies : c.body.bodies, issued: Date.now(), chains: ctx.data()?.chains[c.body.device] ?? {} }, ctx.signer) });
 }
 
 function Manage(props: {
