@@ -66,6 +66,7 @@ function emptyState(): SessionState {
     currentItem: null,
     attendance: {},
     attendanceLog: [],
+    attendanceByFaction: [],
     quorum: { statutory: 0, present: 0, needed: 1, quorate: false },
     quorumLog: [],
     votes: [],

@@ -40,6 +40,13 @@ export interface Attendance {
   since: number | null;
 }
 
+/** Persons of one faction (null: no listed faction) in the body's order, and how many of them are present. */
+export interface FactionAttendance {
+  faction: string | null;
+  persons: PersonId[];
+  present: number;
+}
+
 export interface Quorum {
   statutory: number;
   present: number; // voting members present
@@ -164,6 +171,7 @@ export interface SessionState {
   currentItem: string | null;
   attendance: Record<PersonId, Attendance>;
   attendanceLog: AttendanceEvent[];
+  attendanceByFaction: FactionAttendance[]; // every listed faction, then those without one if any (derived)
   quorum: Quorum;
   quorumLog: { at: number; quorate: boolean; present: number }[];
   votes: Vote[];

@@ -4,7 +4,7 @@
  * election can still get candidates, open decisions by faction, and who has not acknowledged the texts.
  */
 import type { Context } from '../fold.js';
-import type { FactionTally, SessionState, Vote } from '../state.js';
+import type { FactionAttendance, FactionTally, SessionState, Vote } from '../state.js';
 import { candidateRefusal } from './elections.js';
 import { standing } from './votes.js';
 
@@ -17,14 +17,29 @@ export function derive(ctx: Context): void {
     v.entitlement = v.status === 'open' ? Object.fromEntries(s.persons.map((p) => [p.id, standing(ctx, p.id, v, voters)])) : null;
     v.byFaction = byFaction(s, v);
   }
+  s.attendanceByFaction = attendanceByFaction(s);
   s.notAcknowledged = s.persons.filter((p) => !TEXTS.every((k) => s.acknowledgements.some((a) => a.person === p.id && a.kind === k))).map((p) => p.id);
+}
+
+/** The faction a person sits in, null when none the body lists. */
+function factions(s: SessionState): Map<string, string | null> {
+  const listed = new Set(s.factions.map((f) => f.id));
+  return new Map(s.persons.map((p) => [p.id, p.faction !== null && listed.has(p.faction) ? p.faction : null]));
+}
+
+function attendanceByFaction(s: SessionState): FactionAttendance[] {
+  const factionOf = factions(s);
+  const groups = [...s.factions.map((f) => f.id), null].map((faction) => {
+    const persons = s.persons.filter((p) => factionOf.get(p.id) === faction).map((p) => p.id);
+    return { faction, persons, present: persons.filter((p) => s.attendance[p]?.present).length };
+  });
+  return groups.filter((g) => g.faction !== null || g.persons.length > 0);
 }
 
 /** VOTE-11: counted ballots of a closed open or roll-call decision per faction, in the body's order, then those without one. */
 function byFaction(s: SessionState, v: Vote): FactionTally[] | null {
   if (v.kind !== 'decision' || v.mode === 'secret' || v.status !== 'closed' || !v.counts) return null;
-  const listed = new Set(s.factions.map((f) => f.id));
-  const factionOf = new Map(s.persons.map((p) => [p.id, p.faction !== null && listed.has(p.faction) ? p.faction : null]));
+  const factionOf = factions(s);
   const rows = new Map<string | null, FactionTally>([...s.factions.map((f) => f.id), null].map((f) => [f, { faction: f, yes: 0, no: 0, abstain: 0 }]));
   for (const b of v.ballots) {
     const row = rows.get(factionOf.get(b.person) ?? null)!;

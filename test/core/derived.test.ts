@@ -82,6 +82,19 @@ describe('derived state', () => {
     ]);
   });
 
+  it('VID-3 (fold as a registry) attendance by faction: every listed faction, then members without one (an unlisted faction too), with who is present', async () => {
+    const c = await council();
+    c.setupPayload.persons = c.setupPayload.persons.map((p) => (p.id === 'm4' ? { ...p, faction: 'fx' } : p));
+    const s = new Story(c);
+    await s.opened(['chair', 'm2', 'm4', 'adv']);
+    await s.add('m2', 'attendance.out', { person: 'm2' });
+    expect(run(s).attendanceByFaction).toEqual([
+      { faction: 'f1', persons: ['chair', 'm1', 'm3'], present: 1 },
+      { faction: 'f2', persons: ['m2'], present: 0 },
+      { faction: null, persons: ['m4', 'adv'], present: 2 },
+    ]);
+  });
+
   it('LEG-2 (fold as a registry) before opening: who has not acknowledged both texts, who is not enrolled for this body, who is not connected', async () => {
     const c = await council();
     const s = new Story(c);

@@ -2,29 +2,24 @@
 import { For, Show } from 'solid-js';
 import { t } from '../i18n/index.js';
 import type { Session } from '../session.js';
+import { factionName } from './names.js';
 
 export function Attendance(props: { s: Session }) {
   const st = () => props.s.state();
-  const groups = () => {
-    const s = st();
-    const out = s.factions.map((f) => ({ id: f.id, name: f.name, persons: s.persons.filter((p) => p.faction === f.id) }));
-    const rest = s.persons.filter((p) => !s.factions.some((f) => f.id === p.faction));
-    if (rest.length) out.push({ id: '-', name: t('noFaction'), persons: rest });
-    return out;
-  };
+  const person = (id: string) => st().persons.find((p) => p.id === id)!;
   const connected = (person: string) => props.s.presence().some((d) => d.person === person);
   const showConnection = () => !!props.s.replica.deviceKey;
   return (
     <section class="card" aria-labelledby="att-h">
       <h2 id="att-h">{t('attendance')}</h2>
-      <For each={groups()}>
+      <For each={st().attendanceByFaction}>
         {(g) => (
           <div class="faction">
             <h3>
-              {g.name} <span class="muted">({g.persons.filter((p) => st().attendance[p.id]?.present).length}/{g.persons.length})</span>
+              {g.faction === null ? t('noFaction') : factionName(st(), g.faction)} <span class="muted">({g.present}/{g.persons.length})</span>
             </h3>
             <ul class="people">
-              <For each={g.persons}>
+              <For each={g.persons.map(person)}>
                 {(p) => {
                   const a = () => st().attendance[p.id];
                   return (
