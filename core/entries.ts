@@ -1,7 +1,7 @@
 /**
  * Entry kinds (docs/PROTOCOL.md, "Entry kinds"): the payload of every envelope, as a tagged union.
  * Domain entries carry canonical JSON validated here; `y` entries carry a raw Yjs update.
- * Who may make which entry is decided in the fold (core/fold.ts), not here.
+ * Which document an entry belongs in, who may make it and what it does: the kind registry (core/kinds.ts).
  */
 import * as v from 'valibot';
 import { canonicalJson } from '../crypto/canonical.js';
@@ -152,10 +152,10 @@ export class PayloadError extends Error {
   override name = 'PayloadError';
 }
 
-/** Decode and validate a payload. Throws PayloadError with an English reason. */
-/** Entries only an admin makes: the audit log lists them (SEC-4). */
+/** Entries only an admin makes: the audit log lists them (SEC-4); test/core/kinds.test.ts checks them against the registry. */
 export const ADMIN_KINDS = ['meeting.setup', 'legal.decision', 'legal.clause'] as const;
 
+/** Decode and validate a payload. Throws PayloadError with an English reason. */
 export function decodeEntry(kind: string, payload: Uint8Array): Entry {
   if (kind === 'y') return { kind, payload };
   if (!isDomainKind(kind)) throw new PayloadError(`unknown entry kind '${kind}'`);
