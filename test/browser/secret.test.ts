@@ -47,7 +47,7 @@ function tamper(record: { envelopes: string[] }, kind: 'vote.ballot' | 'vote.par
 }
 
 describe('secret election in Chromium', () => {
-  it('VOTE-10 VOTE-3 VOTE-4 VOTE-7 VOTE-9 7 members elect secretly, a run-off follows, every receipt and one-click check passes; a tampered record fails', async () => {
+  it('VOTE-10 VOTE-3 VOTE-4 VOTE-7 VOTE-9 7 members (2 on site, 5 remote) elect secretly, a run-off follows, every receipt and one-click check passes; a tampered record fails', async () => {
     const site = await demoSite();
     stops.push(() => site.relay.close(), () => cleanup(site.dataDir));
     const browser = await launch();
@@ -57,8 +57,16 @@ describe('secret election in Chromium', () => {
     for (const [i, m] of site.links.members.slice(0, 7).entries()) members.push((await participant(browser, m.url, { bypassCSP: i === 6 })).page);
     const all = [chair, ...members];
     await Promise.all(all.map((p) => whenStatus(p, 'online', 20_000)));
-    for (const p of all) await p.getByRole('button', { name: 'Anwesend melden (digital)' }).click();
+    // VOTE-7, hybrid: the chair checks the first two members in on site; the others check in remotely. All vote on their own devices.
+    const onsite = site.links.members.slice(0, 2).map((m) => m.name);
+    for (const p of [chair, ...members.slice(2)]) await p.getByRole('button', { name: 'Anwesend melden (digital)' }).click();
     await chair.getByRole('button', { name: 'Sitzung eröffnen' }).click();
+    for (const name of onsite) {
+      await chair.locator('#person-select').selectOption({ label: name });
+      await chair.getByRole('button', { name: 'Im Saal anwesend melden' }).click();
+    }
+    for (const name of onsite) await expect.poll(() => members[0]!.locator('.people li', { hasText: name }).first().textContent(), T).toContain('im Saal');
+    await expect.poll(() => members[0]!.locator('.people li', { hasText: site.links.members[2]!.name }).first().textContent(), T).toContain('(digital)');
     await chair.locator('#item-select').selectOption('top3');
     await chair.getByRole('button', { name: 'Tagesordnungspunkt aufrufen' }).click();
 
@@ -101,7 +109,7 @@ describe('secret election in Chromium', () => {
     await chair.locator('[data-testid=release]').click();
     for (const p of all) await expect.poll(() => p.locator(`[data-vote="${w2}"] [data-testid=summary]`).textContent(), T).toBe('Gewählt: Anna Adler');
 
-    // VOTE-4: every member sees its ballot included and the one-click check passes.
+    // VOTE-4, VOTE-7: every member, on site or remote, sees its ballot included and the one-click check passes.
     for (const p of members) {
       expect(await p.locator(`[data-vote="${w2}"] [data-testid=included]`).textContent()).toBe('Ihre Stimme ist im Ergebnis enthalten.');
       await p.getByRole('button', { name: 'Geheime Abstimmung prüfen' }).click();
