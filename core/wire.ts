@@ -96,14 +96,15 @@ export function encodeEnvelopes(wires: Uint8Array[]): Uint8Array {
   return e.finish();
 }
 
-/** Splits envelopes into runs that each fit one envelopes frame: at most LIMITS.batch and LIMITS.frame bytes. */
-export function batches(wires: readonly Uint8Array[]): Uint8Array[][] {
+/** Splits envelopes into runs that each fit one envelopes frame: at most LIMITS.batch and `maxBytes` (at most LIMITS.frame), or one envelope. */
+export function batches(wires: readonly Uint8Array[], maxBytes: number = LIMITS.frame): Uint8Array[][] {
+  const limit = Math.min(maxBytes, LIMITS.frame);
   const out: Uint8Array[][] = [];
   let run: Uint8Array[] = [];
   let bytes = 8; // type byte and count
   for (const w of wires) {
     const size = w.length + 4; // length prefix of at most 3 bytes for a wire of at most 256 KiB
-    if (run.length > 0 && (run.length === LIMITS.batch || bytes + size > LIMITS.frame)) {
+    if (run.length > 0 && (run.length === LIMITS.batch || bytes + size > limit)) {
       out.push(run);
       run = [];
       bytes = 8;

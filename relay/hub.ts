@@ -290,8 +290,7 @@ export class Session {
     for (const a of authors) {
       if (this.certsSent.has(a)) continue;
       this.certsSent.add(a);
-      const c = this.hub.store.cert(this.auth!.tenant, a);
-      if (c) certs.push(c);
+      certs.push(...this.hub.store.certHistory(this.auth!.tenant, a)); // every version: entries are judged by the one in force
     }
     if (certs.length > 0) this.send({ t: 'certs', certs: certs as unknown as Extract<ServerMessage, { t: 'certs' }>['certs'] });
   }
@@ -447,18 +446,19 @@ export class Session {
     return new Promise((ok) => (this.peer.drained ? this.peer.drained(below, ok) : ok()));
   }
 
-  /** What the peer lacks, a page at a time, each only once the previous one has left the send buffer. */
+  /** What the peer lacks, a page at a time, each frame only once the previous ones have left the send buffer. */
   private async answerSync(frontier: Record<string, Record<string, number>>): Promise<void> {
     const { tenant, meeting, docs } = this.auth!;
     const store = this.hub.store;
     for (let after = 0; ; ) {
-      await this.drained();
       if (this.closed || this.syncNext) return; // gone, or superseded by a newer request
       const rows = store.page(tenant, meeting, after, PAGE_ROWS);
       const lacking = rows.filter((r) => docs.includes(r.doc as DocName) && r.seq > (frontier[r.doc]?.[r.author] ?? 0));
-      if (lacking.length > 0) {
-        const authors = [...new Set(lacking.map((r) => r.author))];
-        for (const run of batches(lacking.map((e) => e.wire))) this.deliver(encodeEnvelopes(run), authors);
+      const authors = [...new Set(lacking.map((r) => r.author))];
+      for (const run of batches(lacking.map((e) => e.wire), this.hub.limits.pageLowWater)) {
+        await this.drained();
+        if (this.closed || this.syncNext) return;
+        this.deliver(encodeEnvelopes(run), authors);
       }
       if (rows.length < PAGE_ROWS) break;
       after = rows.at(-1)!.n;
