@@ -31,6 +31,8 @@ const value = v.pipe(v.string(), v.trim(), v.maxLength(300), v.regex(/^[^\p{Cc}]
 export const saveSchema = v.strictObject(Object.fromEntries(SETTING_NAMES.map((n) => [n, v.optional(value)])) as Record<SettingName, v.OptionalSchema<typeof value, undefined>>);
 
 export interface SettingsView {
+  /** Every name, in the order the admin form shows them. */
+  names: readonly SettingName[];
   values: Partial<Record<SettingName, string>>;
   /** Names the default texts use that have no value yet: members see "(noch nicht festgelegt …)" there. */
   missing: SettingName[];
@@ -77,7 +79,7 @@ export class TenantSettings {
     const all = this.values(tenant);
     const values: SettingsView['values'] = {};
     for (const n of SETTING_NAMES) if (all[n]) values[n] = all[n];
-    return { values, missing: SETTING_NAMES.filter((n) => !values[n]) };
+    return { names: SETTING_NAMES, values, missing: SETTING_NAMES.filter((n) => !values[n]) };
   }
 
   close(): void {

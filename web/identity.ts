@@ -9,6 +9,7 @@ import { generateSeed, type Signer, signerFromSeed } from '../crypto/ed25519.js'
 import { fingerprint } from '../crypto/hash.js';
 import { type AdminAction, enrolInput, sessionInput, setupInput, signAdmin } from '../core/identity.js';
 import { lang } from './i18n/index.js';
+import { refusalText } from './i18n/codes.js';
 import * as idb from './store/idb.js';
 import { heldKey, keepKey } from './store/keys.js';
 
@@ -31,7 +32,7 @@ async function api<T>(path: string, body?: unknown): Promise<T> {
     throw new ApiError(lang() === 'de' ? 'Der Server ist nicht erreichbar. Prüfen Sie die Verbindung.' : 'The server cannot be reached. Check the connection.', 'offline', 0);
   }
   const json = (await r.json().catch(() => ({}))) as { error?: string; message?: string; de?: string; code?: string };
-  if (!r.ok) throw new ApiError((lang() === 'de' ? json.de : json.message) ?? json.message ?? `HTTP ${r.status}`, json.code ?? json.error ?? 'http', r.status);
+  if (!r.ok) throw new ApiError(refusalText(json, r.status), json.code ?? json.error ?? 'http', r.status);
   return json as T;
 }
 

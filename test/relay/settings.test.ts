@@ -60,7 +60,7 @@ describe('per-tenant settings', () => {
     expect(MISSING.de).toBe('(noch nicht festgelegt – bitte bei der Verwaltung erfragen)');
     // The admin console lists what is missing.
     const dir = await s.post(await signAdmin(s.admin, s.demo.tenant, 'directory', null));
-    expect(dir.json.settings).toEqual({ values: {}, missing: [...SETTING_NAMES] });
+    expect(dir.json.settings).toEqual({ names: [...SETTING_NAMES], values: {}, missing: [...SETTING_NAMES] });
   });
 
   it('DS-1 (real tenants) settings saved by a request the tenant key signed fill the texts of that tenant only, are kept in identity.sqlite and audited; other keys are refused', async () => {

@@ -369,6 +369,7 @@ export const de = {
   'error.replayed': "Dieser Code wurde schon verwendet. Bitte warten Sie auf den nächsten Code.",
   'error.locked': "Zu viele falsche Codes. Bitte warten Sie 15 Minuten.",
   'error.internal': "Auf dem Server ist ein Fehler aufgetreten. Bitte versuchen Sie es später erneut.",
+  'error.chains': "Die neue Fassung des Zertifikats muss für jede Sitzung angeben, ab welchem Eintrag sie gilt. Bitte laden Sie die Ansicht neu und versuchen Sie es noch einmal.",
   'error.other': "Der Server hat die Anfrage abgelehnt (Code {code}).",
   'import.warn.single-object-list': "Ein einzelnes Objekt statt einer Liste",
   'import.warn.list-404': "Liste nicht gefunden (404), als leer gewertet",
@@ -410,9 +411,6 @@ export const de = {
   'audit.what.oparl': "aus {source}",
   'audit.what.settings': "{names}",
   'audit.what.meeting': "Sitzung {meeting}",
-  'meetings.exists': "Diese Sitzung gibt es in Ratsraum schon.",
-  'meetings.noOrganization': "Die importierte Sitzung nennt kein Gremium.",
-  'meetings.timeout': "Der Server hat die Sitzung nicht rechtzeitig bestätigt.",
   'meetings.refused': "Ratsraum hat die Festlegungen abgelehnt (technische Begründung: {reason}).",
 } as const;
 

@@ -371,6 +371,7 @@ export const en: Record<MessageKey, string> = {
   'error.replayed': "This code has already been used. Please wait for the next code.",
   'error.locked': "Too many wrong codes. Please wait 15 minutes.",
   'error.internal': "An error occurred on the server. Please try again later.",
+  'error.chains': "The new version of the certificate must name, for every meeting, from which entry on it applies. Please reload the view and try again.",
   'error.other': "The server refused the request (code {code}).",
   'import.warn.single-object-list': "A single object instead of a list",
   'import.warn.list-404': "List not found (404), taken as empty",
@@ -412,8 +413,5 @@ export const en: Record<MessageKey, string> = {
   'audit.what.oparl': "from {source}",
   'audit.what.settings': "{names}",
   'audit.what.meeting': "meeting {meeting}",
-  'meetings.exists': "This meeting already exists in Ratsraum.",
-  'meetings.noOrganization': "The imported meeting names no body.",
-  'meetings.timeout': "The server did not confirm the meeting in time.",
   'meetings.refused': "Ratsraum refused the setup (technical reason: {reason}).",
 };

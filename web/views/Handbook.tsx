@@ -16,10 +16,12 @@ function blocks(md: string): Block[] {
 }
 
 function Text(props: { s: Session; kind: Kind }) {
+  // Filled with this tenant's settings; the version a member acknowledges is that of the filled text.
+  const tenant = () => encodeURIComponent(props.s.ref.split('/')[0]!);
   const [doc] = createResource(
     () => [props.kind, lang()] as const,
     async ([kind, l]) => {
-      const r = await fetch(`/api/handbook/${kind}/${l}`);
+      const r = await fetch(`/api/handbook/${kind}/${l}?tenant=${tenant()}`);
       if (!r.ok) throw new Error(String(r.status));
       return (await r.json()) as { markdown: string; version: string };
     },
@@ -38,7 +40,7 @@ function Text(props: { s: Session; kind: Kind }) {
             </For>
           </div>
         </details>
-        <a href={`/api/handbook/${props.kind}/${lang()}.pdf`} download="">
+        <a href={`/api/handbook/${props.kind}/${lang()}.pdf?tenant=${tenant()}`} download="">
           {t('handbook.pdf')}
         </a>
         <Show

@@ -1,8 +1,36 @@
 /** The audit log (SEC-4): filter by action, person, text and time; export as JSON (with signatures) or CSV. */
 import { createResource, createSignal, For } from 'solid-js';
-import { lang, t } from '../../i18n/index.js';
+import { fromHex } from '../../../crypto/bytes.js';
+import { fingerprint } from '../../../crypto/hash.js';
+import { known } from '../../i18n/codes.js';
+import { lang, type MessageKey, t } from '../../i18n/index.js';
 import { AUDIT_ACTIONS, type AuditEntry } from '../../../core/identity.js';
 import type { AdminContext } from './Admin.js';
+
+const label = (prefix: string, code: string) => (known(`${prefix}${code}`) ? t(`${prefix}${code}` as MessageKey) : code);
+const roles = (rs: string[]) => rs.map((r) => label('role.', r)).join(', ');
+const device = (hex: string) => fingerprint(fromHex(hex, 32));
+
+/**
+ * What an entry did, in the UI's language: from the signed request for admin changes, else the person
+ * it concerns. The relay's own summary is English; it stays in the export and in English mode.
+ */
+function what(e: AuditEntry, personName: (key: string) => string): string {
+  try {
+    const data = e.request ? (JSON.parse(e.request) as { data?: Record<string, unknown> }).data : undefined;
+    const body = (data?.cert as { body?: { name: string; device: string; roles: string[] } } | undefined)?.body;
+    if (e.action === 'invite' && data) return t('audit.what.invite', { name: String(data.name), email: String(data.email), roles: roles(data.roles as string[]) });
+    if (e.action === 'certify' && body) return t('audit.what.cert', { name: body.name, fp: device(body.device), roles: roles(body.roles) });
+    if (e.action === 'revoke' && body) return t('audit.what.revoke', { name: body.name, fp: device(body.device) });
+    if (e.action === 'oparl.import' && data) return t('audit.what.oparl', { source: String(data.source) });
+    if (e.action === 'settings.save' && data) return t('audit.what.settings', { names: Object.keys(data).map((n) => label('settings.field.', n)).join(', ') });
+  } catch {
+    // a request this version cannot read: fall through to the person
+  }
+  if (lang() === 'en') return e.summary;
+  const meeting = /in meeting (\S+)/.exec(e.summary)?.[1];
+  return [e.person ? personName(e.person) : '', meeting ? t('audit.what.meeting', { meeting }) : ''].filter(Boolean).join(' · ') || '–';
+}
 
 const csvCell = (s: string) => (/[",;\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
@@ -29,6 +57,7 @@ export function AuditView(props: { ctx: AdminContext }) {
   });
   const [entries] = createResource(filter, (f) => props.ctx.call<{ entries: AuditEntry[] }>('audit', f).then((r) => r.entries));
   const when = (ms: number) => new Date(ms).toLocaleString(lang() === 'de' ? 'de-DE' : 'en-GB');
+  const personName = (key: string) => props.ctx.data()?.persons.find((p) => p.key === key)?.name ?? key;
   const actor = (a: string) => (a === 'admin' ? t('audit.actor.admin') : a === 'relay' ? t('audit.actor.relay') : t('audit.actor.device', { fp: a.slice(7, 15) }));
   const stamp = () => new Date().toISOString().slice(0, 10);
   const exportJson = () =>
@@ -46,7 +75,7 @@ export function AuditView(props: { ctx: AdminContext }) {
         <label for="audit-action">{t('audit.action')}</label>
         <select id="audit-action" value={action()} onChange={(e) => setAction(e.currentTarget.value)}>
           <option value="">{t('audit.all')}</option>
-          <For each={AUDIT_ACTIONS}>{(a) => <option value={a}>{a}</option>}</For>
+          <For each={AUDIT_ACTIONS}>{(a) => <option value={a}>{label('audit.act.', a)}</option>}</For>
         </select>
         <label for="audit-person">{t('audit.person')}</label>
         <select id="audit-person" value={person()} onChange={(e) => setPerson(e.currentTarget.value)}>
@@ -86,10 +115,8 @@ export function AuditView(props: { ctx: AdminContext }) {
                 <tr data-action={e.action}>
                   <td>{when(e.at)}</td>
                   <td>{actor(e.actor)}</td>
-                  <td>
-                    <code>{e.action}</code>
-                  </td>
-                  <td lang="en">{e.summary}</td>
+                  <td>{label('audit.act.', e.action)}</td>
+                  <td>{what(e, personName)}</td>
                   <td>{e.sig ? t('audit.yes') : '–'}</td>
                 </tr>
               )}

@@ -1,6 +1,7 @@
 /** OParl import (ORG-1): preview what would change, then import; warnings about the source listed. */
 import { createSignal, For, Show } from 'solid-js';
-import { type MessageKey, t } from '../../i18n/index.js';
+import { known } from '../../i18n/codes.js';
+import { lang, type MessageKey, t } from '../../i18n/index.js';
 import type { AdminContext } from './Admin.js';
 
 interface Result {
@@ -11,6 +12,7 @@ interface Result {
 }
 
 const KINDS = ['bodies', 'organizations', 'persons', 'memberships', 'meetings', 'agendaItems'];
+const warning = (code: string) => (known(`import.warn.${code}`) ? t(`import.warn.${code}` as MessageKey) : code);
 
 export function ImportView(props: { ctx: AdminContext }) {
   const [source, setSource] = createSignal('');
@@ -90,11 +92,13 @@ export function ImportView(props: { ctx: AdminContext }) {
             <Show when={r().warnings.length > 0}>
               <details>
                 <summary>{t('import.warnings', { n: r().warnings.length })}</summary>
-                <ul>
+                <ul class="warnings">
                   <For each={r().warnings.slice(0, 200)}>
                     {(w) => (
-                      <li>
-                        <code>{w.code}</code> {w.url}: <span lang="en">{w.message}</span>
+                      <li data-code={w.code}>
+                        {warning(w.code)}: <span class="mono">{w.url}</span>
+                        {/* The walker's detail is English; German mode shows the label only. */}
+                        <Show when={lang() === 'en'}> – {w.message}</Show>
                       </li>
                     )}
                   </For>

@@ -1,6 +1,7 @@
 /** Meetings: those Ratsraum holds, and those imported from OParl with their agenda, to set up in Ratsraum. */
 import { createSignal, For, Show } from 'solid-js';
 import { lang, t } from '../../i18n/index.js';
+import { ApiError } from '../../identity.js';
 import { type AdminContext, Outcome } from './Admin.js';
 import { createMeeting } from './create-meeting.js';
 import { idFor, setupFromOparl } from './setup.js';
@@ -20,7 +21,8 @@ export function MeetingsView(props: { ctx: AdminContext }) {
       setStatus({ ok: true, text: t('meetings.created', { title: plan.setup.meeting.title }) });
       props.ctx.reload();
     } catch (e) {
-      setStatus({ ok: false, text: t('meetings.failed', { reason: (e as Error).message }) });
+      // A refusal of the relay is already in the UI's language; the fold's reasons are technical (English).
+      setStatus({ ok: false, text: t('meetings.failed', { reason: e instanceof ApiError ? e.message : t('meetings.refused', { reason: (e as Error).message }) }) });
     } finally {
       setBusy(undefined);
     }
