@@ -7,8 +7,9 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { toBase64 } from '../crypto/bytes.js';
+import { utf8 } from '../crypto/bytes.js';
 import { CanonicalError } from '../crypto/canonical.js';
+import { hashString } from '../crypto/hash.js';
 import { makeRecord } from '../core/export.js';
 import type { Hub } from './hub.js';
 import { type Metrics, metricsGuard } from './metrics.js';
@@ -39,13 +40,13 @@ export interface AppDeps {
 }
 
 const NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
-const ANONYMOUS_RATE = { burst: 60, perSecond: 5 };
+const ANONYMOUS_RATE = { burst: 20, perSecond: 1 };
 const CODES: Partial<Record<number, string>> = { 400: 'bad-request', 403: 'forbidden', 404: 'not-found', 413: 'too-large', 429: 'rate-limit' };
 
 /** The public record of each meeting, rebuilt only when its log head or the tenant's certificates change. */
 function exportCache(store: Store, size = 256) {
-  const cache = new Map<string, { head: string; body: string }>();
-  return (tenant: string, meeting: string, tenantKey: string): string | undefined => {
+  const cache = new Map<string, { head: string; body: Uint8Array; etag: string }>();
+  return (tenant: string, meeting: string, tenantKey: string): { body: Uint8Array; etag: string } | undefined => {
     const frontier = store.frontier(tenant, meeting, ['public']) as Record<string, Record<string, number> | undefined>;
     if (!frontier.public) return undefined;
     const certs = store.certs(tenant);
@@ -53,13 +54,13 @@ function exportCache(store: Store, size = 256) {
     const head = JSON.stringify([tenantKey, frontier.public, certs.map((c) => c.sig), beacons.map((b) => b.sig)]);
     const key = `${tenant}\n${meeting}`;
     const hit = cache.get(key);
-    if (hit?.head === head) return hit.body;
+    if (hit?.head === head) return hit;
     const wires = store.all(tenant, meeting, ['public']).map((e) => e.wire);
-    const body = JSON.stringify(makeRecord({ tenant, meeting, docs: ['public'], tenantKey, certs, wires, beacons }));
+    const entry = { head, body: utf8(JSON.stringify(makeRecord({ tenant, meeting, docs: ['public'], tenantKey, certs, wires, beacons }))), etag: `"${hashString(head)}"` };
     cache.delete(key);
     if (cache.size >= size) cache.delete(cache.keys().next().value!);
-    cache.set(key, { head, body });
-    return body;
+    cache.set(key, entry);
+    return entry;
   };
 }
 
@@ -91,7 +92,7 @@ export function createApp(d: AppDeps): Hono {
   });
 
   // SEC-2, DS-1: readable in the app and as PDF; `version` is what a member's acknowledgement names.
-  app.use('/api/handbook/*', anonymous);
+  app.use('/api/handbook/*', (c, next) => (c.req.path.endsWith('.pdf') ? anonymous(c, next) : next()));
   app.get('/api/handbook/:kind/:lang', async (c) => {
     const { kind, lang } = c.req.param();
     const pdf = lang.endsWith('.pdf');
@@ -111,9 +112,10 @@ export function createApp(d: AppDeps): Hono {
     if (!NAME.test(tenant) || !NAME.test(meeting)) throw new HTTPException(400, { message: 'invalid tenant or meeting id' });
     const tenantKey = d.store.tenantKey(tenant);
     if (!tenantKey) throw new HTTPException(404, { message: `unknown tenant '${tenant}'` });
-    const body = exportOf(tenant, meeting, tenantKey);
-    if (body === undefined) throw new HTTPException(404, { message: `unknown meeting '${meeting}'` });
-    return c.body(body, 200, { 'content-type': 'application/json' });
+    const record = exportOf(tenant, meeting, tenantKey);
+    if (record === undefined) throw new HTTPException(404, { message: `unknown meeting '${meeting}'` });
+    if (c.req.header('if-none-match') === record.etag) return c.body(null, 304, { etag: record.etag });
+    return c.body(record.body as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json', etag: record.etag });
   });
 
   if (d.assets) {

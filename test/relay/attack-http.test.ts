@@ -61,11 +61,15 @@ describe('the relay under attack: CPU of /export and the handbook PDF', () => {
     const first = (await (await app.request(path)).json()) as { envelopes: string[]; certs: { sig: string }[] };
     for (let i = 0; i < 49; i++) expect((await app.request(path)).status).toBe(200);
     expect(calls.all).toBe(1);
+    // A verifier that already holds this head downloads nothing.
+    const etag = (await app.request(path)).headers.get('etag')!;
+    expect((await app.request(path, { headers: { 'if-none-match': etag } })).status).toBe(304);
 
     // A new public envelope changes the log head: the next export has it.
     const author = toHex((await demoSigner(demo, 'm01')).publicKey);
     const wire = new Uint8Array([1, 2, 3, 4]);
     store.insert(demo.tenant, demo.meeting, { doc: 'public', author, seq: 1, id: 'f'.repeat(64), wire });
+    expect((await app.request(path, { headers: { 'if-none-match': etag } })).status).toBe(200);
     const second = (await (await app.request(path)).json()) as { envelopes: string[] };
     expect(second.envelopes).toHaveLength(first.envelopes.length + 1);
     expect(second.envelopes.at(-1)).toBe(Buffer.from(wire).toString('base64'));
