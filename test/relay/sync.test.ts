@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stateHash } from '../../core/state.js';
 import { startRelay } from '../../relay/server.js';
-import { cleanup, demoRelay, device, type NodeDevice, online, until } from '../helpers/relay.js';
+import { decode } from '../../crypto/envelope.js';
+import { encodeControl } from '../../core/wire.js';
+import { cleanup, demoRelay, device, type NodeDevice, online, rawClient, until } from '../helpers/relay.js';
 
 const stops: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -89,12 +91,16 @@ describe('relay path', () => {
     expect(chair.replica.state.agenda).toHaveLength(7);
   });
 
-  it('PUB-5 a public connection never receives an envelope of the members document', async () => {
+  it('PUB-5 a public connection never receives an envelope of the members document (asserted on the raw frames it gets)', async () => {
     const { relay, demo, dataDir, wsUrl } = await demoRelay();
     stops.push(() => cleanup(dataDir));
     stops.push(() => relay.close());
     const chair = await device(demo, 'm01', [wsUrl]);
     const pub = await device(demo, null, [wsUrl]);
+    // The replica drops members' envelopes itself, so the proof is what reaches a public socket at all.
+    const wire = await rawClient(wsUrl, { tenant: demo.tenant, meeting: demo.meeting, public: true });
+    stops.push(() => wire.close());
+    wire.ws.send(encodeControl({ t: 'sync', frontier: {} }));
     stops.push(() => [chair, pub].forEach((d) => d.client.stop()));
     await Promise.all([online(chair), online(pub)]);
     await chair.replica.create('attendance.in', { person: 'm01', place: 'onsite' });
@@ -102,8 +108,12 @@ describe('relay path', () => {
     await chair.replica.create('vote.open', { vote: 'n1v', item: 'n1', title: 'Grundstück', mode: 'open' }, 'members');
     await chair.replica.create('vote.cast', { vote: 'n1v', choice: 'yes' }, 'members');
     await chair.replica.create('vote.close', { vote: 'n1v' }, 'members');
+    const marker = await chair.replica.create('attendance.in', { person: 'm01', place: 'remote' });
     await until(() => pub.replica.state.session === 'open', 'public sees the session open');
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => wire.envelopes.flat().some((w) => decode(w).id === marker.id), 'the raw public socket gets the marker');
+    // The marker was made after the members' entries: had the hub fanned them out, they would have arrived before it.
+    expect(wire.envelopes.flat().map((w) => decode(w).doc).filter((d) => d !== 'public')).toEqual([]);
+    expect(wire.of('welcome')[0]!.frontier.members).toBeUndefined();
     expect([...pub.replica.log.all()].filter((e) => e.doc === 'members')).toEqual([]);
     expect(pub.replica.state.agenda.every((i) => i.public)).toBe(true);
     expect(pub.replica.state.votes).toEqual([]);
