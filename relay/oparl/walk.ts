@@ -279,13 +279,19 @@ class Walker {
     };
   }
 
+  /**
+   * A person is one object per OParl id however often it is listed (in several bodies, twice across pages):
+   * the first listing names them, every listing adds its memberships.
+   */
   private async addPerson(raw: Rec) {
     const p = this.parse('Person', raw);
-    if (!p || this.model.persons[p.id]) return;
-    const name = personName(p);
-    if (!name) return this.warn('invalid', p.id, 'Person without name skipped');
-    const email = p.email?.find((e) => e.trim());
-    this.model.persons[p.id] = { id: p.id, name, ...(email && { email: email.trim() }) };
+    if (!p) return;
+    if (!this.model.persons[p.id]) {
+      const name = personName(p);
+      if (!name) return this.warn('invalid', p.id, 'Person without name skipped');
+      const email = p.email?.find((e) => e.trim());
+      this.model.persons[p.id] = { id: p.id, name, ...(email && { email: email.trim() }) };
+    }
     for (const m of p.membership ?? []) {
       const obj = await this.entry(m, 'Membership', p.id);
       if (obj) this.addMembership(obj, p.id);

@@ -36,8 +36,9 @@ export function setupFromOparl(d: DirectoryData, meetingId: string, format: 'in-
   const current = (x: { end?: string }) => !x.end || Date.parse(x.end) >= start;
   const members = d.memberships.filter((x) => x.organization === org.id && current(x));
   const factionOf = (person: string) => d.memberships.find((x) => x.person === person && current(x) && d.organizations.find((o) => o.id === x.organization)?.faction)?.organization;
-  const persons = members
-    .map((x) => d.persons.find((p) => p.id === x.person))
+  // One person per OParl id, however many memberships (role changes, several terms) they hold in the body.
+  const persons = [...new Set(members.map((x) => x.person))]
+    .map((id) => d.persons.find((p) => p.id === id))
     .filter((p): p is DirectoryData['persons'][number] => !!p)
     .map((p) => ({ id: p.key, name: p.name.slice(0, 200), faction: factionOf(p.id) ? idFor(factionOf(p.id)!) : null, voting: members.some((x) => x.person === p.id && x.votingRight) }));
   const factionIds = [...new Set(members.map((x) => factionOf(x.person)).filter((f): f is string => !!f))];
