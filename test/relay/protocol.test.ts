@@ -146,10 +146,9 @@ describe('relay sync protocol', () => {
     expect(b.envelopes.slice(-2).flat().map(toHex).sort()).toEqual([toHex(pubEntry.wire), toHex(secret.wire)].sort());
     expect(pub.envelopes.at(-1)!.map(toHex)).toEqual([toHex(pubEntry.wire)]);
     expect(a.envelopes.length).toBe(before[0]); // not echoed to the sender
-    await new Promise((res) => setTimeout(res, 100));
-    expect(pub.envelopes.flat().map(toHex)).not.toContain(toHex(secret.wire));
-
+    // A pong on the public's own ordered stream comes after every frame the relay sent it before (the fan-out included).
     for (const c of [a, pub]) await c.sendAndWait(encodeControl({ t: 'ping' }), () => c.of('pong').length === 1, 'pong');
+    expect(pub.envelopes.flat().map(toHex)).not.toContain(toHex(secret.wire));
     const fresh = await rawClient(r.wsUrl, { tenant: r.demo.tenant, meeting: r.demo.meeting });
     stops.push(() => fresh.close());
     await fresh.sendAndWait(encodeControl({ t: 'ping' }), () => fresh.of('pong').length === 1, 'pong before login');
@@ -265,16 +264,19 @@ describe('relay sync protocol', () => {
 describe('sync client recovery', () => {
   it('DIS-5 an entry stored by the relay whose ack was lost does not keep the device resyncing after reconnect', async () => {
     const r = await relay();
+    const swallowed: string[] = [];
     const noAcks = await proxy(r.wsUrl, (bytes) => {
       const f = decodeServerFrame(bytes);
-      return f.type === 'control' && f.message.t === 'ack';
+      if (f.type !== 'control' || f.message.t !== 'ack') return false;
+      swallowed.push(...f.message.ids);
+      return true;
     });
     const m = await device(r.demo, 'm02', [noAcks.url, r.wsUrl]);
     stops.push(() => m.client.stop());
     await until(() => m.client.status === 'online', 'online through the proxy');
     const e = await m.replica.create('attendance.in', { person: 'm02', place: 'remote' });
     await until(() => r.relay.store.has(r.demo.tenant, r.demo.meeting, e.id), 'stored by the relay');
-    await new Promise((res) => setTimeout(res, 100));
+    await until(() => swallowed.includes(e.id), 'the proxy swallowed the ack');
     expect(m.client.status).toBe('resyncing'); // stored, but the device never heard so
     await noAcks.close();
     await until(() => m.statuses.includes('offline'), 'offline');
