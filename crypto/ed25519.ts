@@ -9,7 +9,7 @@
  * - S < L;
  * - the cofactorless equation [S]B = R + [k]A holds (RFC 8032 5.1.7), k = SHA-512(R || A || M) mod L.
  * The backends differ exactly outside that rule: Node's and Chromium's WebCrypto accept small-order
- * keys and R, and noble's strict mode checks the cofactored equation [8][S]B = [8]R + [8][k]A, so it
+ * keys and R (and a non-canonical small-order key), and noble's strict mode checks the cofactored equation [8][S]B = [8]R + [8][k]A, so it
  * accepts mixed-order A or R that the cofactorless one refuses. Hence the noble backend runs the
  * cofactorless equation on noble's point arithmetic instead of `ed.verify`.
  */
