@@ -126,7 +126,8 @@ export function identityRoutes(d: IdentityDeps): Hono {
   const challenges = new Map<string, { tenant: string; device: string; expires: number }>();
 
   const limited = (c: Context) => {
-    if (!limit.take(clientOf(c, d.trustedProxies))) throw new Refusal(429, 'rate-limit', 'too many attempts; wait a minute', 'Zu viele Versuche. Bitte warten Sie eine Minute.');
+    const wait = limit.wait(clientOf(c, d.trustedProxies));
+    if (wait > 0) throw new Refusal(429, 'rate-limit', 'too many attempts; wait a minute', 'Zu viele Versuche. Bitte warten Sie eine Minute.', Date.now() + wait * 1000);
   };
   const tenantKeyOf = (tenant: string) => {
     const key = NAME.test(tenant) ? d.store.tenantKey(tenant) : undefined;
@@ -366,7 +367,10 @@ export function identityRoutes(d: IdentityDeps): Hono {
   });
 
   app.onError((err, c) => {
-    if (err instanceof Refusal) return c.json({ error: err.code, message: err.message, de: err.de, code: err.code, ...(err.retryAt ? { retryAt: err.retryAt } : {}) }, err.status);
+    if (err instanceof Refusal) {
+      if (err.status === 429 && err.retryAt) c.header('Retry-After', String(Math.max(1, Math.ceil((err.retryAt - Date.now()) / 1000))));
+      return c.json({ error: err.code, message: err.message, de: err.de, code: err.code, ...(err.retryAt ? { retryAt: err.retryAt } : {}) }, err.status);
+    }
     throw err;
   });
   return app;
