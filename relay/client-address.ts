@@ -20,6 +20,22 @@ export function normalizeAddress(a: string): string {
 
 const isAddress = (s: string) => IPV4.test(s) || IPV6.test(s);
 
+/**
+ * What one client controls: an IPv4 address, or the /64 network of an IPv6 address (one customer line gets a
+ * whole /64, so counting single IPv6 addresses would give an attacker 2^64 buckets).
+ */
+export function addressBlock(address: string): string {
+  if (!address.includes(':') || !IPV6.test(address)) return address;
+  const [head = '', tail] = address.split('::');
+  const groups = head ? head.split(':') : [];
+  if (tail !== undefined) {
+    const rest = tail ? tail.split(':') : [];
+    while (groups.length + rest.length < 8) groups.push('0');
+    groups.push(...rest);
+  }
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 function forwardedFor(headers: HeaderSource): string[] {
   const raw = headers instanceof Headers ? headers.get('x-forwarded-for') : headers['x-forwarded-for'];
   const joined = Array.isArray(raw) ? raw.join(',') : (raw ?? '');

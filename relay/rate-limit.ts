@@ -4,7 +4,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { clientAddress } from './client-address.js';
+import { addressBlock, clientAddress } from './client-address.js';
 
 export { clientAddress } from './client-address.js';
 
@@ -25,7 +25,7 @@ export class RateLimit {
   wait(key: string, now = Date.now()): number {
     let b = this.buckets.get(key);
     if (!b) {
-      if (this.buckets.size >= MAX_BUCKETS) this.buckets.clear();
+      if (this.buckets.size >= MAX_BUCKETS) this.sweep(now);
       this.buckets.set(key, (b = { tokens: this.burst, at: now }));
     }
     b.tokens = Math.min(this.burst, b.tokens + (Math.max(0, now - b.at) / 1000) * this.perSecond);
@@ -38,13 +38,19 @@ export class RateLimit {
   take(key: string, now = Date.now()): boolean {
     return this.wait(key, now) === 0;
   }
+
+  /** Forgets buckets that have refilled (they hold nothing); only if that frees little, all of them. */
+  private sweep(now: number): void {
+    for (const [k, b] of this.buckets) if (b.tokens + ((now - b.at) / 1000) * this.perSecond >= this.burst) this.buckets.delete(k);
+    if (this.buckets.size > MAX_BUCKETS * 0.9) this.buckets.clear();
+  }
 }
 
 /** The socket address the Node adapter (@hono/node-server) hands in; undefined in-process. */
 export const socketAddress = (c: Context): string | undefined => (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
 
-/** The client's address for limits: X-Forwarded-For counts only from `trusted` proxies. */
-export const clientOf = (c: Context, trusted: readonly string[] = []): string => clientAddress(socketAddress(c), c.req.raw.headers, trusted);
+/** The client for limits: its address (X-Forwarded-For counts only from `trusted` proxies), IPv6 by /64. */
+export const clientOf = (c: Context, trusted: readonly string[] = []): string => addressBlock(clientAddress(socketAddress(c), c.req.raw.headers, trusted));
 
 /** Hono middleware: one bucket per client address; a refusal is a 429 with Retry-After. */
 export function rateLimit(o: { burst: number; perSecond: number; trustedProxies?: readonly string[] }): MiddlewareHandler {

@@ -145,6 +145,10 @@ describe('the relay under attack: smaller', () => {
     const challenge = (xff: string) =>
       fetch(`${s.relay.url}/api/${s.demo.tenant}/login/challenge`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': xff }, body: JSON.stringify({ device: 'ab'.repeat(32) }) }).then((r) => r.status);
     expect([await challenge('203.0.113.7'), await challenge('203.0.113.7'), await challenge('203.0.113.7'), await challenge('203.0.113.9')]).toEqual([200, 200, 429, 200]);
+    const limited = await fetch(`${s.relay.url}/api/${s.demo.tenant}/login/challenge`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' }, body: JSON.stringify({ device: 'ab'.repeat(32) }) });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // One IPv6 customer line is a /64: its 2^64 addresses share one bucket.
+    expect([await exp('2001:db8:1:2::a'), await exp('2001:db8:1:2::b'), await exp('2001:db8:1:2:ffff::1'), await exp('2001:db8:1:3::a')]).toEqual([200, 200, 429, 200]);
   });
 
   it('AV-1 (attack: X-Forwarded-For) clientAddress trusts the header only from a configured proxy', () => {
