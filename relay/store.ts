@@ -70,12 +70,13 @@ const MIGRATIONS: string[] = [
   // Sending what a device lacks walks a meeting in insertion order.
   `CREATE INDEX IF NOT EXISTS envelopes_meeting_n ON envelopes (tenant, meeting, n);`,
   // Certificates as history (every version kept), and the latest signed heads per device for export records.
-  `CREATE TABLE cert_versions (tenant TEXT NOT NULL, device TEXT NOT NULL, sig TEXT NOT NULL, cert TEXT NOT NULL, PRIMARY KEY (tenant, sig));
-   CREATE INDEX cert_versions_device ON cert_versions (tenant, device);
+  `CREATE TABLE IF NOT EXISTS cert_versions (tenant TEXT NOT NULL, device TEXT NOT NULL, sig TEXT NOT NULL, cert TEXT NOT NULL, PRIMARY KEY (tenant, sig));
+   CREATE INDEX IF NOT EXISTS cert_versions_device ON cert_versions (tenant, device);
+   CREATE TABLE IF NOT EXISTS certs (tenant TEXT NOT NULL, device TEXT NOT NULL, cert TEXT NOT NULL, PRIMARY KEY (tenant, device));
    INSERT OR IGNORE INTO cert_versions (tenant, device, sig, cert) SELECT tenant, device, json_extract(cert, '$.sig'), cert FROM certs;
    DROP TABLE certs;
-   CREATE TABLE beacons (tenant TEXT NOT NULL, meeting TEXT NOT NULL, author TEXT NOT NULL, scope TEXT NOT NULL, at INTEGER NOT NULL, beacon TEXT NOT NULL, PRIMARY KEY (tenant, meeting, author, scope));
-   CREATE INDEX envelopes_author ON envelopes (tenant, author);`,
+   CREATE TABLE IF NOT EXISTS beacons (tenant TEXT NOT NULL, meeting TEXT NOT NULL, author TEXT NOT NULL, scope TEXT NOT NULL, at INTEGER NOT NULL, beacon TEXT NOT NULL, PRIMARY KEY (tenant, meeting, author, scope));
+   CREATE INDEX IF NOT EXISTS envelopes_author ON envelopes (tenant, author);`,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -143,12 +143,13 @@ describe('enrolment and login', () => {
     // The member's device writes an entry; a chair's replica holds it.
     const tenantKey = s.admin.publicKey;
     const mine = new Replica({ tenant: 'musterstadt', meeting: s.demo.meeting, tenantKey, docs: ['public', 'members'], signer });
-    await mine.addCerts([cert!]);
+    await mine.addCerts([...s.relay.store.certs('musterstadt'), cert!]);
+    await mine.receive(s.relay.store.all('musterstadt', s.demo.meeting, ['public', 'members']).map((e) => e.wire)); // entries come after the setup
     const before = await mine.create('handbook.ack', { kind: 'security', version: 'a'.repeat(64) }, 'members');
     const watcher = new Replica({ tenant: 'musterstadt', meeting: s.demo.meeting, tenantKey, docs: ['public', 'members'] });
     await watcher.addCerts(s.relay.store.certs('musterstadt'));
-    // Revocation: the admin signs the certificate again, marked revoked from now on.
-    const revocation = await revoke(cert!, Date.now(), s.admin);
+    // Revocation: the admin signs the certificate again; the entries it lets stand are named by position.
+    const revocation = await revoke(cert!, Date.now(), s.admin, { [`${s.demo.meeting}/members`]: before.seq });
     expect((await s.adminCall('revoke', { cert: revocation })).status).toBe(200);
     await until(() => c.isClosed(), 'revoked connection closed');
     expect(c.closeCode()).toBe(4003);
