@@ -43,9 +43,17 @@ const NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 const ANONYMOUS_RATE = { burst: 20, perSecond: 1 };
 const CODES: Partial<Record<number, string>> = { 400: 'bad-request', 403: 'forbidden', 404: 'not-found', 413: 'too-large', 429: 'rate-limit' };
 
-/** The public record of each meeting, rebuilt only when its log head or the tenant's certificates change. */
-function exportCache(store: Store, size = 256) {
+/**
+ * The public record of each meeting, rebuilt only when its log head or the tenant's certificates change;
+ * at most `maxBytes` of records are kept, the least recently used go first.
+ */
+function exportCache(store: Store, maxBytes = 64 * 1024 * 1024) {
   const cache = new Map<string, { head: string; body: Uint8Array; etag: string }>();
+  let bytes = 0;
+  const drop = (key: string) => {
+    bytes -= cache.get(key)?.body.length ?? 0;
+    cache.delete(key);
+  };
   return (tenant: string, meeting: string, tenantKey: string): { body: Uint8Array; etag: string } | undefined => {
     const frontier = store.frontier(tenant, meeting, ['public']) as Record<string, Record<string, number> | undefined>;
     if (!frontier.public) return undefined;
@@ -54,12 +62,19 @@ function exportCache(store: Store, size = 256) {
     const head = JSON.stringify([tenantKey, frontier.public, certs.map((c) => c.sig), beacons.map((b) => b.sig)]);
     const key = `${tenant}\n${meeting}`;
     const hit = cache.get(key);
-    if (hit?.head === head) return hit;
+    if (hit?.head === head) {
+      cache.delete(key);
+      cache.set(key, hit);
+      return hit;
+    }
+    drop(key);
     const wires = store.all(tenant, meeting, ['public']).map((e) => e.wire);
     const entry = { head, body: utf8(JSON.stringify(makeRecord({ tenant, meeting, docs: ['public'], tenantKey, certs, wires, beacons }))), etag: `"${hashString(head)}"` };
-    cache.delete(key);
-    if (cache.size >= size) cache.delete(cache.keys().next().value!);
-    cache.set(key, entry);
+    while (cache.size > 0 && bytes + entry.body.length > maxBytes) drop(cache.keys().next().value!);
+    if (entry.body.length <= maxBytes) {
+      cache.set(key, entry);
+      bytes += entry.body.length;
+    }
     return entry;
   };
 }

@@ -282,12 +282,13 @@ const pdfCache = new Map<string, Promise<Uint8Array>>();
 export async function renderHandbookPdf(markdown: string, opts: HandbookPdfOptions): Promise<Uint8Array> {
   const key = hashString(JSON.stringify([markdown, opts.title, opts.lang, Object.entries(opts.municipality ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]));
   let pdf = pdfCache.get(key);
+  pdfCache.delete(key); // re-inserted last: the least recently used goes first
   if (!pdf) {
     if (pdfCache.size >= PDF_CACHE_SIZE) pdfCache.delete(pdfCache.keys().next().value!);
     pdf = render(markdown, opts);
-    pdfCache.set(key, pdf);
     pdf.catch(() => pdfCache.delete(key));
   }
+  pdfCache.set(key, pdf);
   return (await pdf).slice();
 }
 
