@@ -46,8 +46,8 @@ async function tenantKeyOf(tenant: string, meeting: string): Promise<string> {
   const r = await fetch(`/api/${encodeURIComponent(tenant)}/key`).catch(() => undefined);
   if (!r?.ok) throw new SessionError('noMeeting');
   const { tenantKey } = (await r.json()) as { tenantKey: string };
-  await idb.putMeta(tenant, meeting, { ...meta, tenantKey });
-  return tenantKey;
+  // The first key kept wins: a concurrent writer cannot swap the tenant key this device trusts.
+  return (await idb.updateMeta(tenant, meeting, (m) => (m.tenantKey ? m : { ...m, tenantKey }))).tenantKey!;
 }
 
 /** Backup relays the relay publishes; remembered for the day the relay itself is down. */
@@ -57,7 +57,7 @@ async function backupRelays(tenant: string, meeting: string): Promise<string[]> 
     const r = await fetch('/api/config');
     const { backupRelays } = (await r.json()) as { backupRelays: string[] };
     const valid = backupRelays.filter((u) => /^wss?:\/\//.test(u)).slice(0, 5);
-    await idb.putMeta(tenant, meeting, { ...(await idb.getMeta(tenant, meeting)), backupRelays: valid });
+    await idb.updateMeta(tenant, meeting, (m) => ({ ...m, backupRelays: valid }));
     return valid;
   } catch {
     return meta.backupRelays ?? [];
@@ -91,7 +91,9 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
   const [loginNeeded, setLoginNeeded] = createSignal(false);
   // Reads state() so that views re-render when the welcome brings this device's certificate.
   const me = () => (state(), device ? replica.directory.get(toHex(device.signer.publicKey)) : undefined);
-  let certCount = replica.directory.size;
+  // Finding 13: kept whenever the set of versions changes (a revocation or re-issue adds one), by signature.
+  const certSigs = () => replica.directory.all().map((c) => c.sig).sort().join();
+  let persistedCerts = certSigs();
 
   let scheduled = false;
   const refresh = () => {
@@ -105,9 +107,10 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
     const fresh = [...replica.log.all()].filter((e) => !persisted.has(e.id));
     fresh.forEach((e) => persisted.add(e.id));
     void idb.putEnvelopes(tenant, meeting, fresh);
-    if (replica.directory.size !== certCount) {
-      certCount = replica.directory.size;
-      void idb.getMeta(tenant, meeting).then((m) => idb.putMeta(tenant, meeting, { ...m, tenantKey, certs: replica.directory.all() }));
+    const sigs = certSigs();
+    if (sigs !== persistedCerts) {
+      persistedCerts = sigs;
+      void idb.putCerts(tenant, meeting, tenantKey, replica.directory.all());
     }
   };
   const schedule = () => {
@@ -133,7 +136,7 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
     onPresence: setPresence,
     onError: (code, message) => {
       console.warn(`sync: ${code}: ${message}`);
-      if (code === 'fingerprint' || code === 'tenant-key' || code === 'revoked') setError(code);
+      if (code === 'fingerprint' || code === 'tenant-key' || code === 'revoked' || code === 'clock') setError(code);
       if (code === 'session') setLoginNeeded(true);
     },
   });

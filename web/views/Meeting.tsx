@@ -66,8 +66,8 @@ function MeetingBody(props: { s: Session }) {
         <Show when={s.error()}>
           {(e) => (
             <p class="alert" role="alert">
-              <Show when={e() === 'fingerprint' || e() === 'tenant-key' || e() === 'revoked'} fallback={<ActionError message={e()} />}>
-                {e() === 'revoked' ? t('login.revoked') : t('error.fingerprint')}
+              <Show when={e() === 'fingerprint' || e() === 'tenant-key' || e() === 'revoked' || e() === 'clock'} fallback={<ActionError message={e()} />}>
+                {e() === 'revoked' ? t('login.revoked') : e() === 'clock' ? t('error.clock') : t('error.fingerprint')}
               </Show>
             </p>
           )}
