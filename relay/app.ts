@@ -57,8 +57,10 @@ function exportCache(store: Store, maxBytes = 64 * 1024 * 1024) {
   return (tenant: string, meeting: string, tenantKey: string): { body: Uint8Array; etag: string } | undefined => {
     const frontier = store.frontier(tenant, meeting, ['public']) as Record<string, Record<string, number> | undefined>;
     if (!frontier.public) return undefined;
-    const certs = store.certs(tenant);
-    const beacons = store.beacons(tenant, meeting);
+    // Only what verifying the public document needs: the certificate history of its authors, not the directory.
+    const authors = new Set(Object.keys(frontier.public));
+    const certs = store.certs(tenant).filter((c) => authors.has(c.body.device));
+    const beacons = store.beacons(tenant, meeting).filter((b) => authors.has(b.author));
     const head = JSON.stringify([tenantKey, frontier.public, certs.map((c) => c.sig), beacons.map((b) => b.sig)]);
     const key = `${tenant}\n${meeting}`;
     const hit = cache.get(key);

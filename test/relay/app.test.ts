@@ -70,12 +70,15 @@ describe('relay HTTP', () => {
     expect(new Set(types).size).toBe(types.length);
   });
 
-  it('PUB-5 the export holds the public document only, and verifies offline', async () => {
+  it('PUB-5 SEC-4 the export holds the public document and its authors\' certificates only, and verifies offline', async () => {
     const res = await app.request(`/api/${demo.tenant}/${demo.meeting}/export`);
     expect(res.status).toBe(200);
     const record = await res.json();
     expect(record).toMatchObject({ format: 'ratsraum-export/v2', tenant: demo.tenant, meeting: demo.meeting, docs: ['public'], tenantKey: store.tenantKey(demo.tenant) });
-    expect(record.certs).toHaveLength(demo.devices.length);
+    // SEC-4 (leaks): the certificates of the public document's authors only, not the tenant's directory.
+    const authors = new Set(store.all(demo.tenant, demo.meeting, ['public']).map((e) => e.author));
+    expect(record.certs.map((c: { body: { device: string } }) => c.body.device).sort()).toEqual([...authors].sort());
+    expect(record.certs.length).toBeLessThan(demo.devices.length);
     expect(record.envelopes).toHaveLength(store.all(demo.tenant, demo.meeting, ['public']).length);
     const r = await verifyExport(record);
     // The session is not closed yet: every check passes, the record is not final.
