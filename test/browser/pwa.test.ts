@@ -53,7 +53,7 @@ describe('PWA in Chromium', { timeout: 60_000 }, () => {
       // Remove the certificate directly in SQLite, as an admin who never enrolled that member would have.
       const sqlite = await import('better-sqlite3');
       const conn = new sqlite.default(`${other.dataDir}/relay.sqlite`);
-      conn.prepare('DELETE FROM certs WHERE cert LIKE ?').run(`%"person":"${missing.person}"%`);
+      conn.prepare('DELETE FROM cert_versions WHERE cert LIKE ?').run(`%"person":"${missing.person}"%`);
       conn.close();
       const chair = await participant(browser, other.links.chair.url);
       await whenStatus(chair.page, 'online');
