@@ -271,7 +271,8 @@ export class Replica {
 
   /** Since when a connected device has heard no signed heads of the chair, once that exceeds the bound. */
   private chairSilence(now: number): Integrity['silentChair'] {
-    if (this.connectedSince === null) return null;
+    // Only while the session runs: before and after it the chair's device may well be offline.
+    if (this.connectedSince === null || this.state.session !== 'open') return null;
     const since = Math.max(this.connectedSince, this.lastChairHeads ?? 0);
     if (now - since < this.chairSilenceMs) return null;
     const me = this.deviceKey && this.directory.get(this.deviceKey);
