@@ -4,7 +4,7 @@
  * members of another body, oversized and too frequent beacons. Every assertion is on what crosses the
  * wire or lands in the store, not on what a well-behaved replica keeps.
  */
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -17,6 +17,7 @@ import * as beacon from '../../core/beacon.js';
 import { Replica } from '../../core/replica.js';
 import { encodeControl, encodeEnvelopes } from '../../core/wire.js';
 import { cleanup, demoRelay, demoSigner, rawClient, until } from '../helpers/relay.js';
+import { OP, rawSocket, wsFrame } from '../helpers/raw-socket.js';
 
 const stops: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -60,34 +61,6 @@ async function bigPublicDoc(r: Ctx, n: number, kb: number): Promise<number> {
   return bytes;
 }
 
-/** A client-to-server WebSocket frame (RFC 6455 5.2), masked as a client must. */
-function wsFrame(opcode: number, payload: Uint8Array): Buffer {
-  const mask = randomBytes(4);
-  const len = payload.length;
-  const head = len < 126 ? Buffer.from([0x80 | opcode, 0x80 | len]) : len < 65536 ? Buffer.from([0x80 | opcode, 0x80 | 126, len >> 8, len & 255]) : (() => {
-    const h = Buffer.alloc(10);
-    h[0] = 0x80 | opcode;
-    h[1] = 0x80 | 127;
-    h.writeBigUInt64BE(BigInt(len), 2);
-    return h;
-  })();
-  const body = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
-  return Buffer.concat([head, Buffer.from(mask), body]);
-}
-
-/** A raw TCP socket upgraded to /sync; `received` is every byte the relay sent. */
-async function rawSocket(port: number): Promise<{ sock: Socket; received: () => Buffer; closed: () => boolean }> {
-  const sock = connect(port, '127.0.0.1');
-  const chunks: Buffer[] = [];
-  let closed = false;
-  sock.on('data', (b: Buffer) => chunks.push(b));
-  sock.on('close', () => (closed = true));
-  sock.on('error', () => {});
-  sock.write(`GET /sync HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${Buffer.from(randomBytes(16)).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-  await until(() => Buffer.concat(chunks).toString('latin1').startsWith('HTTP/1.1 101'), 'upgraded');
-  return { sock, received: () => Buffer.concat(chunks), closed: () => closed };
-}
-
 /** Every envelope in the frames a raw client received, decoded. */
 const envelopesOf = (c: { envelopes: Uint8Array[][] }) => c.envelopes.flat().map((w) => envelope.decode(w));
 
@@ -107,12 +80,12 @@ describe('the relay under attack: memory', () => {
     await bigPublicDoc(r, 80, 150);
     const s = await rawSocket(r.relay.port);
     s.sock.pause(); // never reads again: the TCP window closes, the relay's queue is all that can grow
-    s.sock.write(wsFrame(2, encodeControl({ t: 'public', tenant: r.demo.tenant, meeting: r.demo.meeting })));
+    s.sock.write(wsFrame(OP.binary, encodeControl({ t: 'public', tenant: r.demo.tenant, meeting: r.demo.meeting })));
     await until(() => r.relay.hub.connections().public === 1, 'logged in as the public');
     const ask = encodeControl({ t: 'sync', frontier: {} });
     const flood = setInterval(() => {
-      s.sock.write(wsFrame(2, ask));
-      s.sock.write(wsFrame(0x0a, randomBytes(16))); // unsolicited pong: defeated the old heartbeat
+      s.sock.write(wsFrame(OP.binary, ask));
+      s.sock.write(wsFrame(OP.pong, randomBytes(16))); // unsolicited pong: defeated the old heartbeat
     }, 20);
     try {
       await until(() => r.relay.hub.connections().public === 0, 'the non-reader is dropped', 10_000);
@@ -135,7 +108,7 @@ describe('the relay under attack: memory', () => {
     const r = await relay({ heartbeatMs: 100 });
     const s = await rawSocket(r.relay.port);
     // Reads everything, answers no ping, and sends pongs of its own all the time.
-    const pongs = setInterval(() => s.sock.write(wsFrame(0x0a, utf8('alive'))), 20);
+    const pongs = setInterval(() => s.sock.write(wsFrame(OP.pong, utf8('alive'))), 20);
     try {
       await until(() => s.closed(), 'dropped despite its pongs', 5000);
     } finally {
@@ -386,7 +359,7 @@ describe('the relay shutting down', () => {
     const unfinished = held('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
     const s = await rawSocket(r.relay.port);
     s.sock.pause();
-    s.sock.write(wsFrame(2, encodeControl({ t: 'public', tenant: r.demo.tenant, meeting: r.demo.meeting })));
+    s.sock.write(wsFrame(OP.binary, encodeControl({ t: 'public', tenant: r.demo.tenant, meeting: r.demo.meeting })));
     await until(() => r.relay.hub.connections().public === 1, 'the socket logged in');
     await r.relay.close(); // hung for ever before: server.close() waits for every connection to end
     await until(() => unfinished.sock.readableEnded || unfinished.sock.destroyed, 'the unfinished request is cut');
