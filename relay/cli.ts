@@ -26,7 +26,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = `usage:
   ratsraum start [--port 8080] [--host 127.0.0.1] [--data ./data] [--backup ws://backup-host/sync ...]
                  [--smtp host:port] [--mail-from ratsraum@example.org] [--public-url https://ratsraum.example.org] [--no-demo]
-                 [--trusted-proxy 127.0.0.1 ...]
+                 [--trusted-proxy 127.0.0.1 ...] [--metrics-token TOKEN]
   ratsraum tenant create <id> --name "Stadt Musterstadt" [--data ./data] [--public-url https://ratsraum.example.org] [--ttl-hours 24]
   ratsraum export --data DIR --tenant T --meeting M [--doc public|members]
   ratsraum verify <export.json> [--tenant-key <fingerprint>]   exit 0 ok, 3 pending, 1 failed, 2 unreadable
@@ -36,7 +36,7 @@ const USAGE = `usage:
 async function start(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, backup: { type: 'string', multiple: true }, smtp: { type: 'string' }, 'mail-from': { type: 'string' }, 'public-url': { type: 'string' }, 'no-demo': { type: 'boolean' }, 'trusted-proxy': { type: 'string', multiple: true } },
+    options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, backup: { type: 'string', multiple: true }, smtp: { type: 'string' }, 'mail-from': { type: 'string' }, 'public-url': { type: 'string' }, 'no-demo': { type: 'boolean' }, 'trusted-proxy': { type: 'string', multiple: true }, 'metrics-token': { type: 'string' } },
   });
   const demoMode = !values['no-demo'] && process.env.RATSRAUM_DEMO !== '0';
   const port = Number(values.port ?? process.env.PORT ?? 8080);
@@ -64,7 +64,7 @@ async function start(args: string[]): Promise<void> {
     });
     smtp = { host: mailbox.host, port: mailbox.port, from };
   }
-  const relay = await startRelay({ dataDir, port, host, staticDir, backupRelays, smtp, publicUrl: values['public-url'] ?? process.env.RATSRAUM_PUBLIC_URL, demo: demoMode, trustedProxies });
+  const relay = await startRelay({ dataDir, port, host, staticDir, backupRelays, smtp, publicUrl: values['public-url'] ?? process.env.RATSRAUM_PUBLIC_URL, demo: demoMode, trustedProxies, metricsToken: values['metrics-token'] ?? process.env.RATSRAUM_METRICS_TOKEN });
   const stop = async () => {
     await relay.close();
     await mailbox?.close();
