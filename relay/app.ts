@@ -153,6 +153,7 @@ export function createApp(d: AppDeps): Hono {
     return c.html(html);
   });
 
+  app.notFound((c) => c.json({ error: 'not-found', message: `no route for ${c.req.method} ${c.req.path}`, code: 'not-found' }, 404));
   // The one error handler: refusals as JSON, input outside canonical JSON as 400, anything else logged and a bare 500.
   app.onError((err, c) => {
     if (err instanceof HTTPException) {

@@ -182,7 +182,7 @@ describe('the relay under attack: smaller', () => {
     const s = await relayWith({});
     const raw = (data: string) =>
       `{"req":{"tenant":"${s.demo.tenant}","action":"directory","at":${Date.now()},"nonce":"${'0'.repeat(32)}","data":${data}},"sig":"${'0'.repeat(128)}"}`;
-    for (const data of ['1.5', '1e999', '-1e999', '{"x":[0.1]}', `${'['.repeat(5000)}${']'.repeat(5000)}`, `${'{"a":'.repeat(40)}1${'}'.repeat(40)}`]) {
+    for (const data of ['1.5', '1e999', '-1e999', '{"x":[0.1]}', `${'['.repeat(30_000)}${']'.repeat(30_000)}`, `${'{"a":'.repeat(40)}1${'}'.repeat(40)}`]) {
       const r = await fetch(`${s.relay.url}/api/${s.demo.tenant}/admin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw(data) });
       const text = await r.text();
       expect(r.status, `${data.slice(0, 20)}: ${text}`).toBe(400);
@@ -190,6 +190,10 @@ describe('the relay under attack: smaller', () => {
       expect(json).toMatchObject({ error: 'bad-request', message: expect.any(String) });
       expect(text).not.toMatch(/\bat \S+ \(|\.ts:\d+|Error:/);
     }
+    // Any other route of the relay answers JSON too.
+    const unknown = await fetch(`${s.relay.url}/api/${s.demo.tenant}/nothing-here`, { method: 'POST', body: 'x' });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: 'not-found', message: expect.any(String) });
   });
 
   it('AV-1 (attack: canonical JSON) an unexpected failure is logged in English and answered with a bare 500', async () => {
