@@ -1,6 +1,6 @@
 /** The `ratsraum` command: export a meeting's record and verify it offline; a changed byte fails. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync as readRecord, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64, fromHex, toBase64, toHex } from '../../crypto/bytes.js';
@@ -89,7 +89,7 @@ describe('ratsraum export and verify', () => {
     // The forger keeps every envelope and beacon (signed by the device keys) and vouches for the same device
     // keys under a fresh tenant key, making a member the chair: every signature in the record holds.
     const forger = await signerFromSeed(generateSeed());
-    const rec = JSON.parse(readRecord(honest)) as { tenantKey: string; certs: Cert[] };
+    const rec = JSON.parse(readFileSync(honest, 'utf8')) as { tenantKey: string; certs: Cert[] };
     rec.tenantKey = toHex(forger.publicKey);
     rec.certs = await Promise.all(rec.certs.map((c) => issue(c.body.person === 'm02' ? { ...c.body, roles: ['chair', 'member'] } : c.body, forger)));
     const forged = write('forged.json', JSON.stringify(rec));
