@@ -27,7 +27,7 @@ import type { Metrics } from './metrics.js';
 import type { Store } from './store.js';
 import { validate } from './validate.js';
 import { Bucket, CLOSE, type Limits, limitsOf, Usage } from './sync/limits.js';
-import { publicScoped, Room } from './sync/rooms.js';
+import { publicScoped, Room, scopeOf } from './sync/rooms.js';
 
 export interface Peer {
   send(frame: Uint8Array): void;
@@ -226,7 +226,7 @@ export class Hub {
     room.keepBeacon(b);
     // Kept for export records: the signed heads that let `verify` catch a cut tail.
     const [tenant, meeting] = key.split('\n') as [string, string];
-    this.store.putBeacon(tenant, meeting, Object.keys(b.frontier).sort().join(','), b);
+    this.store.putBeacon(tenant, meeting, scopeOf(b), b);
     const frame = encodeControl({ t: 'beacon', beacon: b });
     for (const s of room.sessions) if (s !== from && s.mayHear(b)) s.deliver(frame, [b.author]);
   }
@@ -243,7 +243,8 @@ export class Session {
   private readonly nonce = toHex(randomBytes(32));
   private queue: Promise<void> = Promise.resolve();
   private readonly envelopeRate: Bucket;
-  private readonly beaconRate: Bucket;
+  /** One bucket per doc scope (at most one per subset of DOCS): a device sends its public and its members beacon together. */
+  private readonly beaconRates = new Map<string, Bucket>();
   private pending = 0;
   private readonly timer: ReturnType<typeof setTimeout>;
   /** Public sessions: devices whose certificate this connection was given (only authors of what it got). */
@@ -257,7 +258,6 @@ export class Session {
     readonly peer: Peer,
   ) {
     this.envelopeRate = new Bucket(hub.rate);
-    this.beaconRate = new Bucket(hub.limits.beaconRate);
     this.send({ t: 'challenge', nonce: this.nonce, relay: hub.relayId });
     this.timer = setTimeout(() => {
       if (!this.auth) peer.close(4001, 'login timeout');
@@ -536,7 +536,10 @@ export class Session {
     const a = this.auth!;
     if (a.role !== 'device' || b.author !== a.device || b.tenant !== a.tenant || b.meeting !== a.meeting) return this.error('auth', 'beacon must be signed by this device for this meeting');
     if (size > this.hub.limits.beaconBytes) return this.error('too-large', `beacon over ${this.hub.limits.beaconBytes} bytes`);
-    if (!this.beaconRate.take()) return void this.hub.metrics.count('beacons_dropped_total', 1, { reason: 'rate' });
+    const scope = scopeOf(b);
+    let rate = this.beaconRates.get(scope);
+    if (!rate) this.beaconRates.set(scope, (rate = new Bucket(this.hub.limits.beaconRate)));
+    if (!rate.take()) return void this.hub.metrics.count('beacons_dropped_total', 1, { reason: 'rate' });
     for (const chains of Object.values(b.frontier))
       for (const author of Object.keys(chains ?? {}))
         if (!this.hub.store.cert(a.tenant, author)) return this.error('unknown-device', `beacon claims entries of ${author.slice(0, 16)}…, which has no certificate`);

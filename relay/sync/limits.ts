@@ -15,7 +15,7 @@ export interface Limits {
   /** Storage quotas: envelopes and bytes of wire one device may store in one meeting, and a meeting in all. */
   deviceQuota: { count: number; bytes: number };
   meetingQuota: { count: number; bytes: number };
-  /** Largest beacon frame, and the token bucket for beacons per connection. */
+  /** Largest beacon frame, and the token bucket for beacons per connection and doc scope. */
   beaconBytes: number;
   beaconRate: { burst: number; perSecond: number };
   /** Presence goes out at most once per room per tick (ms), listing each device once. */

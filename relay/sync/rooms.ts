@@ -14,6 +14,9 @@ export interface Member {
   push(frame: Uint8Array): void;
 }
 
+/** The docs a beacon speaks of (as core/replica.ts keys them): the latest per author and scope is kept. */
+export const scopeOf = (b: SignedBeacon): string => Object.keys(b.frontier).sort().join(',');
+
 /** A beacon about the public document only: the one kind that may reach those who read nothing else. */
 export const publicScoped = (b: SignedBeacon): boolean => Object.keys(b.frontier).every((d) => d === 'public');
 
@@ -41,7 +44,7 @@ export class Room<S extends Member> {
   }
 
   keepBeacon(b: SignedBeacon): void {
-    this.beacons.set(`${b.author} ${Object.keys(b.frontier).sort().join(',')}`, b);
+    this.beacons.set(`${b.author} ${scopeOf(b)}`, b);
   }
 
   dispose(): void {

@@ -94,6 +94,26 @@ describe('the relay under attack: memory', () => {
     }
   });
 
+  it('AV-1 (memory) a public client that stops reading during live traffic is dropped as a slow reader once its queue passes the bound', async () => {
+    const r = await relay({ hub: { limits: { sendBuffer: 1 << 20 } } }); // heartbeat at its default 30 s: not what drops it
+    const s = await rawSocket(r.relay.port);
+    s.sock.pause();
+    s.sock.write(wsFrame(OP.binary, encodeControl({ t: 'public', tenant: r.demo.tenant, meeting: r.demo.meeting })));
+    await until(() => r.relay.hub.connections().public === 1, 'logged in as the public');
+    // A member writes the minutes draft into the public document: about 15 MB fanned out to the non-reader.
+    const rep = await r.replica('m01');
+    const m = await r.raw('m01');
+    for (let i = 0; i < 100 && r.relay.hub.connections().public === 1; i++) {
+      const doc = new Y.Doc();
+      doc.getText('minutes').insert(0, `Absatz ${i} `.repeat(15_000));
+      const e = await rep.createY(Y.encodeStateAsUpdate(doc), 'public');
+      await m.sendAndWait(encodeEnvelopes([e.wire]), () => m.of('ack').length === i + 1, 'ack');
+    }
+    await until(() => r.relay.hub.connections().public === 0, 'the slow reader is dropped');
+    expect(r.relay.hub.metrics.get('slow_readers_dropped_total')).toBe(1);
+    expect(m.isClosed()).toBe(false); // the writer is served on
+  });
+
   it('AV-1 (memory) a device that reads gets a meeting many times larger than its send buffer, page by page', async () => {
     const r = await relay({ hub: { limits: { sendBuffer: 1 << 20, pageLowWater: 128 * 1024 } } });
     const bytes = await bigPublicDoc(r, 60, 150);
