@@ -1,8 +1,10 @@
 /**
  * bench/attack-http: a legitimate login (challenge, Ed25519 signature, TOTP code, session, as bench/login does)
  * while 8 anonymous loops hammer the public export of a meeting with a large log and the handbook PDF, each
- * loop from its own client address (X-Forwarded-For behind the trusted proxy 127.0.0.1). Baseline in the same
- * run: the same logins with no load. Relay, attackers and the member run in three processes.
+ * loop from its own client address (X-Forwarded-For behind the trusted proxy 127.0.0.1). Baselines in the same
+ * run: the same logins with no load, and under 8 loops of a trivial GET (/api/<tenant>/key: what any flood of
+ * requests costs). Relay, attackers and the member run in three processes (on one machine, so the attackers'
+ * own CPU counts against the member too).
  * Run: npx tsx bench/attack-http.ts   (BENCH_ROOT=<another checkout> measures that checkout's relay instead)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -35,7 +37,7 @@ for (let i = 1; i <= ${ENVELOPES}; i++) relay.store.insert(demo.tenant, demo.mee
 const admin = await signerFromSeed(fromHex(demo.tenantSeed, 32));
 const devices = [];
 const now = Date.now();
-for (let i = 0; i < ${2 * LOGINS}; i++) {
+for (let i = 0; i < ${3 * LOGINS}; i++) {
   const seed = generateSeed();
   const device = toHex((await signerFromSeed(seed)).publicKey);
   relay.store.putCert(await issue({ v: 1, tenant: demo.tenant, person: 'p' + i, name: 'Person ' + i, device, roles: ['member'], bodies: ['bv-mitte'], notBefore: now - 60000, notAfter: now + 86400000 }, admin));
@@ -44,17 +46,17 @@ for (let i = 0; i < ${2 * LOGINS}; i++) {
 console.log(JSON.stringify({ url: relay.url, tenant: demo.tenant, meeting: demo.meeting, devices }));
 `;
 
-const ATTACK = (url: string, tenant: string, meeting: string) => `
-const counts = { ok: 0, limited: 0, other: 0 };
+const ATTACK = (url: string, paths: string[]) => `
+const counts = { ok: 0, limited: 0, other: 0, bytes: 0 };
 let stop = false;
 process.on('SIGTERM', () => { stop = true; });
-const paths = ['/api/${tenant}/${meeting}/export', '/api/handbook/security/de.pdf', '/api/handbook/privacy/de.pdf'];
+const paths = ${JSON.stringify(paths)};
 const t0 = performance.now();
 await Promise.all(Array.from({ length: ${LOOPS} }, async (_, i) => {
   for (let n = 0; !stop; n++) {
     const r = await fetch('${url}' + paths[n % paths.length], { headers: { 'x-forwarded-for': '198.51.100.' + (i + 1) } }).catch(() => undefined);
     if (!r) { counts.other++; continue; }
-    await r.arrayBuffer();
+    counts.bytes += (await r.arrayBuffer()).byteLength;
     if (r.status === 200) counts.ok++; else if (r.status === 429) counts.limited++; else counts.other++;
     if (n === 0 && i === 0) console.log('started');
   }
@@ -116,18 +118,27 @@ const show = (xs: number[]) => `median ${pct(xs, 50).toFixed(1)} ms, p95 ${pct(x
 
 const warm = await fetch(`${url}/api/${tenant}/key`).then((r) => r.json());
 void warm;
+type Counts = { ok: number; limited: number; other: number; bytes: number; seconds: number };
+/** Logins while LOOPS loops request `paths`, from the first answer on (the burst included). */
+async function under(paths: string[], devices: typeof setup.devices): Promise<{ ms: number[]; counts: Counts }> {
+  const attack = run(ATTACK(url, paths));
+  await attack.lines.next();
+  const ms = await logins(devices);
+  attack.child.kill('SIGTERM');
+  return { ms, counts: JSON.parse((await attack.lines.next()).value) as Counts };
+}
+
 const quiet = await logins(setup.devices.slice(0, LOGINS));
-const attack = run(ATTACK(url, tenant, setup.meeting));
-await attack.lines.next(); // the first attack request was answered
-await new Promise((r) => setTimeout(r, 1000)); // let the loops reach their steady state
-const loaded = await logins(setup.devices.slice(LOGINS));
-attack.child.kill('SIGTERM');
-const counts = JSON.parse((await attack.lines.next()).value) as { ok: number; limited: number; other: number; seconds: number };
+const flood = await under([`/api/${tenant}/key`], setup.devices.slice(LOGINS, 2 * LOGINS));
+const heavy = await under([`/api/${tenant}/${setup.meeting}/export`, '/api/handbook/security/de.pdf', '/api/handbook/privacy/de.pdf'], setup.devices.slice(2 * LOGINS));
 relay.child.kill('SIGTERM');
+const rates = (c: Counts) => `${(c.ok / c.seconds).toFixed(0)} answers/s served (${(c.bytes / c.seconds / 1e6).toFixed(1)} MB/s), ${(c.limited / c.seconds).toFixed(0)}/s refused with 429, ${c.other} other`;
 
 console.log(`bench/attack-http (${ROOT === resolve('.') ? 'this checkout' : ROOT}): ${LOGINS} logins each, relay in its own process, ${ENVELOPES} public envelopes`);
-console.log(`  login, no load:                          ${show(quiet)}`);
-console.log(`  login, ${LOOPS} loops on /export and the PDF:   ${show(loaded)}`);
-console.log(`  ratio loaded / no load:                  median ${(pct(loaded, 50) / pct(quiet, 50)).toFixed(2)}x, p95 ${(pct(loaded, 95) / pct(quiet, 95)).toFixed(2)}x`);
-console.log(`  attackers: ${(counts.ok / counts.seconds).toFixed(0)} answers/s served, ${(counts.limited / counts.seconds).toFixed(0)}/s refused with 429, ${counts.other} other`);
+const ratio = (xs: number[]) => `median ${(pct(xs, 50) / pct(quiet, 50)).toFixed(2)}x, p95 ${(pct(xs, 95) / pct(quiet, 95)).toFixed(2)}x the no-load figures`;
+console.log(`  login, no load:                               ${show(quiet)}`);
+console.log(`  login, ${LOOPS} loops of GET /api/<tenant>/key:       ${show(flood.ms)}; ${ratio(flood.ms)}`);
+console.log(`  login, ${LOOPS} loops on the export and the PDFs:    ${show(heavy.ms)}; ${ratio(heavy.ms)}`);
+console.log(`  attackers on the key:    ${rates(flood.counts)}`);
+console.log(`  attackers on export/PDF: ${rates(heavy.counts)}`);
 process.exit(0);

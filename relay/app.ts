@@ -40,7 +40,7 @@ export interface AppDeps {
 }
 
 const NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
-const ANONYMOUS_RATE = { burst: 20, perSecond: 1 };
+const ANONYMOUS_RATE = { burst: 10, perSecond: 0.5 };
 const CODES: Partial<Record<number, string>> = { 400: 'bad-request', 403: 'forbidden', 404: 'not-found', 413: 'too-large', 429: 'rate-limit' };
 
 /**
