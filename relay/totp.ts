@@ -37,6 +37,19 @@ export class Totp {
       PRIMARY KEY (tenant, device))`,
     );
     this.sealClearRows();
+    this.checkKey();
+  }
+
+  /** A replaced or lost secrets.key would fail every login later; say so at start instead. */
+  private checkKey(): void {
+    const row = this.db.prepare<[], { tenant: string; device: string; secret: string }>('SELECT tenant, device, secret FROM totp LIMIT 1').get();
+    if (!row) return;
+    try {
+      this.open(row.tenant, row.device, row.secret);
+    } catch {
+      this.db.close();
+      throw new Error('totp: secrets.key does not open the sealed TOTP secrets of identity.sqlite (restore the key file that belongs to this database)');
+    }
   }
 
   private seal(tenant: string, device: string, secret: string): string {

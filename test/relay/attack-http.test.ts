@@ -279,9 +279,7 @@ describe('the relay under attack: smaller', () => {
     const copy = tempDir();
     stops.push(() => cleanup(copy));
     writeFileSync(join(copy, 'identity.sqlite'), readFileSync(file));
-    const thief = new Totp(join(copy, 'identity.sqlite'));
-    expect(() => thief.check('musterstadt', 'bb'.repeat(32), code(fresh.secret), t0 + 30_000)).toThrow();
-    thief.close();
+    expect(() => new Totp(join(copy, 'identity.sqlite'))).toThrow(/secrets\.key does not open/);
   });
 
   it('SEC-3 (finding 11) a device the admin certified without enrolment (no TOTP row) is refused at /sync with code session outside demo mode', async () => {
