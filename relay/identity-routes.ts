@@ -72,6 +72,7 @@ const schemas = {
     link: v.pipe(v.string(), v.maxLength(2000)),
   }),
   cert: v.strictObject({ cert: certSchema }),
+  session: v.strictObject({ device: hex(64) }),
   oparl: v.strictObject({ source: text(2000) }),
   audit: v.strictObject({
     action: v.optional(v.pipe(v.string(), v.maxLength(64))),
@@ -353,6 +354,17 @@ export function identityRoutes(d: IdentityDeps): Hono {
         const changed = d.settings.save(tenant, parse(saveSchema, data));
         if (changed.length) record(`settings changed: ${changed.join(', ')}`);
         return c.json(d.settings.view(tenant));
+      }
+      // The console's own admin device (web/views/admin/create-meeting.ts) syncs with a session the tenant key asks
+      // for: whoever holds that key can certify any device anyway, so this grants nothing a TOTP login would guard.
+      case 'session': {
+        const { device } = parse(schemas.session, data);
+        const cert = d.store.cert(tenant, device);
+        if (!cert || cert.body.revoked !== undefined || !cert.body.roles.includes('admin') || !(await checkCert(cert, fromHex(tenantKey, 32), now)))
+          throw new Refusal(403, 'not-admin-device', 'only a certified admin device gets a session this way', 'Nur ein bestätigtes Gerät der Verwaltung erhält so eine Sitzung.');
+        const s = d.enrolments.openSession(tenant, device, now, d.sessionTtlMs);
+        record(`session for admin device ${fingerprint(fromHex(device, 32))} of ${cert.body.name}`, cert.body.person);
+        return c.json({ session: s.token, expires: s.expires });
       }
       case 'oparl.preview':
       case 'oparl.import': {

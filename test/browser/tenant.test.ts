@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../crypto/bytes.js';
+import { check as checkCert } from '../../crypto/cert.js';
 import { generateSeed, signerFromSeed } from '../../crypto/ed25519.js';
 import { fingerprint } from '../../crypto/hash.js';
 import { demoMasterData, makeDemo } from '../../relay/demo.js';
@@ -84,6 +85,17 @@ describe('a real tenant in the browser', () => {
     await admin.getByRole('heading', { name: 'Verwaltung: musterstadt' }).waitFor();
     await admin.getByTestId('tenant-info').getByText(shown).waitFor();
 
+    // A meeting, signed by the console's own admin device, whose certificate this browser signs with the tenant key.
+    await admin.getByRole('button', { name: 'Sitzungen' }).click();
+    const planned = admin.locator('details.meeting[data-oparl="bv-mitte-2026-12"]');
+    await planned.locator('summary').click();
+    await planned.getByRole('button', { name: 'In Ratsraum anlegen' }).click();
+    await admin.getByText(/Sitzung „.*“ angelegt\./).waitFor({ timeout: 30_000 });
+    const adminDevice = relay.store.certs('musterstadt').find((c) => c.body.roles.includes('admin'))!;
+    expect(await checkCert(adminDevice, fromHex(stored, 32))).toBe(true);
+    expect(relay.store.meetings('musterstadt')).toContain('bv-mitte-2026-12');
+    await admin.getByRole('button', { name: 'Personen und Geräte' }).click();
+
     // Invitations: made in this browser from its key; the message sits next to the button that sent them.
     const invite = async (name: string, email: string) => {
       await admin.getByRole('button', { name: `${name} verwalten` }).click();
@@ -143,5 +155,5 @@ describe('a real tenant in the browser', () => {
     await admin.getByRole('alert').getByText(new RegExp(`anderen Schlüssel der Kommune \\(${fingerprint(swapped.publicKey)}\\)`)).waitFor();
     expect(await admin.locator('[data-testid="persons"] tbody tr').count()).toBe(0); // nothing shown from a relay that names another key
     await admin.screenshot({ path: join(SHOTS, 'admin-swapped-key.png'), fullPage: true });
-  });
+  }, 120_000);
 });

@@ -11,13 +11,15 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../crypto/bytes.js';
+import { issue, revoke, type Role } from '../../crypto/cert.js';
 import { generateSeed, type Signer, signerFromSeed } from '../../crypto/ed25519.js';
 import { fingerprint } from '../../crypto/hash.js';
 import { type AdminAction, enrolInput, setupInput, signAdmin } from '../../core/identity.js';
 import { startRelay } from '../../relay/server.js';
 import { openSqlite } from '../../relay/store.js';
 import { compactFingerprint, invitationLink } from '../../web/identity.js';
-import { cleanup, tempDir, until } from '../helpers/relay.js';
+import { encodeControl, loginInput } from '../../core/wire.js';
+import { cleanup, rawClient, tempDir, until } from '../helpers/relay.js';
 import { localSmtp } from '../helpers/smtp.js';
 
 const stops: (() => unknown)[] = [];
@@ -187,6 +189,41 @@ describe('real tenants', () => {
     expect(refused.length).toBe(3);
     expect(refused.map((e) => e.actor)).toContain(`device:${toHex(loser.publicKey)}`);
     expect(refused[0]!.summary).toContain(fingerprint(loser.publicKey));
+  });
+});
+
+describe('the admin console on a real tenant', () => {
+  it('SEC-3 (Real tenants) the console\'s admin device syncs with a session the tenant key asks for; no other device gets one that way', async () => {
+    const s = await site();
+    const { admin } = await s.register('stadt-h', (await s.create('stadt-h', 'Stadt H')).token!);
+    const now = Date.now();
+    const certFor = async (roles: Role[]) => {
+      const signer = await signerFromSeed(generateSeed());
+      const cert = await issue({ v: 1, tenant: 'stadt-h', person: 'verwaltung', name: 'Verwaltung', device: toHex(signer.publicKey), roles, bodies: [], notBefore: now - 60_000, notAfter: now + 86_400_000 }, admin);
+      expect((await s.adminCall(admin, 'stadt-h', 'certify', { cert })).status).toBe(200);
+      return { signer, cert, device: toHex(signer.publicKey) };
+    };
+    const console_ = await certFor(['admin', 'staff']);
+    const member = await certFor(['member']);
+    // Without a session the relay refuses the device: no demo mode here.
+    const login = async (signer: Signer, session?: string) => {
+      const c = await rawClient(`${s.relay.url.replace('http', 'ws')}/sync`, { tenant: 'stadt-h', meeting: 'm1' });
+      const sig = toHex(await signer.sign(loginInput(c.challenge.nonce, 'stadt-h', 'm1', c.challenge.relay)));
+      c.ws.send(encodeControl({ t: 'login', tenant: 'stadt-h', meeting: 'm1', device: toHex(signer.publicKey), sig, ...(session ? { session } : {}) }));
+      await until(() => c.got.some((m) => m.t === 'welcome' || m.t === 'error'), 'an answer');
+      c.ws.close();
+      return c.got.find((m) => m.t === 'welcome' || m.t === 'error')!;
+    };
+    expect(await login(console_.signer)).toMatchObject({ t: 'error', code: 'session' });
+    const granted = await s.adminCall(admin, 'stadt-h', 'session', { device: console_.device });
+    expect(granted.status, JSON.stringify(granted.json)).toBe(200);
+    expect(await login(console_.signer, granted.json.session as string)).toMatchObject({ t: 'welcome' });
+    // A member's device, an unknown key, a revoked admin device, or a request not signed by the tenant key: refused.
+    expect(await s.adminCall(admin, 'stadt-h', 'session', { device: member.device })).toMatchObject({ status: 403, json: { code: 'not-admin-device' } });
+    expect(await s.adminCall(admin, 'stadt-h', 'session', { device: toHex((await signerFromSeed(generateSeed())).publicKey) })).toMatchObject({ status: 403 });
+    expect(await s.adminCall(console_.signer, 'stadt-h', 'session', { device: console_.device })).toMatchObject({ status: 403, json: { code: 'not-admin' } });
+    expect((await s.adminCall(admin, 'stadt-h', 'revoke', { cert: await revoke(console_.cert, Date.now(), admin) })).status).toBe(200);
+    expect(await s.adminCall(admin, 'stadt-h', 'session', { device: console_.device })).toMatchObject({ status: 403 });
   });
 });
 

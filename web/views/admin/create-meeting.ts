@@ -50,6 +50,8 @@ export async function createMeeting(ctx: AdminContext, plan: PlannedMeeting, hyb
   }
   const refused = replica.state.rejected[0];
   if (refused) throw new Error(refused.reason);
+  // Outside demo mode every device brings a session to the sync endpoint; the tenant key asks for this one.
+  const { session } = await ctx.call<{ session: string }>('session', { device: toHex(signer.publicKey) });
   await new Promise<void>((ok, fail) => {
     const timer = setTimeout(() => {
       client.stop();
@@ -58,7 +60,7 @@ export async function createMeeting(ctx: AdminContext, plan: PlannedMeeting, hyb
     const client = new SyncClient({
       urls: [`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`],
       replica,
-      auth: { tenant: ctx.tenant, meeting, signer },
+      auth: { tenant: ctx.tenant, meeting, signer, session: () => session },
       onStatus: (s) => {
         if (s !== 'online') return;
         clearTimeout(timer);
