@@ -11,13 +11,11 @@ import * as idb from './store/idb.js';
 
 /** A secret of this device for `name`, made on first use. */
 export async function deviceSecret(tenant: string, meeting: string, name: string): Promise<Uint8Array> {
-  const meta = await idb.getMeta(tenant, meeting);
-  const known = meta.secrets?.[name];
+  const known = (await idb.getMeta(tenant, meeting)).secrets?.[name];
   if (known) return fromHex(known, 32, name);
-  const fresh = randomBytes(32);
-  const latest = await idb.getMeta(tenant, meeting);
-  await idb.putMeta(tenant, meeting, { ...latest, secrets: { ...latest.secrets, [name]: toHex(fresh) } });
-  return fresh;
+  // Made and kept in one transaction: concurrent callers all get the one secret that was stored.
+  const meta = await idb.updateMeta(tenant, meeting, (m) => (m.secrets?.[name] ? m : { ...m, secrets: { ...m.secrets, [name]: toHex(randomBytes(32)) } }));
+  return fromHex(meta.secrets![name]!, 32, name);
 }
 
 export function startDuties(s: Session, tenant: string, meeting: string): () => void {

@@ -72,7 +72,7 @@ export async function login(tenant: string, code: string): Promise<void> {
   const { nonce } = await api<{ nonce: string }>(`/api/${tenant}/login/challenge`, { device });
   const sig = toHex(await d.signer.sign(sessionInput(nonce, tenant, device)));
   const s = await api<{ session: string; expires: number }>(`/api/${tenant}/login`, { device, nonce, sig, code });
-  await idb.putMeta(tenant, TENANT_SLOT, { ...(await idb.getMeta(tenant, TENANT_SLOT)), session: { token: s.session, expires: s.expires } });
+  await idb.updateMeta(tenant, TENANT_SLOT, (m) => ({ ...m, session: { token: s.session, expires: s.expires } }));
 }
 
 /** The current session token, if one is held and not yet expired. */

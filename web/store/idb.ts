@@ -1,7 +1,7 @@
 /**
  * The device's local store in IndexedDB: every envelope of a meeting (so the app starts and works
  * offline), the device key (a non-extractable CryptoKey where the platform allows, else the seed), the
- * tenant key and the certificates last seen.
+ * tenant key and every certificate version seen. Metadata changes only inside one transaction (`updateMeta`).
  */
 import type { Cert } from '../../crypto/cert.js';
 
@@ -79,6 +79,34 @@ export async function getMeta(tenant: string, meeting: string): Promise<MeetingM
   return ((await request((await db()).transaction('meta').objectStore('meta').get(meetingKey(tenant, meeting)))) as MeetingMeta | undefined) ?? {};
 }
 
-export async function putMeta(tenant: string, meeting: string, meta: MeetingMeta): Promise<void> {
-  await request((await db()).transaction('meta', 'readwrite').objectStore('meta').put(meta, meetingKey(tenant, meeting)));
+/**
+ * Changes the metadata in one readwrite transaction: `change` gets what is stored and returns what to store,
+ * and no other writer runs in between (a read, then a put in a transaction of its own, lost concurrent
+ * writes: a trustee's key-generation secret among them). `change` must be synchronous. Returns what was stored.
+ */
+export async function updateMeta(tenant: string, meeting: string, change: (meta: MeetingMeta) => MeetingMeta): Promise<MeetingMeta> {
+  const tx = (await db()).transaction('meta', 'readwrite');
+  const store = tx.objectStore('meta');
+  const key = meetingKey(tenant, meeting);
+  let next: MeetingMeta = {};
+  await new Promise<void>((ok, fail) => {
+    const read = store.get(key);
+    read.onsuccess = () => {
+      try {
+        next = change((read.result as MeetingMeta | undefined) ?? {});
+        store.put(next, key);
+      } catch (e) {
+        tx.abort();
+        fail(e);
+      }
+    };
+    tx.oncomplete = () => ok();
+    tx.onerror = () => fail(tx.error);
+    tx.onabort = () => fail(tx.error ?? new Error('meta: transaction aborted'));
+  });
+  return next;
 }
+
+/** Keeps exactly these certificate versions (every version of every device, revocations included). */
+export const putCerts = (tenant: string, meeting: string, tenantKey: string, certs: Cert[]): Promise<MeetingMeta> =>
+  updateMeta(tenant, meeting, (m) => ({ ...m, tenantKey, certs }));
