@@ -110,6 +110,7 @@ interface Run {
   peak: number;
   end: number;
   capped: boolean;
+  seconds: number;
   connects: number;
   refused: number;
   syncIdle?: number;
@@ -125,7 +126,8 @@ async function run(root: string): Promise<Run> {
     await new Promise((res) => setTimeout(res, 1000));
     const idle = rss(r.pid);
     const stats = { connects: 0, refused: 0 };
-    const end = { at: Date.now() + SECONDS * 1000 };
+    const started = Date.now();
+    const end = { at: started + SECONDS * 1000 };
     let peak = idle;
     let capped = false;
     const sampler = setInterval(() => {
@@ -147,7 +149,7 @@ async function run(root: string): Promise<Run> {
     await Promise.all([...attacks.map((a) => a.catch(() => {})), probe]);
     clearInterval(sampler);
     const last = rss(r.pid);
-    return { root, idle, peak: Math.max(peak, last), end: last, capped, ...stats, syncIdle, syncAttacked };
+    return { root, idle, peak: Math.max(peak, last), end: last, capped, seconds: (Math.min(Date.now(), end.at) - started) / 1000, ...stats, syncIdle, syncAttacked };
   } finally {
     r.proc.kill('SIGKILL');
   }
@@ -156,7 +158,7 @@ async function run(root: string): Promise<Run> {
 const report = (label: string, x: Run) =>
   console.log(
     `${label.padEnd(5)} idle ${mib(x.idle).padStart(9)}  peak ${(mib(x.peak) + (x.capped ? '+' : '')).padStart(10)}  end ${mib(x.end).padStart(9)}` +
-      `  peak/idle ${(x.peak / x.idle).toFixed(2)}x  growth ${((x.peak - x.idle) / 1024 / 1024 / SECONDS).toFixed(1)} MiB/s` +
+      `  peak/idle ${(x.peak / x.idle).toFixed(2)}x  growth ${((x.peak - x.idle) / 1024 / 1024 / x.seconds).toFixed(1)} MiB/s over ${x.seconds.toFixed(0)} s` +
       `  attacker connects ${x.connects} (refused ${x.refused})` +
       `  legit sync idle ${x.syncIdle?.toFixed(0) ?? '—'} ms, under attack ${x.syncAttacked?.toFixed(0) ?? 'failed'} ms${x.syncIdle && x.syncAttacked ? ` (${(x.syncAttacked / x.syncIdle).toFixed(2)}x)` : ''}`,
   );
