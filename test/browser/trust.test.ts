@@ -1,0 +1,120 @@
+/**
+ * The record holds in Chromium (issue 10, findings 1 and 5): the administration changes the chair's roles in
+ * the admin console while the session is open, and the chair's earlier steps stand on every page; a member's
+ * page whose connection withholds the chair's signed heads (a man in the middle on its WebSocket, which lets
+ * every envelope through and drops only the chair's beacons) warns that no heads of the chair arrive.
+ */
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromHex, toHex } from '../../crypto/bytes.js';
+import { signerFromSeed } from '../../crypto/ed25519.js';
+import { decodeServerFrame } from '../../core/wire.js';
+import { DIST, demoSite, launch, participant, stateHashOf, whenStatus } from '../helpers/browser.js';
+import { cleanup, tempDir } from '../helpers/relay.js';
+
+let browser: Browser;
+const stops: (() => unknown)[] = [];
+// A copy of the build: another `npm run build` in this checkout must not swap files under a running test.
+const staticDir = join(tempDir(), 'dist');
+beforeAll(async () => {
+  cpSync(DIST, staticDir, { recursive: true });
+  browser = await launch();
+});
+afterAll(async () => {
+  for (const s of stops.reverse()) await s();
+  await browser?.close();
+  cleanup(join(staticDir, '..'));
+});
+
+async function site() {
+  const s = await demoSite({ staticDir });
+  stops.push(() => cleanup(s.dataDir), () => s.relay.close());
+  return s;
+}
+
+const SILENT = /Seit \d{1,2}:\d{2}:\d{2} Uhr kommt kein signierter Stand des Vorsitzes an, obwohl dieses Gerät verbunden ist/;
+const voteOpen = (page: Page) => page.locator('[data-vote][data-vote-status="open"]');
+
+describe('trust in the browser', () => {
+  it("SEC-4 (finding 1) the administration changes the chair's roles during the open session in the admin console; the chair's earlier steps stand on every device", async () => {
+    const s = await site();
+    const chair = (await participant(browser, s.links.chair.url)).page;
+    const member = (await participant(browser, s.links.members[0]!.url)).page;
+    await Promise.all([chair, member].map((p) => whenStatus(p, 'online')));
+    for (const p of [chair, member]) await p.getByRole('button', { name: 'Anwesend melden (digital)' }).click();
+    await chair.getByRole('button', { name: 'Sitzung eröffnen' }).click();
+    await chair.locator('#item-select').selectOption('top3');
+    await chair.getByRole('button', { name: 'Tagesordnungspunkt aufrufen' }).click();
+    await chair.locator('#vote-title').fill('Radverkehrskonzept: Beschluss');
+    await chair.getByRole('button', { name: 'Abstimmung eröffnen' }).click();
+    await voteOpen(member).waitFor({ timeout: 15_000 });
+    await member.click('[data-choice=yes]');
+    await expect.poll(() => chair.locator('[data-vote] tr[data-person="m02"]').count(), { timeout: 15_000 }).toBe(1);
+    await Promise.all([chair, member].map((p) => whenStatus(p, 'online')));
+    await expect.poll(async () => new Set(await Promise.all([chair, member].map(stateHashOf))).size, { timeout: 15_000 }).toBe(1);
+    const held = await stateHashOf(member);
+
+    // The administration makes Anna Schmitz a plain member, from the console, mid-session.
+    const admin = (await participant(browser, s.links.console)).page;
+    await admin.getByRole('heading', { name: 'Verwaltung: musterstadt' }).waitFor();
+    await admin.getByRole('button', { name: 'Anna Schmitz verwalten' }).click();
+    const roles = admin.getByRole('group', { name: 'Rollen' });
+    await expect.poll(() => roles.getByRole('checkbox', { name: 'Mitglied', exact: true }).isChecked()).toBe(true);
+    expect(await roles.getByRole('checkbox', { name: 'Sitzungsleitung', exact: true }).isChecked()).toBe(false);
+    await admin.getByRole('button', { name: 'Rollen der Geräte ändern' }).click();
+    await admin.getByText('Rollen von Anna Schmitz geändert.').waitFor({ timeout: 15_000 });
+    const chairKey = toHex((await signerFromSeed(fromHex(s.demo.devices.find((d) => d.person === 'm01')!.seed, 32))).publicKey);
+    expect(s.relay.store.certHistory(s.demo.tenant, chairKey).map((c) => c.body.roles)).toEqual([['chair', 'member'], ['member']]);
+
+    // Every page, the one opened only now included, holds the session, its item and its open vote as before.
+    const late = (await participant(browser, s.links.members[1]!.url)).page;
+    await whenStatus(late, 'online');
+    for (const p of [member, chair, late]) {
+      await p.getByText('Sitzung eröffnet').first().waitFor({ timeout: 15_000 });
+      await voteOpen(p).waitFor({ timeout: 15_000 });
+      expect(await p.locator('[data-testid="integrity"]').count()).toBe(0);
+    }
+    await expect.poll(async () => [...new Set(await Promise.all([chair, member, late].map(stateHashOf)))], { timeout: 15_000 }).toEqual([held]);
+    // The former chair's page no longer offers what only the chair may do.
+    await chair.getByRole('button', { name: 'Abstimmung schließen' }).waitFor({ state: 'detached', timeout: 15_000 });
+  }, 120_000);
+
+  it("AV-1 (finding 5) a member's page warns when no signed heads of the chair arrive while connected", async () => {
+    const s = await site();
+    const chairKey = toHex((await signerFromSeed(fromHex(s.demo.devices.find((d) => d.person === 'm01')!.seed, 32))).publicKey);
+    const chair = (await participant(browser, s.links.chair.url)).page;
+    await whenStatus(chair, 'online');
+
+    // The member's connection passes every frame except the chair's signed heads.
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'de-DE' });
+    stops.push(() => context.close());
+    let dropped = 0;
+    await context.routeWebSocket(/\/sync$/, (ws) => {
+      const server = ws.connectToServer();
+      server.onMessage((m) => {
+        if (typeof m !== 'string') {
+          const f = decodeServerFrame(new Uint8Array(m));
+          if (f.type === 'control' && f.message.t === 'beacon' && f.message.beacon.author === chairKey) return void dropped++;
+        }
+        ws.send(m);
+      });
+    });
+    const cut = await context.newPage();
+    await cut.goto(s.links.members[0]!.url);
+    const honest = (await participant(browser, s.links.members[1]!.url)).page;
+    await Promise.all([cut, honest].map((p) => whenStatus(p, 'online')));
+    await chair.getByRole('button', { name: 'Anwesend melden (digital)' }).click();
+    await chair.getByRole('button', { name: 'Sitzung eröffnen' }).click();
+    // Entries get through; only the heads are withheld. The app's bound is 30 s (Replica chairSilenceMs, not configurable in the web app).
+    await cut.getByText('Sitzung eröffnet').first().waitFor({ timeout: 15_000 });
+    await cut.getByRole('alert').filter({ hasText: SILENT }).waitFor({ timeout: 60_000 });
+    expect(dropped).toBeGreaterThan(0);
+    expect(await cut.getByRole('alert').filter({ hasText: SILENT }).getAttribute('data-testid')).toBe('integrity');
+    // The page beside it, connected as long and hearing the chair, warns of nothing.
+    await expect.poll(async () => new Set(await Promise.all([chair, cut, honest].map(stateHashOf))).size, { timeout: 15_000 }).toBe(1);
+    expect(await honest.getByText(SILENT).count()).toBe(0);
+    expect(await honest.locator('[data-testid="integrity"]').count()).toBe(0);
+  }, 120_000);
+});
