@@ -19,7 +19,7 @@ import type { Hub } from './hub.js';
 import { type Invitations, sendInvitation, type SmtpConfig } from './invitations.js';
 import type { MasterData } from './master-data.js';
 import { saveSchema, type TenantSettings } from './settings.js';
-import { clientOf, RateLimit } from './rate-limit.js';
+import { rateLimit } from './rate-limit.js';
 import type { Store } from './store.js';
 import type { Totp } from './totp.js';
 
@@ -33,7 +33,7 @@ export interface IdentityDeps {
   directory: MasterData;
   settings: TenantSettings;
   smtp?: SmtpConfig;
-  /** Base of invitation links; the admin's own origin when unset. */
+  /** The origin invitation links must name (the browser makes them); the host the admin reached when unset. */
   publicUrl?: string;
   municipality?: (tenant: string) => string;
   /** Attempts per client address: burst and refill per second (the benchmark raises it). */
@@ -123,13 +123,9 @@ const CHALLENGE_TTL_MS = 2 * 60_000;
 
 export function identityRoutes(d: IdentityDeps): Hono {
   const app = new Hono();
-  const limit = new RateLimit(d.rate?.burst ?? 20, d.rate?.perSecond ?? 1);
+  const limited = rateLimit({ burst: d.rate?.burst ?? 20, perSecond: d.rate?.perSecond ?? 1, trustedProxies: d.trustedProxies });
   const challenges = new Map<string, { tenant: string; device: string; expires: number }>();
 
-  const limited = (c: Context) => {
-    const wait = limit.wait(clientOf(c, d.trustedProxies));
-    if (wait > 0) throw new Refusal(429, 'rate-limit', 'too many attempts; wait a minute', 'Zu viele Versuche. Bitte warten Sie eine Minute.', Date.now() + wait * 1000);
-  };
   const tenantKeyOf = (tenant: string) => {
     const key = NAME.test(tenant) ? d.store.tenantKey(tenant) : undefined;
     if (!key) throw new Refusal(404, 'unknown-tenant', `unknown tenant '${tenant}'`, 'Diese Kommune ist hier nicht eingerichtet.');
@@ -157,16 +153,14 @@ export function identityRoutes(d: IdentityDeps): Hono {
 
   // A new tenant (`ratsraum tenant create`): its key is generated in the administration's browser, which
   // registers only the public key, signed by that key and bound to the one-time setup token.
-  app.get('/api/:tenant/setup/:token', (c) => {
-    limited(c);
+  app.get('/api/:tenant/setup/:token', limited, (c) => {
     const { tenant, token } = c.req.param();
     const r = d.invitations.checkSetup(NAME.test(tenant) ? tenant : '', token);
     if (!r.ok) throw new Refusal(r.code === 'unknown' ? 404 : 409, r.code, r.en, r.de);
     return c.json({ tenant, name: r.name, expires: r.expires });
   });
 
-  app.post('/api/:tenant/setup', async (c) => {
-    limited(c);
+  app.post('/api/:tenant/setup', limited, async (c) => {
     const tenant = c.req.param('tenant');
     const b = parse(schemas.setup, await body(c));
     const fail = (r: { code: string; en: string; de: string }) => new Refusal(r.code === 'unknown' ? 404 : 409, r.code, r.en, r.de);
@@ -183,8 +177,7 @@ export function identityRoutes(d: IdentityDeps): Hono {
   });
 
   // 1. The new device registers its key for an invitation and gets its authenticator secret (QR code).
-  app.post('/api/:tenant/enrol/start', async (c) => {
-    limited(c);
+  app.post('/api/:tenant/enrol/start', limited, async (c) => {
     const tenant = c.req.param('tenant');
     tenantKeyOf(tenant);
     const b = parse(schemas.enrolStart, await body(c));
@@ -204,8 +197,7 @@ export function identityRoutes(d: IdentityDeps): Hono {
   });
 
   // 2. The first code proves the authenticator works; the invitation is used up; the admin's device certifies.
-  app.post('/api/:tenant/enrol/confirm', async (c) => {
-    limited(c);
+  app.post('/api/:tenant/enrol/confirm', limited, async (c) => {
     const tenant = c.req.param('tenant');
     tenantKeyOf(tenant);
     const b = parse(schemas.enrolConfirm, await body(c));
@@ -232,8 +224,7 @@ export function identityRoutes(d: IdentityDeps): Hono {
   });
 
   // Login with the second factor: challenge, then signature plus code → session.
-  app.post('/api/:tenant/login/challenge', async (c) => {
-    limited(c);
+  app.post('/api/:tenant/login/challenge', limited, async (c) => {
     const tenant = c.req.param('tenant');
     tenantKeyOf(tenant);
     const b = parse(schemas.challenge, await body(c));
@@ -245,8 +236,7 @@ export function identityRoutes(d: IdentityDeps): Hono {
     return c.json({ nonce });
   });
 
-  app.post('/api/:tenant/login', async (c) => {
-    limited(c);
+  app.post('/api/:tenant/login', limited, async (c) => {
     const tenant = c.req.param('tenant');
     const tenantKey = tenantKeyOf(tenant);
     const b = parse(schemas.login, await body(c));

@@ -22,12 +22,14 @@ import { axe, DIST, launch, participant } from '../helpers/browser.js';
 import { cleanup, tempDir } from '../helpers/relay.js';
 import { localSmtp } from '../helpers/smtp.js';
 
-const SHOTS = process.env.RATSRAUM_SHOTS ?? join(tempDir(), 'shots');
+// Screenshots for a person to look at: kept where RATSRAUM_SHOTS says, else in a folder removed afterwards.
+const SHOTS = process.env.RATSRAUM_SHOTS ?? tempDir();
 let browser: Browser;
 const stops: (() => unknown)[] = [];
 beforeAll(async () => {
   browser = await launch();
   mkdirSync(SHOTS, { recursive: true });
+  if (!process.env.RATSRAUM_SHOTS) stops.push(() => cleanup(SHOTS));
 });
 afterAll(async () => {
   for (const s of stops.reverse()) await s();
