@@ -12,7 +12,7 @@ import { PDFDocument } from 'pdf-lib';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { fromHex, toHex } from '../../crypto/bytes.js';
 import { CanonicalError, canonicalJson, MAX_DEPTH } from '../../crypto/canonical.js';
-import { issue } from '../../crypto/cert.js';
+import { issue, ROLES } from '../../crypto/cert.js';
 import { generateSeed, signerFromSeed } from '../../crypto/ed25519.js';
 import { signAdmin } from '../../core/identity.js';
 import { createApp } from '../../relay/app.js';
@@ -289,10 +289,20 @@ describe('the relay under attack: smaller', () => {
     const demo = makeDemo();
     await seedDemo(relay.store, demo); // certificates signed by the tenant key, no enrolment, no second factor
     const wsUrl = `${relay.url.replace('http', 'ws')}/sync`;
-    for (const person of ['m01', 'm02', 'b1', 'verwaltung']) {
-      const c = await rawClient(wsUrl, { tenant: demo.tenant, meeting: demo.meeting, login: await demoSigner(demo, person) });
-      expect(c.of('welcome'), person).toHaveLength(0);
-      expect(c.errors().map((e) => e.code), person).toEqual(['session']);
+    // Every role a certificate can name is member-like (crypto/cert.ts ROLES has no `public`): each needs the second factor.
+    const admin = await signerFromSeed(fromHex(demo.tenantSeed, 32));
+    const signers = await Promise.all(['m01', 'm02', 'b1', 'verwaltung'].map((p) => demoSigner(demo, p)));
+    for (const role of ROLES) {
+      const signer = await signerFromSeed(generateSeed());
+      const now = Date.now();
+      relay.store.putCert(await issue({ v: 1, tenant: demo.tenant, person: `p-${role}`, name: role, device: toHex(signer.publicKey), roles: [role], bodies: ['bv-mitte'], notBefore: now - 60_000, notAfter: now + 3_600_000 }, admin));
+      signers.push(signer);
+    }
+    for (const signer of signers) {
+      const c = await rawClient(wsUrl, { tenant: demo.tenant, meeting: demo.meeting, login: signer });
+      const who = relay.store.cert(demo.tenant, toHex(signer.publicKey))!.body.roles.join('+');
+      expect(c.of('welcome'), who).toHaveLength(0);
+      expect(c.errors().map((e) => e.code), who).toEqual(['session']);
       c.close();
     }
     // The public is no device and needs no second factor.
