@@ -59,31 +59,34 @@ export function ImportView(props: { ctx: AdminContext }) {
             <p role="status" class={r().applied ? 'ok' : ''}>
               {r().applied ? t('import.done') : r().complete ? t('import.previewed') : t('import.incomplete')}
             </p>
-            <table>
-              <caption>{t('import.changes')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('import.kind')}</th>
-                  <th scope="col">{t('import.added')}</th>
-                  <th scope="col">{t('import.updated')}</th>
-                  <th scope="col">{t('import.removed')}</th>
-                  <th scope="col">{t('import.unchanged')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={KINDS}>
-                  {(k) => (
-                    <tr data-kind={k}>
-                      <th scope="row">{t(`import.kind.${k}` as MessageKey)}</th>
-                      <td>{r().preview.kinds[k]?.counts.added}</td>
-                      <td>{r().preview.kinds[k]?.counts.updated}</td>
-                      <td>{r().preview.kinds[k]?.counts.removed}</td>
-                      <td>{r().preview.kinds[k]?.counts.unchanged}</td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
+            {/* Focusable, so the table can be scrolled from the keyboard on narrow screens. */}
+            <div class="scroll" tabindex="0" role="region" aria-label={t('import.changes')}>
+              <table>
+                <caption>{t('import.changes')}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('import.kind')}</th>
+                    <th scope="col">{t('import.added')}</th>
+                    <th scope="col">{t('import.updated')}</th>
+                    <th scope="col">{t('import.removed')}</th>
+                    <th scope="col">{t('import.unchanged')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  <For each={KINDS}>
+                    {(k) => (
+                      <tr data-kind={k}>
+                        <th scope="row">{t(`import.kind.${k}` as MessageKey)}</th>
+                        <td>{r().preview.kinds[k]?.counts.added}</td>
+                        <td>{r().preview.kinds[k]?.counts.updated}</td>
+                        <td>{r().preview.kinds[k]?.counts.removed}</td>
+                        <td>{r().preview.kinds[k]?.counts.unchanged}</td>
+                      </tr>
+                    )}
+                  </For>
+                </tbody>
+              </table>
+            </div>
             <Show when={!r().applied && r().complete}>
               <button type="button" class="primary" disabled={busy()} onClick={() => void run('oparl.import')}>
                 {t('import.apply')}
