@@ -18,7 +18,8 @@ import { certNoteStep } from '../../core/duties.js';
 import { type ExportRecord, verifyExport } from '../../core/export.js';
 import { type AdminAction, signAdmin } from '../../core/identity.js';
 import { stateHash } from '../../core/state.js';
-import { encodeEnvelopes } from '../../core/wire.js';
+import * as beacon from '../../core/beacon.js';
+import { encodeControl, encodeEnvelopes } from '../../core/wire.js';
 import type { Demo } from '../../relay/demo.js';
 import { cleanup, demoRelay, demoSigner, device, type NodeDevice, online, rawClient, until } from '../helpers/relay.js';
 
@@ -265,5 +266,50 @@ describe('AV-1 signed heads in the relay export', () => {
     const headless = await verifyExport({ ...cut, beacons: [] });
     expect(headless.verdict).toBe('pending');
     expect(headless.pending).toContain('the session is open: the record is not final');
+  });
+});
+
+/** Closes a session on the chair's device and waits until `witness` heard heads of the chair covering the close (the relay stores before it forwards). */
+async function closedSession(chair: NodeDevice, witness: NodeDevice) {
+  await chair.replica.create('attendance.in', { person: 'm01', place: 'onsite' });
+  await chair.replica.create('session.open', {});
+  const close = await chair.replica.create('session.close', {});
+  const hex = toHex(close.author);
+  await until(() => witness.replica.heldBeacons().some((b) => b.author === hex && (b.frontier.public?.[hex] ?? 0) >= close.seq), "the witness holds the chair's heads covering the close");
+  chair.client.stop();
+  return close;
+}
+const relayExport = async (s: Site) => verifyExport(await (await fetch(`${s.relay.url}/api/${s.demo.tenant}/${s.demo.meeting}/export`)).json());
+
+describe('signed heads that a clock or a role change must not spoil', () => {
+  it("SEC-3 AV-1 (findings 2, 5) the relay refuses the chair's heads dated 300 days ahead (code clock), so later heads replace them and the closed session's record verifies ok", async () => {
+    const s = await site();
+    stops.push(() => cleanup(s.dataDir));
+    // The chair's laptop once ran 300 days ahead and signed its heads with that clock.
+    const signer = await demoSigner(s.demo, 'm01');
+    const skewed = await rawClient(s.wsUrl, { tenant: s.demo.tenant, meeting: s.demo.meeting, login: signer });
+    stops.push(skewed.close);
+    const ahead = await beacon.make(s.demo.tenant, s.demo.meeting, signer, { public: {} }, Date.now() + 300 * DAY);
+    skewed.ws.send(encodeControl({ t: 'beacon', beacon: ahead }));
+    await skewed.sendAndWait(encodeControl({ t: 'ping' }), () => skewed.of('pong').length === 1, 'the beacon handled');
+    expect(skewed.errors().map((e) => e.code)).toEqual(['clock']);
+    expect(s.relay.store.beacons(s.demo.tenant, s.demo.meeting).filter((b) => b.at > Date.now() + 60_000)).toEqual([]);
+    skewed.close();
+    // With its clock set right again, it chairs and closes the session.
+    await closedSession(await dev(s, 'm01'), await dev(s, 'm03'));
+    const r = await relayExport(s);
+    expect([r.verdict, r.problems, r.pending]).toEqual(['ok', [], []]);
+  });
+
+  it("SEC-4 AV-1 (findings 1, 5) a role change after the session leaves its record's verdict as it was: the former chair's signed heads still cover the close", async () => {
+    const s = await site();
+    stops.push(() => cleanup(s.dataDir));
+    await closedSession(await dev(s, 'm01'), await dev(s, 'm03'));
+    expect((await relayExport(s)).verdict).toBe('ok');
+    // A new term: the administration makes Anna Schmitz a plain member, naming her chains as it must.
+    const { cert, chains } = await directoryOf(s, 'm01');
+    expect(await admin(s, 'certify', { cert: await issue({ ...cert.body, roles: ['member'], issued: Date.now(), chains }, await tenantSigner(s)) })).toMatchObject({ status: 200 });
+    const r = await relayExport(s);
+    expect([r.verdict, r.problems, r.pending]).toEqual(['ok', [], []]);
   });
 });
