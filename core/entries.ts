@@ -69,7 +69,11 @@ export const schemas = {
   'legal.clause': strict({ allowsHybridCommittees: v.boolean(), adoptedAt: isoDate }),
   'session.open': strict({}),
   'session.close': strict({}),
-  'item.current': strict({ item: v.nullable(id) }),
+  /**
+   * The current item. For a non-public item the chair writes `{item: null, nonPublic: true}` to the public
+   * document (the public learns only that a non-public part runs, not which item) and the item to the members'.
+   */
+  'item.current': strict({ item: v.nullable(id), nonPublic: v.optional(v.literal(true)) }),
   /** A member checks in (self) or the chair/assistant checks someone in (on-site). */
   'attendance.in': strict({ person: id, place: v.picklist(['remote', 'onsite']) }),
   'attendance.out': strict({ person: id }),

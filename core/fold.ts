@@ -64,6 +64,7 @@ function emptyState(): SessionState {
     openedAt: null,
     closedAt: null,
     currentItem: null,
+    nonPublicPart: false,
     attendance: {},
     attendanceLog: [],
     attendanceByFaction: [],

@@ -169,6 +169,8 @@ export interface SessionState {
   openedAt: number | null;
   closedAt: number | null;
   currentItem: string | null;
+  /** A non-public item is current (all the public knows of it). */
+  nonPublicPart: boolean;
   attendance: Record<PersonId, Attendance>;
   attendanceLog: AttendanceEvent[];
   attendanceByFaction: FactionAttendance[]; // every listed faction, then those without one if any (derived)

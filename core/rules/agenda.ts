@@ -70,8 +70,10 @@ export function applyY(ctx: Context, e: Envelope, _cert: CertBody, update: Uint8
 
 export function itemCurrent(ctx: Context, e: Envelope, _cert: CertBody, p: Payload<'item.current'>): void {
   const item = p.item;
-  // The public cannot see non-public items: in the public document an id it does not know
-  // stands for a non-public item (the public view shows that a non-public part runs).
-  if (item !== null && docOf(e) === 'members' && !agendaItem(ctx, item, 'members')) reject(`item.current: no agenda item '${item}'`);
+  if (p.nonPublic && (item !== null || docOf(e) !== 'public')) reject('item.current: the non-public marker stands alone, in the public document');
+  const known = item === null ? undefined : agendaItem(ctx, item, docOf(e));
+  if (item !== null && docOf(e) === 'members' && !known) reject(`item.current: no agenda item '${item}'`);
   ctx.s.currentItem = item;
+  // Records of the earlier version name the non-public item's id in the public document: an id unknown there.
+  ctx.s.nonPublicPart = p.nonPublic === true || (item !== null && !known?.public);
 }

@@ -360,3 +360,25 @@ it('export records carry envelopes as base64 of the wire', async () => {
   const { record } = await closedRecord();
   expect(envelope.decode(fromBase64(record.envelopes[0]!)).kind).toBe('meeting.setup');
 });
+
+describe('leaks: the public learns no non-public item id', () => {
+  it('PUB-5 (leaks) calling a non-public item puts only the bare marker into the public document', async () => {
+    const s = new Story(await council());
+    await s.opened(['chair', 'm1', 'm2']);
+    await s.add('chair', 'item.current', { item: null, nonPublic: true });
+    await s.add('chair', 'item.current', { item: 'i3' }, { doc: 'members' });
+    const members = fold(topoSort(s.all), s.c.directory);
+    expect([members.currentItem, members.nonPublicPart, members.rejected]).toEqual(['i3', true, []]);
+    const publicEnvs = s.all.filter((e) => e.doc === 'public');
+    const pub = fold(topoSort(publicEnvs), s.c.directory);
+    expect([pub.currentItem, pub.nonPublicPart]).toEqual([null, true]);
+    // No byte of what the public receives names the item.
+    for (const e of publicEnvs) expect(Buffer.from(e.wire).includes(Buffer.from('"i3"'))).toBe(false);
+    // Back to a public item: the marker ends.
+    await s.add('chair', 'item.current', { item: 'i2' });
+    expect(fold(topoSort(s.all.filter((e) => e.doc === 'public')), s.c.directory).nonPublicPart).toBe(false);
+    // The marker stands alone and only in the public document.
+    await s.add('chair', 'item.current', { item: 'i2', nonPublic: true });
+    expect(fold(topoSort(s.all), s.c.directory).rejected.map((r) => r.reason)).toEqual(['item.current: the non-public marker stands alone, in the public document']);
+  });
+});

@@ -55,7 +55,11 @@ export function ChairPanel(props: { s: Session }) {
           class="row"
           onSubmit={(e) => {
             e.preventDefault();
-            if (item()) void s.act('item.current', { item: item() });
+            const chosen = st().agenda.find((i) => i.id === item());
+            if (!chosen) return;
+            // The public learns only that a non-public part runs, never which item (finding: leaks).
+            if (chosen.public) void s.act('item.current', { item: chosen.id });
+            else void s.act('item.current', { item: null, nonPublic: true }).then(() => s.act('item.current', { item: chosen.id }, 'members'));
           }}
         >
           <label for="item-select">{t('chair.item')}</label>

@@ -7,7 +7,7 @@ export function Overview(props: { s: Session }) {
   const st = () => props.s.state();
   const item = () => st().agenda.find((i) => i.id === st().currentItem);
   // The public document only says that some item is current; a public client cannot see a non-public one.
-  const hiddenItem = () => st().currentItem !== null && !item();
+  const hiddenItem = () => st().nonPublicPart && !item();
   return (
     <section class="card overview" aria-labelledby="meeting-title">
       <h1 id="meeting-title">{st().meeting?.title ?? t('noMeeting')}</h1>
