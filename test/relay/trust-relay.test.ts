@@ -313,3 +313,28 @@ describe('signed heads that a clock or a role change must not spoil', () => {
     expect([r.verdict, r.problems, r.pending]).toEqual(['ok', [], []]);
   });
 });
+
+describe('signed heads that one member must not spoil', () => {
+  it("AV-1 (finding 5) one member's signed heads claiming entries that nobody holds do not fail the honest relay's record of the closed session", async () => {
+    const s = await site();
+    stops.push(() => cleanup(s.dataDir));
+    // The member checks in from its device (so the public record carries its certificate and heads) ...
+    const member = await dev(s, 'm05');
+    await member.replica.create('attendance.in', { person: 'm05', place: 'remote' });
+    await online(member);
+    member.client.stop();
+    // ... then lies in its signed heads.
+    const liar = await demoSigner(s.demo, 'm05');
+    const c = await rawClient(s.wsUrl, { tenant: s.demo.tenant, meeting: s.demo.meeting, login: liar });
+    stops.push(c.close);
+    const chairKey = await keyOf(s, 'm01');
+    // Signed by the member's own key, about certified authors: the relay's checks (size, rate, signature, certificates) all pass.
+    const lie = await beacon.make(s.demo.tenant, s.demo.meeting, liar, { public: { [chairKey]: 999, [toHex(liar.publicKey)]: 999 } }, Date.now());
+    await c.sendAndWait(encodeControl({ t: 'beacon', beacon: lie }), () => true, 'sent');
+    await c.sendAndWait(encodeControl({ t: 'ping' }), () => c.of('pong').length === 1, 'the beacon handled');
+    c.close();
+    await closedSession(await dev(s, 'm01'), await dev(s, 'm03'));
+    const r = await relayExport(s);
+    expect([r.verdict, r.problems, r.pending]).toEqual(['ok', [], []]);
+  });
+});
