@@ -6,13 +6,16 @@
  */
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../crypto/bytes.js';
 import { signerFromSeed } from '../../crypto/ed25519.js';
+import * as envelope from '../../crypto/envelope.js';
+import type { Demo } from '../../relay/demo.js';
 import { decodeServerFrame } from '../../core/wire.js';
 import { DIST, demoSite, launch, participant, stateHashOf, whenStatus } from '../helpers/browser.js';
-import { cleanup, tempDir } from '../helpers/relay.js';
+import { cleanup, demoRelay, device, online, tempDir, until } from '../helpers/relay.js';
 
 let browser: Browser;
 const stops: (() => unknown)[] = [];
@@ -33,6 +36,8 @@ async function site() {
   stops.push(() => cleanup(s.dataDir), () => s.relay.close());
   return s;
 }
+
+const keyOf = async (demo: Demo, person: string) => toHex((await signerFromSeed(fromHex(demo.devices.find((d) => d.person === person)!.seed, 32))).publicKey);
 
 const SILENT = /Seit \d{1,2}:\d{2}:\d{2} Uhr kommt kein signierter Stand des Vorsitzes an, obwohl dieses Gerät verbunden ist/;
 const voteOpen = (page: Page) => page.locator('[data-vote][data-vote-status="open"]');
@@ -78,13 +83,13 @@ describe('trust in the browser', () => {
     // The former chair's page no longer offers what only the chair may do.
     await chair.getByRole('button', { name: 'Abstimmung schließen' }).waitFor({ state: 'detached', timeout: 15_000 });
     // The relay keeps both versions: the earlier one still judges the chair's earlier steps.
-    const chairKey = toHex((await signerFromSeed(fromHex(s.demo.devices.find((d) => d.person === 'm01')!.seed, 32))).publicKey);
+    const chairKey = await keyOf(s.demo, 'm01');
     expect(s.relay.store.certHistory(s.demo.tenant, chairKey).map((c) => c.body.roles)).toEqual([['chair', 'member'], ['member']]);
   }, 120_000);
 
   it("AV-1 (finding 5) a member's page warns when no signed heads of the chair arrive while connected", async () => {
     const s = await site();
-    const chairKey = toHex((await signerFromSeed(fromHex(s.demo.devices.find((d) => d.person === 'm01')!.seed, 32))).publicKey);
+    const chairKey = await keyOf(s.demo, 'm01');
     const chair = (await participant(browser, s.links.chair.url)).page;
     await whenStatus(chair, 'online');
 
@@ -118,4 +123,58 @@ describe('trust in the browser', () => {
     expect(await honest.getByText(SILENT).count()).toBe(0);
     expect(await honest.locator('[data-testid="integrity"]').count()).toBe(0);
   }, 120_000);
+
+  it("SEC-3 (findings 4, 13) the operator deletes a revocation from relay.sqlite and restarts: the member's page keeps the revocation, also after a reload, names the rollback and refuses what the device signs", async () => {
+    const s = await site();
+    const port = s.relay.port;
+    const chair = (await participant(browser, s.links.chair.url)).page;
+    const member = (await participant(browser, s.links.members[0]!.url)).page;
+    await Promise.all([chair, member].map((p) => whenStatus(p, 'online')));
+    await chair.getByRole('button', { name: 'Anwesend melden (digital)' }).click();
+    await chair.getByRole('button', { name: 'Sitzung eröffnen' }).click();
+    const thief = await device(s.demo, 'm05', [s.wsUrl]);
+    stops.push(() => thief.client.stop());
+    await online(thief);
+    await thief.replica.create('attendance.in', { person: 'm05', place: 'remote' });
+    await online(thief);
+
+    // The administration revokes Sabine Koch's lost device in the console; the chair's page records it in the log by itself.
+    const admin = (await participant(browser, s.links.console)).page;
+    await admin.getByRole('button', { name: 'Sabine Koch verwalten' }).click();
+    await admin.getByRole('button', { name: 'Gerät sperren' }).click();
+    await admin.getByRole('button', { name: /Wirklich sperren/ }).click();
+    await admin.getByText('Gerät von Sabine Koch gesperrt.').waitFor({ timeout: 15_000 });
+    const notes = () => s.relay.store.all(s.demo.tenant, s.demo.meeting, ['public']).filter((e) => envelope.decode(e.wire).kind === 'cert.note');
+    await until(() => notes().length === 1, "the chair's page records the revocation (cert.note)", 20_000);
+    await expect.poll(async () => new Set(await Promise.all([chair, member].map(stateHashOf))).size, { timeout: 15_000 }).toBe(1);
+    const settled = await stateHashOf(member);
+    await admin.close();
+
+    // The operator deletes the revocation from the database file and restarts the relay on the same port.
+    await s.relay.close();
+    const db = new Database(join(s.dataDir, 'relay.sqlite'));
+    expect(db.prepare("DELETE FROM cert_versions WHERE cert LIKE '%revoked%'").run().changes).toBe(1);
+    db.close();
+    const again = await demoRelay({ dataDir: s.dataDir, demo: s.demo, port, staticDir });
+    stops.push(() => again.relay.close());
+    const ROLLBACK = /Der Server führt die Sperrung des Geräts von (Sabine Koch|m05) nicht mehr/;
+    await member.getByRole('alert').filter({ hasText: ROLLBACK }).waitFor({ timeout: 30_000 });
+
+    // The device logs in again and checks its member out: the relay takes it, the member's page does not.
+    thief.client.start();
+    await online(thief);
+    const out = await thief.replica.create('attendance.out', { person: 'm05' });
+    await online(thief);
+    expect(again.relay.store.has(s.demo.tenant, s.demo.meeting, out.id)).toBe(true);
+    await member.reload();
+    await whenStatus(member, 'online', 20_000);
+    const alert = member.getByRole('alert').filter({ hasText: ROLLBACK });
+    await alert.waitFor({ timeout: 30_000 });
+    // The check-out reached the page and was refused: listed as discarded, not applied.
+    await alert.filter({ hasText: '1 Einträge wurden verworfen' }).waitFor({ timeout: 15_000 });
+    expect(await alert.innerText()).toContain('device revoked');
+    expect(await stateHashOf(member)).toBe(settled);
+    // The warning names the person as every other line does, not an internal id.
+    expect(await alert.innerText()).toContain('Der Server führt die Sperrung des Geräts von Sabine Koch nicht mehr');
+  }, 180_000);
 });
