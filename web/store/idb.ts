@@ -20,6 +20,8 @@ export interface MeetingMeta {
   secrets?: Record<string, string>;
   /** Tenant level: the session of the last login with the second factor. */
   session?: { token: string; expires: number };
+  /** Tenant level: the handbook texts last read ('<kind>/<lang>'), so they can be read and acknowledged offline. */
+  texts?: Record<string, { markdown: string; version: string }>;
 }
 
 const DB = 'ratsraum';

@@ -2,6 +2,7 @@
 import { createResource, For, Show } from 'solid-js';
 import { lang, t } from '../i18n/index.js';
 import type { Session } from '../session.js';
+import * as idb from '../store/idb.js';
 
 type Kind = 'security' | 'privacy';
 type Block = { tag: 'h' | 'li' | 'p'; text: string };
@@ -17,13 +18,22 @@ function blocks(md: string): Block[] {
 
 function Text(props: { s: Session; kind: Kind }) {
   // Filled with this tenant's settings; the version a member acknowledges is that of the filled text.
-  const tenant = () => encodeURIComponent(props.s.ref.split('/')[0]!);
+  const tenantId = () => props.s.ref.split('/')[0]!;
+  const tenant = () => encodeURIComponent(tenantId());
   const [doc] = createResource(
     () => [props.kind, lang()] as const,
     async ([kind, l]) => {
-      const r = await fetch(`/api/handbook/${kind}/${l}?tenant=${tenant()}`);
-      if (!r.ok) throw new Error(String(r.status));
-      return (await r.json()) as { markdown: string; version: string };
+      const slot = `${kind}/${l}`;
+      const r = await fetch(`/api/handbook/${kind}/${l}?tenant=${tenant()}`).catch(() => undefined);
+      if (r?.ok) {
+        const text = (await r.json()) as { markdown: string; version: string };
+        await idb.updateMeta(tenantId(), '', (m) => ({ ...m, texts: { ...m.texts, [slot]: { markdown: text.markdown, version: text.version } } }));
+        return text;
+      }
+      // Offline (or the relay is down): the text this device last read, with its version.
+      const kept = (await idb.getMeta(tenantId(), '')).texts?.[slot];
+      if (!kept) throw new Error(String(r?.status ?? 'offline'));
+      return kept;
     },
   );
   const me = () => props.s.me()?.person;
