@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromBase64, fromHex, toHex, utf8 } from '../../crypto/bytes.js';
 import { canonicalJson } from '../../crypto/canonical.js';
@@ -17,10 +18,12 @@ import * as envelope from '../../crypto/envelope.js';
 import { certNoteStep } from '../../core/duties.js';
 import { type ExportRecord, verifyExport } from '../../core/export.js';
 import { type AdminAction, signAdmin } from '../../core/identity.js';
+import { Replica } from '../../core/replica.js';
 import { stateHash } from '../../core/state.js';
 import * as beacon from '../../core/beacon.js';
 import { encodeControl, encodeEnvelopes } from '../../core/wire.js';
 import type { Demo } from '../../relay/demo.js';
+import { SyncClient } from '../../web/sync/client.js';
 import { cleanup, demoRelay, demoSigner, device, type NodeDevice, online, rawClient, until } from '../helpers/relay.js';
 
 const DAY = 86_400_000;
@@ -336,5 +339,41 @@ describe('signed heads that one member must not spoil', () => {
     await closedSession(await dev(s, 'm01'), await dev(s, 'm03'));
     const r = await relayExport(s);
     expect([r.verdict, r.problems, r.pending]).toEqual(['ok', [], []]);
+  });
+});
+
+/** A member's device as `device()` makes it, with a short bound for the chair's silence. */
+async function watchful(s: Site, person: string, chairSilenceMs: number): Promise<{ replica: Replica; stop: () => void }> {
+  const signer = await demoSigner(s.demo, person);
+  const replica = new Replica({ tenant: s.demo.tenant, meeting: s.demo.meeting, tenantKey: (await tenantSigner(s)).publicKey, docs: ['public', 'members'], signer, chairSilenceMs });
+  const client = new SyncClient({ urls: [s.wsUrl], replica, auth: { tenant: s.demo.tenant, meeting: s.demo.meeting, signer }, WebSocket: WebSocket as never, beaconMs: 100 });
+  client.start();
+  stops.push(() => client.stop());
+  await until(() => client.status === 'online', `${person} online`);
+  return { replica, stop: () => client.stop() };
+}
+
+describe("the chair's silence", () => {
+  it("AV-1 (finding 5) a member's device warns of the chair's silence while the session is open, not after the chair closed it and left", async () => {
+    const s = await site();
+    stops.push(() => cleanup(s.dataDir));
+    const chair = await dev(s, 'm01');
+    const member = await watchful(s, 'm03', 500);
+    await chair.replica.create('attendance.in', { person: 'm01', place: 'onsite' });
+    const open = await chair.replica.create('session.open', {});
+    await until(() => member.replica.log.has(open.id), 'the member holds the opening');
+    // The chair's line drops during the session: the member is warned.
+    chair.client.stop();
+    await until(() => member.replica.integrity().silentChair !== null, 'the silence warning');
+    // The chair comes back, closes the session, and leaves: nothing is withheld any more.
+    chair.client.start();
+    await online(chair);
+    const close = await chair.replica.create('session.close', {});
+    const hex = toHex(close.author);
+    await until(() => member.replica.heldBeacons().some((b) => b.author === hex && (b.frontier.public?.[hex] ?? 0) >= close.seq), "the chair's heads covering the close");
+    chair.client.stop();
+    const quietSince = Date.now();
+    await until(() => Date.now() - quietSince > 1500 && member.replica.state.session === 'closed', 'three bounds of silence after the close');
+    expect(member.replica.integrity().silentChair).toBeNull();
   });
 });
