@@ -7,6 +7,7 @@
  * *italic*, `code`, [text](url), and {{placeholder}} values filled in from the tenant's settings
  * (relay/settings.ts); a value not set renders as "(noch nicht festgelegt …)", never as the placeholder.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +50,22 @@ const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;
 /** Names of the placeholders a text uses, for the admin form that fills them in. */
 export function placeholders(markdown: string): string[] {
   return [...new Set([...markdown.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
+}
+
+/** The placeholders the municipality's own copies under `overrideDir` use (read anew each time: they may be edited). */
+export function overridePlaceholders(overrideDir: string): string[] {
+  const texts = KINDS.flatMap((k) => LANGS.map((l) => join(overrideDir, l, `${k}.md`)));
+  return [
+    ...new Set(
+      texts.flatMap((path) => {
+        try {
+          return placeholders(readFileSync(path, 'utf8'));
+        } catch {
+          return []; // no copy of this text: the default applies
+        }
+      }),
+    ),
+  ];
 }
 
 /** What a member reads where the municipality has not set a value yet. */

@@ -10,7 +10,7 @@ import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { Server } from 'node:http';
 import { type AppDeps, createApp } from './app.js';
-import { handbookTexts } from './handbook.js';
+import { handbookTexts, overridePlaceholders } from './handbook.js';
 import { TenantSettings } from './settings.js';
 import { Hub, type HubOptions } from './hub.js';
 import { syncEndpoint } from './sync/endpoint.js';
@@ -98,7 +98,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     enrolments: new Enrolments(idFile),
     audit: new AuditLog(idFile),
     directory: new MasterData(directoryDb, store, o.dataDir),
-    settings: new TenantSettings(idFile, fileValues(o.dataDir)),
+    settings: new TenantSettings(idFile, fileValues(o.dataDir), () => overridePlaceholders(join(o.dataDir, 'handbook'))),
   };
   const hub = new Hub(store, o.relayId ?? 'ratsraum-relay', metrics, log, {
     secondFactor: {

@@ -24,27 +24,38 @@ export const SETTING_NAMES = [
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
+/** A placeholder's name as relay/handbook.ts reads it; a municipality's own texts may use further ones. */
+const NAME = /^[\w.-]{1,64}$/;
+const MAX_NAMES = 64;
+
 // One line of plain text: a newline or a control character could start a Markdown heading or hide text.
 const value = v.pipe(v.string(), v.trim(), v.maxLength(300), v.regex(/^[^\p{Cc}]*$/u, 'no control characters or line breaks'));
 
 /** The body of `settings.save`: any subset of the names; an empty string clears a value. */
-export const saveSchema = v.strictObject(Object.fromEntries(SETTING_NAMES.map((n) => [n, v.optional(value)])) as Record<SettingName, v.OptionalSchema<typeof value, undefined>>);
+export const saveSchema = v.pipe(
+  v.record(v.pipe(v.string(), v.regex(NAME, 'not a placeholder name')), value),
+  v.check((r) => Object.keys(r).length <= MAX_NAMES, `at most ${MAX_NAMES} values`),
+);
 
 export interface SettingsView {
-  /** Every name, in the order the admin form shows them. */
-  names: readonly SettingName[];
-  values: Partial<Record<SettingName, string>>;
-  /** Names the default texts use that have no value yet: members see "(noch nicht festgelegt …)" there. */
-  missing: SettingName[];
+  /** Every name the texts use, in the order the admin form shows them: the defaults', then the municipality's own. */
+  names: string[];
+  values: Record<string, string>;
+  /** Names without a value yet: members see "(noch nicht festgelegt …)" there. */
+  missing: string[];
 }
 
 export class TenantSettings {
   private readonly db: Database.Database;
 
-  /** `base`: values that apply where the tenant has none of its own (`<data>/handbook/values.json`). */
+  /**
+   * `base`: values that apply where the tenant has none of its own (`<data>/handbook/values.json`);
+   * `used`: the placeholders the municipality's own copies of the texts use.
+   */
   constructor(
     file: string,
     private readonly base: () => Record<string, string> = () => ({}),
+    private readonly used: () => string[] = () => [],
   ) {
     this.db = openIdentityDb(
       file,
@@ -58,9 +69,9 @@ export class TenantSettings {
   }
 
   /** Writes the given values in one transaction; an empty string removes the value. Returns the names changed. */
-  save(tenant: string, values: Partial<Record<SettingName, string>>, now = Date.now()): SettingName[] {
+  save(tenant: string, values: Record<string, string>, now = Date.now()): string[] {
     const held = this.get(tenant);
-    const changed = SETTING_NAMES.filter((n) => values[n] !== undefined && (values[n] || undefined) !== held[n]);
+    const changed = Object.keys(values).filter((n) => (values[n] || undefined) !== held[n]);
     const put = this.db.prepare('INSERT INTO tenant_settings (tenant, name, value, updated) VALUES (?, ?, ?, ?) ON CONFLICT (tenant, name) DO UPDATE SET value = excluded.value, updated = excluded.updated');
     const clear = this.db.prepare('DELETE FROM tenant_settings WHERE tenant = ? AND name = ?');
     this.db.transaction(() => {
@@ -74,12 +85,13 @@ export class TenantSettings {
     return { ...this.base(), ...this.get(tenant) };
   }
 
-  /** What the admin console shows: the values in force, and which are still missing. */
+  /** What the admin console shows: every name the texts use, the values in force, and which are still missing. */
   view(tenant: string): SettingsView {
     const all = this.values(tenant);
-    const values: SettingsView['values'] = {};
-    for (const n of SETTING_NAMES) if (all[n]) values[n] = all[n];
-    return { names: SETTING_NAMES, values, missing: SETTING_NAMES.filter((n) => !values[n]) };
+    const names = [...new Set<string>([...SETTING_NAMES, ...this.used().filter((n) => NAME.test(n))])].slice(0, MAX_NAMES);
+    const values: Record<string, string> = {};
+    for (const n of names) if (all[n]) values[n] = all[n];
+    return { names, values, missing: names.filter((n) => !values[n]) };
   }
 
   close(): void {

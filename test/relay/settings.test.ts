@@ -42,7 +42,7 @@ const TEXTS = [
 ] as const;
 
 describe('per-tenant settings', () => {
-  it('DS-1 SEC-2 (real tenants) a tenant with no settings: no {{placeholder}} in any text or PDF a member gets, a clear "noch nicht festgelegt" instead', async () => {
+  it('DS-1 SEC-2 (real tenants) a tenant with no settings: no {{placeholder}} in any text or PDF a member gets, a clear "noch nicht festgelegt" instead, and the console lists what is missing (the municipality\'s own placeholders too)', async () => {
     const s = await site();
     // The municipality's own copy may use a placeholder nobody ever set.
     mkdirSync(join(s.dataDir, 'handbook', 'de'), { recursive: true });
@@ -60,7 +60,11 @@ describe('per-tenant settings', () => {
     expect(MISSING.de).toBe('(noch nicht festgelegt – bitte bei der Verwaltung erfragen)');
     // The admin console lists what is missing.
     const dir = await s.post(await signAdmin(s.admin, s.demo.tenant, 'directory', null));
-    expect(dir.json.settings).toEqual({ names: [...SETTING_NAMES], values: {}, missing: [...SETTING_NAMES] });
+    // ... the municipality's own placeholder among them, and it can be set like the others.
+    expect(dir.json.settings).toEqual({ names: [...SETTING_NAMES, 'mayor'], values: {}, missing: [...SETTING_NAMES, 'mayor'] });
+    expect((await s.post(await signAdmin(s.admin, s.demo.tenant, 'settings.save', { mayor: 'Bürgermeisterin Petra Müller' }))).json.missing).not.toContain('mayor');
+    expect((await s.text('security', 'de')).markdown).toBe(`# Handbuch\n\nBürgermeister: Bürgermeisterin Petra Müller. Kontakt: ${MISSING.de}.\n`);
+    expect(await s.post(await signAdmin(s.admin, s.demo.tenant, 'settings.save', { 'no spaces': 'x' }))).toMatchObject({ status: 400, json: { code: 'bad-request' } });
   });
 
   it('DS-1 (real tenants) settings saved by a request the tenant key signed fill the texts of that tenant only, are kept in identity.sqlite and audited; other keys are refused', async () => {

@@ -1,5 +1,6 @@
 /** The tenant's settings (DS-1, SEC-2): the values the privacy and security texts name, and which are still missing. */
 import { createSignal, For, Show } from 'solid-js';
+import { known } from '../../i18n/codes.js';
 import { type MessageKey, t } from '../../i18n/index.js';
 import { type AdminContext, Outcome } from './Admin.js';
 
@@ -9,7 +10,8 @@ export interface SettingsData {
   missing: string[];
 }
 
-const label = (name: string) => t(`settings.field.${name}` as MessageKey);
+// A name the municipality's own texts introduced has no label of ours: it is shown as written there.
+const label = (name: string) => (known(`settings.field.${name}`) ? t(`settings.field.${name}` as MessageKey) : name);
 
 export function SettingsView(props: { ctx: AdminContext }) {
   const s = () => props.ctx.data()?.settings;
