@@ -14,6 +14,9 @@ import { loadHandbook, MISSING } from '../../relay/handbook.js';
 import { SETTING_NAMES } from '../../relay/settings.js';
 import { textOf } from '../helpers/pdf-text.js';
 import { cleanup, demoRelay } from '../helpers/relay.js';
+import { readable } from '../../relay/mailbox.js';
+import { localSmtp } from '../helpers/smtp.js';
+import { invitationLink } from '../../web/identity.js';
 
 const stops: (() => unknown)[] = [];
 afterAll(async () => {
@@ -21,8 +24,9 @@ afterAll(async () => {
 });
 
 async function site() {
-  const s = await demoRelay();
-  stops.push(() => cleanup(s.dataDir), () => s.relay.close().catch(() => {}));
+  const smtp = await localSmtp();
+  const s = await demoRelay({ relay: { smtp: { host: '127.0.0.1', port: smtp.port, from: 'ratsraum@musterstadt.example' } } });
+  stops.push(() => cleanup(s.dataDir), () => s.relay.close().catch(() => {}), () => smtp.close());
   const admin = await signerFromSeed(fromHex(s.demo.tenantSeed, 32));
   const post = async (body: unknown) => {
     const r = await fetch(`${s.relay.url}/api/${s.demo.tenant}/admin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -31,7 +35,7 @@ async function site() {
   const text = async (kind: string, lang: string, tenant: string | null = s.demo.tenant) =>
     ((await (await fetch(`${s.relay.url}/api/handbook/${kind}/${lang}${tenant ? `?tenant=${tenant}` : ''}`)).json()) as { markdown: string; version: string });
   const pdf = async (kind: string, lang: string) => textOf(new Uint8Array(await (await fetch(`${s.relay.url}/api/handbook/${kind}/${lang}.pdf?tenant=${s.demo.tenant}`)).arrayBuffer()));
-  return { ...s, admin, post, text, pdf };
+  return { ...s, smtp, admin, post, text, pdf };
 }
 
 const TEXTS = [
@@ -67,7 +71,7 @@ describe('per-tenant settings', () => {
     expect(await s.post(await signAdmin(s.admin, s.demo.tenant, 'settings.save', { 'no spaces': 'x' }))).toMatchObject({ status: 400, json: { code: 'bad-request' } });
   });
 
-  it('DS-1 (real tenants) settings saved by a request the tenant key signed fill the texts of that tenant only, are kept in identity.sqlite and audited; other keys are refused', async () => {
+  it('DS-1 (real tenants) settings saved by a request the tenant key signed fill the texts and invitation mails of that tenant only, are kept in identity.sqlite and audited; other keys are refused', async () => {
     const s = await site();
     const before = await s.text('privacy', 'de');
     const values = {
@@ -99,6 +103,10 @@ describe('per-tenant settings', () => {
     expect(security.markdown).toContain('0123 456-789');
     expect(security.markdown).toContain('sitzungsdienst@musterstadt.example');
     expect(await s.pdf('privacy', 'de')).toContain('Der Bürgermeister, Markt 1');
+    // Invitation mails name the municipality as set.
+    const invite = { person: 'b3', name: 'Sevim Arslan', email: 'sevim@example.org', roles: ['advisory'], bodies: ['bv-mitte'], ...invitationLink(s.admin.publicKey, s.demo.tenant, s.relay.url) };
+    expect((await s.post(await signAdmin(s.admin, s.demo.tenant, 'invite', invite))).status).toBe(200);
+    expect(readable(s.smtp.mails.at(-1)!).subject).toBe('Einladung zu Ratsraum – Stadt Musterstadt');
     // Another tenant (and no tenant) does not get them.
     expect((await s.text('privacy', 'de', null)).markdown).not.toContain('Markt 1');
 
