@@ -10,8 +10,12 @@ import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../crypto/bytes.js';
+import { type Cert, revoke } from '../../crypto/cert.js';
 import { signerFromSeed } from '../../crypto/ed25519.js';
+import { type AdminAction, signAdmin } from '../../core/identity.js';
 import * as envelope from '../../crypto/envelope.js';
+import { decodeEntry } from '../../core/entries.js';
+import { Replica } from '../../core/replica.js';
 import type { Demo } from '../../relay/demo.js';
 import { decodeServerFrame } from '../../core/wire.js';
 import { DIST, demoSite, launch, participant, stateHashOf, whenStatus } from '../helpers/browser.js';
@@ -39,6 +43,45 @@ async function site() {
 
 const keyOf = async (demo: Demo, person: string) => toHex((await signerFromSeed(fromHex(demo.devices.find((d) => d.person === person)!.seed, 32))).publicKey);
 
+/** The tenant's next meeting, set up by the administration's device as the demo's first one (same body, basis and persons). */
+async function nextMeeting(s: Awaited<ReturnType<typeof site>>, id: string): Promise<void> {
+  const { tenant, meeting } = s.demo;
+  const adminSeed = s.demo.devices.find((d) => d.roles.includes('admin'))!.seed;
+  const r = new Replica({ tenant, meeting: id, tenantKey: fromHex(s.relay.store.tenantKey(tenant)!, 32), docs: ['public', 'members'], signer: await signerFromSeed(fromHex(adminSeed, 32)) });
+  await r.addCerts(s.relay.store.certs(tenant));
+  for (const w of s.relay.store.all(tenant, meeting, ['public'])) {
+    const e = envelope.decode(w.wire);
+    if (e.kind === 'legal.clause') await r.create('legal.clause', decodeEntry(e.kind, e.payload).payload as never);
+    if (e.kind === 'meeting.setup') {
+      const p = decodeEntry(e.kind, e.payload).payload as { meeting: object };
+      await r.create('meeting.setup', { ...p, meeting: { ...p.meeting, id, title: '13. Sitzung der Bezirksvertretung Mitte' } } as never);
+    }
+  }
+  for (const e of r.envelopes()) s.relay.store.insert(tenant, id, { doc: e.doc, author: toHex(e.author), seq: e.seq, id: e.id, wire: e.wire });
+}
+
+/** The administration revokes a demo device through the admin API, naming its chains as the console does. */
+async function revokeDevice(s: Awaited<ReturnType<typeof site>>, person: string): Promise<void> {
+  const key = await signerFromSeed(fromHex(s.demo.tenantSeed, 32));
+  const call = async (action: AdminAction, data?: unknown) =>
+    (await fetch(`${s.relay.url}/api/${s.demo.tenant}/admin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(await signAdmin(key, s.demo.tenant, action, data)) })).json() as Promise<Record<string, unknown>>;
+  const d = (await call('directory')) as unknown as { certs: Cert[]; chains: Record<string, Record<string, number>> };
+  const cert = d.certs.find((c) => c.body.person === person)!;
+  expect(await call('revoke', { cert: await revoke(cert, Date.now(), key, d.chains[cert.body.device] ?? {}) })).toEqual({ stored: true });
+}
+
+/** The operator's edit: the revocation deleted from the database file, the relay restarted on its port. */
+async function rollBack(s: Awaited<ReturnType<typeof site>>) {
+  await s.relay.close();
+  const db = new Database(join(s.dataDir, 'relay.sqlite'));
+  expect(db.prepare("DELETE FROM cert_versions WHERE cert LIKE '%revoked%'").run().changes).toBe(1);
+  db.close();
+  const again = await demoRelay({ dataDir: s.dataDir, demo: s.demo, port: s.relay.port, staticDir });
+  stops.push(() => again.relay.close());
+  return again;
+}
+
+const ROLLBACK = /Der Server führt die Sperrung des Geräts von (Sabine Koch|m05) nicht mehr/;
 const SILENT = /Seit \d{1,2}:\d{2}:\d{2} Uhr kommt kein signierter Stand des Vorsitzes an, obwohl dieses Gerät verbunden ist/;
 const voteOpen = (page: Page) => page.locator('[data-vote][data-vote-status="open"]');
 
@@ -126,7 +169,6 @@ describe('trust in the browser', () => {
 
   it("SEC-3 (findings 4, 13) the operator deletes a revocation from relay.sqlite and restarts: the member's page keeps the revocation, also after a reload, names the rollback and refuses what the device signs", async () => {
     const s = await site();
-    const port = s.relay.port;
     const chair = (await participant(browser, s.links.chair.url)).page;
     const member = (await participant(browser, s.links.members[0]!.url)).page;
     await Promise.all([chair, member].map((p) => whenStatus(p, 'online')));
@@ -151,13 +193,7 @@ describe('trust in the browser', () => {
     await admin.close();
 
     // The operator deletes the revocation from the database file and restarts the relay on the same port.
-    await s.relay.close();
-    const db = new Database(join(s.dataDir, 'relay.sqlite'));
-    expect(db.prepare("DELETE FROM cert_versions WHERE cert LIKE '%revoked%'").run().changes).toBe(1);
-    db.close();
-    const again = await demoRelay({ dataDir: s.dataDir, demo: s.demo, port, staticDir });
-    stops.push(() => again.relay.close());
-    const ROLLBACK = /Der Server führt die Sperrung des Geräts von (Sabine Koch|m05) nicht mehr/;
+    const again = await rollBack(s);
     await member.getByRole('alert').filter({ hasText: ROLLBACK }).waitFor({ timeout: 30_000 });
 
     // The device logs in again and checks its member out: the relay takes it, the member's page does not.
@@ -176,5 +212,38 @@ describe('trust in the browser', () => {
     expect(await stateHashOf(member)).toBe(settled);
     // The warning names the person as every other line does, not an internal id.
     expect(await alert.innerText()).toContain('Der Server führt die Sperrung des Geräts von Sabine Koch nicht mehr');
+  }, 180_000);
+
+  it("SEC-3 (finding 4) a revocation this browser saw in one meeting holds in the tenant's next meeting after the operator deletes it from relay.sqlite", async () => {
+    const s = await site();
+    const next = 'bv-mitte-2027-01';
+    await nextMeeting(s, next);
+    const chair = (await participant(browser, s.links.chair.url)).page;
+    const { context, page: member } = await participant(browser, s.links.members[0]!.url);
+    await Promise.all([chair, member].map((p) => whenStatus(p, 'online')));
+    await revokeDevice(s, 'm05');
+    const notes = () => s.relay.store.all(s.demo.tenant, s.demo.meeting, ['public']).filter((e) => envelope.decode(e.wire).kind === 'cert.note');
+    await until(() => notes().length === 1, "the chair's page records the revocation (cert.note)", 20_000);
+    await expect.poll(() => member.evaluate(() => document.documentElement.dataset.logSize), { timeout: 15_000 }).toBe(String(s.relay.store.all(s.demo.tenant, s.demo.meeting, ['public', 'members']).length));
+
+    const again = await rollBack(s);
+    await member.getByRole('alert').filter({ hasText: ROLLBACK }).waitFor({ timeout: 30_000 });
+    // The revoked device checks its member in to the next meeting; the relay takes it.
+    const thief = await device({ ...s.demo, meeting: next }, 'm05', [s.wsUrl]);
+    stops.push(() => thief.client.stop());
+    await online(thief);
+    const checkIn = await thief.replica.create('attendance.in', { person: 'm05', place: 'remote' });
+    await online(thief);
+    expect(again.relay.store.has(s.demo.tenant, next, checkIn.id)).toBe(true);
+    await member.close();
+
+    // The same browser opens the next meeting: it has seen the revocation, so it must not take the relay's older directory.
+    const page = await context.newPage();
+    await page.goto(s.links.members[0]!.url.replace(`/${s.demo.meeting}?`, `/${next}?`));
+    await whenStatus(page, 'online', 20_000);
+    expect(again.relay.store.cert(s.demo.tenant, (await keyOf(s.demo, 'm05')))?.body.revoked).toBeUndefined();
+    const alert = page.getByRole('alert').filter({ hasText: ROLLBACK });
+    await alert.waitFor({ timeout: 20_000 });
+    await alert.filter({ hasText: '1 Einträge wurden verworfen' }).waitFor({ timeout: 15_000 });
   }, 180_000);
 });
