@@ -92,13 +92,16 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
   const idFile = join(o.dataDir, 'identity.sqlite');
   const directoryDb = new Database(join(o.dataDir, 'directory.sqlite'));
   directoryDb.pragma('journal_mode = WAL');
+  const relayKnows = (tenant: string): Record<string, string> =>
+    Object.fromEntries(Object.entries({ municipality: identity.invitations.tenantName(tenant), sender: o.smtp?.from, address: o.publicUrl }).filter((e): e is [string, string] => !!e[1]));
   const identity: Identity = {
     invitations: new Invitations(idFile),
     totp: new Totp(idFile),
     enrolments: new Enrolments(idFile),
     audit: new AuditLog(idFile),
     directory: new MasterData(directoryDb, store, o.dataDir),
-    settings: new TenantSettings(idFile, fileValues(o.dataDir), () => overridePlaceholders(join(o.dataDir, 'handbook'))),
+    // Below the tenant's own settings: values.json, below that what the relay itself knows (name at creation, mail sender, address).
+    settings: new TenantSettings(idFile, (tenant) => ({ ...relayKnows(tenant), ...fileValues(o.dataDir)() }), () => overridePlaceholders(join(o.dataDir, 'handbook'))),
   };
   const hub = new Hub(store, o.relayId ?? 'ratsraum-relay', metrics, log, {
     secondFactor: {

@@ -49,12 +49,12 @@ export class TenantSettings {
   private readonly db: Database.Database;
 
   /**
-   * `base`: values that apply where the tenant has none of its own (`<data>/handbook/values.json`);
-   * `used`: the placeholders the municipality's own copies of the texts use.
+   * `base`: values that apply where the tenant has none of its own (what the relay knows of it, and
+   * `<data>/handbook/values.json`); `used`: the placeholders the municipality's own copies of the texts use.
    */
   constructor(
     file: string,
-    private readonly base: () => Record<string, string> = () => ({}),
+    private readonly base: (tenant: string) => Record<string, string> = () => ({}),
     private readonly used: () => string[] = () => [],
   ) {
     this.db = openIdentityDb(
@@ -82,7 +82,7 @@ export class TenantSettings {
 
   /** The values the texts are filled with: the tenant's own over the base. */
   values(tenant: string): Record<string, string> {
-    return { ...this.base(), ...this.get(tenant) };
+    return { ...this.base(tenant), ...this.get(tenant) };
   }
 
   /** What the admin console shows: every name the texts use, the values in force, and which are still missing. */

@@ -65,7 +65,8 @@ describe('per-tenant settings', () => {
     // The admin console lists what is missing.
     const dir = await s.post(await signAdmin(s.admin, s.demo.tenant, 'directory', null));
     // ... the municipality's own placeholder among them, and it can be set like the others.
-    expect(dir.json.settings).toEqual({ names: [...SETTING_NAMES, 'mayor'], values: {}, missing: [...SETTING_NAMES, 'mayor'] });
+    // What the relay itself knows counts: the invitations' sender is the configured mail address.
+    expect(dir.json.settings).toEqual({ names: [...SETTING_NAMES, 'mayor'], values: { sender: 'ratsraum@musterstadt.example' }, missing: [...SETTING_NAMES.filter((n) => n !== 'sender'), 'mayor'] });
     expect((await s.post(await signAdmin(s.admin, s.demo.tenant, 'settings.save', { mayor: 'Bürgermeisterin Petra Müller' }))).json.missing).not.toContain('mayor');
     expect((await s.text('security', 'de')).markdown).toBe(`# Handbuch\n\nBürgermeister: Bürgermeisterin Petra Müller. Kontakt: ${MISSING.de}.\n`);
     expect(await s.post(await signAdmin(s.admin, s.demo.tenant, 'settings.save', { 'no spaces': 'x' }))).toMatchObject({ status: 400, json: { code: 'bad-request' } });
@@ -93,7 +94,7 @@ describe('per-tenant settings', () => {
 
     const saved = await s.post(signed);
     expect(saved.status).toBe(200);
-    expect(saved.json.missing).toEqual(SETTING_NAMES.filter((n) => !(n in values)));
+    expect(saved.json.missing).toEqual(SETTING_NAMES.filter((n) => !(n in values) && n !== 'sender'));
 
     const after = await s.text('privacy', 'de');
     expect(after.markdown).toContain('Markt 1, 12345 Musterstadt');
@@ -122,6 +123,9 @@ describe('per-tenant settings', () => {
     const audit = (await s.post(await signAdmin(s.admin, s.demo.tenant, 'audit', { action: 'settings.save' }))).json.entries as { summary: string; sig: string | null }[];
     expect(audit.map((e) => e.summary)).toEqual(['settings changed: hotline_email', `settings changed: ${Object.keys(values).join(', ')}`]);
     expect(audit.every((e) => e.sig)).toBe(true);
+    // A tenant made with `ratsraum tenant create --name` is called by that name until the settings say otherwise.
+    s.relay.identity.invitations.createSetup({ tenant: 'nachbarstadt', name: 'Gemeinde Nachbarstadt' });
+    expect(s.relay.identity.settings.values('nachbarstadt').municipality).toBe('Gemeinde Nachbarstadt');
     // After a restart of the relay on the same data, the values are still there.
     await s.relay.close();
     const again = await demoRelay({ dataDir: s.dataDir, demo: s.demo });
