@@ -18,7 +18,7 @@ import * as envelope from '../../crypto/envelope.js';
 import { certNoteStep } from '../../core/duties.js';
 import { type ExportRecord, verifyExport } from '../../core/export.js';
 import { type AdminAction, signAdmin } from '../../core/identity.js';
-import { Replica } from '../../core/replica.js';
+import { MAX_SKEW_MS, Replica } from '../../core/replica.js';
 import { stateHash } from '../../core/state.js';
 import * as beacon from '../../core/beacon.js';
 import { encodeControl, encodeEnvelopes } from '../../core/wire.js';
@@ -342,10 +342,10 @@ describe('signed heads that one member must not spoil', () => {
   });
 });
 
-/** A member's device as `device()` makes it, with a short bound for the chair's silence. */
-async function watchful(s: Site, person: string, chairSilenceMs: number): Promise<{ replica: Replica; stop: () => void }> {
+/** A member's device as `device()` makes it, with its own clock or bound for the chair's silence. */
+async function watchful(s: Site, person: string, opts: { chairSilenceMs?: number; now?: () => number }): Promise<{ replica: Replica; stop: () => void }> {
   const signer = await demoSigner(s.demo, person);
-  const replica = new Replica({ tenant: s.demo.tenant, meeting: s.demo.meeting, tenantKey: (await tenantSigner(s)).publicKey, docs: ['public', 'members'], signer, chairSilenceMs });
+  const replica = new Replica({ tenant: s.demo.tenant, meeting: s.demo.meeting, tenantKey: (await tenantSigner(s)).publicKey, docs: ['public', 'members'], signer, ...opts });
   const client = new SyncClient({ urls: [s.wsUrl], replica, auth: { tenant: s.demo.tenant, meeting: s.demo.meeting, signer }, WebSocket: WebSocket as never, beaconMs: 100 });
   client.start();
   stops.push(() => client.stop());
@@ -358,7 +358,7 @@ describe("the chair's silence", () => {
     const s = await site();
     stops.push(() => cleanup(s.dataDir));
     const chair = await dev(s, 'm01');
-    const member = await watchful(s, 'm03', 500);
+    const member = await watchful(s, 'm03', { chairSilenceMs: 500 });
     await chair.replica.create('attendance.in', { person: 'm01', place: 'onsite' });
     const open = await chair.replica.create('session.open', {});
     await until(() => member.replica.log.has(open.id), 'the member holds the opening');
@@ -375,5 +375,38 @@ describe("the chair's silence", () => {
     const quietSince = Date.now();
     await until(() => Date.now() - quietSince > 1500 && member.replica.state.session === 'closed', 'three bounds of silence after the close');
     expect(member.replica.integrity().silentChair).toBeNull();
+  });
+});
+
+describe('a clock set ahead, just inside the bound', () => {
+  it("SEC-3 (finding 2) a member's entry dated just inside the relay's bound does not cut off a peer whose clock is two seconds behind: the peer converges with the chair", async () => {
+    const s = await site();
+    stops.push(() => cleanup(s.dataDir));
+    const chair = await dev(s, 'm01');
+    const peer = await watchful(s, 'm03', { now: () => Date.now() - 2000 });
+    await chair.replica.create('attendance.in', { person: 'm01', place: 'onsite' });
+    const open = await chair.replica.create('session.open', {});
+    await until(() => peer.replica.log.has(open.id), 'the peer holds the opening');
+    // A member sets its clock 5 minutes less half a second ahead of the relay: the relay takes the entry.
+    const fast = await demoSigner(s.demo, 'm05');
+    const c = await rawClient(s.wsUrl, { tenant: s.demo.tenant, meeting: s.demo.meeting, login: fast });
+    stops.push(c.close);
+    const ahead = await envelope.sign(
+      {
+        tenant: s.demo.tenant, meeting: s.demo.meeting, doc: 'public', author: fast.publicKey, seq: 1, prev: envelope.ZERO_HASH, deps: [open.hash],
+        hlc: { wall: Date.now() + MAX_SKEW_MS - 500, counter: 0 }, kind: 'attendance.in', payload: utf8(canonicalJson({ person: 'm05', place: 'remote' })),
+      },
+      fast,
+    );
+    await c.sendAndWait(encodeEnvelopes([ahead.wire]), () => c.of('ack').some((a) => a.ids.includes(ahead.id)) || c.errors().length > 0, 'the relay answers');
+    expect(c.errors()).toEqual([]);
+    // The chair's device takes it (its clock is the relay's) and goes on; its clock is dragged along.
+    await until(() => chair.replica.log.has(ahead.id), 'the chair holds the early entry');
+    const next = await chair.replica.create('item.current', { item: 'top3' });
+    expect(next.hlc.wall).toBeGreaterThanOrEqual(ahead.hlc.wall);
+    await online(chair);
+    // The peer, two seconds behind, must end up with the same state as the chair (once its clock allows, at the latest).
+    await until(() => stateHash(peer.replica.state) === stateHash(chair.replica.state), 'the peer converges with the chair', 20_000);
+    expect(peer.replica.state.currentItem).toBe('top3');
   });
 });
