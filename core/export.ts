@@ -176,36 +176,43 @@ function listingProblems(listed: Envelope[], byId: Map<string, Envelope>): strin
 }
 
 /**
- * The signed heads in the record: every chain a certified device signed that it held must be in the record
- * (a cut tail fails), and a closed session is final only when a chair's signed heads cover its close.
+ * The signed heads in the record. Only the chair's count (a chair or deputy device, by the certificate
+ * version that judges its own entries up to the heads it signed): every chain they signed to hold must be in
+ * the record (a cut tail fails), and a closed session is final only when they cover its close. Heads of other
+ * members warn devices live (core/replica.ts) but decide nothing here, or one member could fail any record by
+ * claiming entries nobody has.
  */
 async function headsCheck(rec: ExportRecord, r: Replica, state: SessionState): Promise<{ problems: string[]; pending: string[] }> {
   const problems: string[] = [];
   const pending: string[] = [];
   const have = r.frontier() as Record<string, Record<string, number> | undefined>;
-  const valid: SignedBeacon[] = [];
+  const chairs: SignedBeacon[] = [];
   for (const b of (rec.beacons ?? []) as SignedBeacon[]) {
     const signed = b.tenant === rec.tenant && b.meeting === rec.meeting && r.directory.get(b.author) !== undefined && (await beacon.check(b));
-    if (signed) valid.push(b);
-    else problems.push(`signed heads of ${String(b.author).slice(0, 16)} at ${b.at} do not verify under a certificate of this tenant`);
+    if (!signed) problems.push(`signed heads of ${String(b.author).slice(0, 16)} at ${b.at} do not verify under a certificate of this tenant`);
+    else if (isChairHeads(r, b)) chairs.push(b);
   }
-  for (const b of valid)
+  for (const b of chairs)
     for (const [doc, chains] of Object.entries(b.frontier))
       for (const [author, seq] of Object.entries(chains)) {
         const held = have[doc]?.[author] ?? 0;
-        if (r.directory.get(author) && seq > held)
+        // Entries past a revocation's cut are no part of any record: a relay rightly refuses them.
+        const judged = r.directory.judge(author, rec.meeting, doc, seq, Number.MAX_SAFE_INTEGER);
+        if (judged && !judged.revoked && seq > held)
           problems.push(`cut: device ${b.author.slice(0, 16)} signed at ${b.at} that it held ${doc} entries 1..${seq} of ${author.slice(0, 16)}; the record has 1..${held}`);
       }
   if (state.session !== 'closed') pending.push(`the session is ${state.session}: the record is not final`);
   else if (rec.format !== FORMAT_V1) {
     const close = [...r.log.all()].find((e) => e.kind === 'session.close' && state.closedAt === e.hlc.wall);
-    const covered =
-      close &&
-      valid.some((b) => {
-        const roles = r.directory.get(b.author)?.roles ?? [];
-        return roles.some((x) => x === 'chair' || x === 'deputy') && (b.frontier.public?.[toHex(close.author)] ?? 0) >= close.seq;
-      });
+    const covered = close && chairs.some((b) => (b.frontier.public?.[toHex(close.author)] ?? 0) >= close.seq);
     if (!covered) pending.push('no signed heads of the chair cover the close of the session: the record may lack its tail');
   }
   return { problems, pending };
+}
+
+/** Whether a beacon is the chair's: its author held chair or deputy in the version judging its own signed head. */
+function isChairHeads(r: Replica, b: SignedBeacon): boolean {
+  const own = b.frontier.public?.[b.author] ?? 0;
+  const judged = own > 0 ? r.directory.judge(b.author, b.meeting, 'public', own, b.at) : { cert: r.directory.get(b.author)!, revoked: false };
+  return !!judged && !judged.revoked && judged.cert.roles.some((x) => x === 'chair' || x === 'deputy');
 }

@@ -48,6 +48,9 @@ export const MAX_SKEW_MS = 5 * 60_000;
 export const MAX_BEACON_CHAINS = 2000;
 
 const MAX_INVALID = 1000;
+const AHEAD = `clock more than ${MAX_SKEW_MS / 60_000} minutes ahead of this device`;
+/** Entries ahead of this device's clock kept to try again (a 300-day one stays here, bounded). */
+const MAX_AHEAD = 1000;
 
 /** The doc scope a beacon speaks for: the docs its frontier names. */
 const beaconScope = (b: SignedBeacon): string => Object.keys(b.frontier ?? {}).sort().join(',');
@@ -75,6 +78,7 @@ export class Replica {
   private connectedSince: number | null = null;
   private lastChairHeads: number | null = null;
   private readonly rolledBack = new Map<string, string>(); // device -> person
+  private readonly ahead = new Map<string, Envelope>(); // id -> entry refused as ahead of this device's clock
   private clock: Hlc = hlc.ZERO;
   private folded: SessionState | undefined;
   private readonly invalid: Integrity['invalid'] = [];
@@ -128,11 +132,15 @@ export class Replica {
     const accepted: string[] = [];
     const rejected: { id?: string; reason: string }[] = [];
     const candidates: Envelope[] = [];
-    for (const w of wires) {
+    // Entries that were ahead of this device's clock are tried again: clocks differ by seconds between devices.
+    const due = [...this.ahead.values()].filter((e) => e.hlc.wall <= this.now() + MAX_SKEW_MS);
+    for (const e of due) this.ahead.delete(e.id);
+    for (const w of [...due.map((e) => e.wire), ...wires]) {
       try {
         const e = envelope.decode(w);
         if (this.log.has(e.id)) continue;
         const reason = this.admissible(e);
+        if (reason === AHEAD && this.ahead.size < MAX_AHEAD) this.ahead.set(e.id, e);
         if (reason) rejected.push({ id: e.id, reason });
         else candidates.push(e);
       } catch (err) {
@@ -156,6 +164,10 @@ export class Replica {
       if (cert) await this.directory.add(cert);
     }
     for (const r of rejected) this.noteInvalid({ ...r, author: undefined });
+    if (accepted.length > 0 && this.invalid.length > 0) {
+      const now = new Set(accepted); // admitted after all (an entry that was ahead of this device's clock)
+      for (let i = this.invalid.length - 1; i >= 0; i--) if (now.has(this.invalid[i]!.id!)) this.invalid.splice(i, 1);
+    }
     if (accepted.length > 0 || rejected.length > 0) this.changed();
     return { accepted, rejected };
   }
@@ -163,7 +175,7 @@ export class Replica {
   private admissible(e: Envelope): string | undefined {
     if (e.tenant !== this.tenant || e.meeting !== this.meeting) return 'wrong tenant or meeting';
     if (!(this.docs as readonly string[]).includes(e.doc)) return `doc '${e.doc}' not readable here`;
-    if (e.hlc.wall > this.now() + MAX_SKEW_MS) return `clock more than ${MAX_SKEW_MS / 60_000} minutes ahead of this device`;
+    if (e.hlc.wall > this.now() + MAX_SKEW_MS) return AHEAD;
     const judge = this.directory.judge(toHex(e.author), e.meeting, e.doc, e.seq, e.hlc.wall);
     if (!judge) return 'unknown device (no certificate)';
     if (judge.revoked) return 'device revoked';
@@ -174,6 +186,7 @@ export class Replica {
   }
 
   private noteInvalid(x: Integrity['invalid'][number]): void {
+    if (x.id !== undefined && this.invalid.some((y) => y.id === x.id && y.reason === x.reason)) return;
     if (this.invalid.length < MAX_INVALID) this.invalid.push(x);
   }
 
@@ -242,6 +255,7 @@ export class Replica {
 
   /** Keep a peer's latest valid beacon; false for a forged or foreign one. Claims about unknown authors are ignored. */
   async receiveBeacon(b: SignedBeacon): Promise<boolean> {
+    if (this.ahead.size > 0) await this.receive([]); // beacons arrive every few seconds: a chance to admit what has come due
     if (b.tenant !== this.tenant || b.meeting !== this.meeting || b.author === this.deviceKey) return false;
     const chains = Object.values(b.frontier ?? {}).reduce((n, f) => n + Object.keys(f ?? {}).length, 0);
     if (chains > MAX_BEACON_CHAINS) return false;

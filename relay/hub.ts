@@ -11,6 +11,7 @@ import { verify } from '../crypto/ed25519.js';
 import { decode, type Envelope } from '../crypto/envelope.js';
 import type { Cert } from '../crypto/cert.js';
 import * as beacon from '../core/beacon.js';
+import { MAX_SKEW_MS } from '../core/replica.js';
 import { type DocName, decodeEntry } from '../core/entries.js';
 import {
   batches,
@@ -536,6 +537,8 @@ export class Session {
     const a = this.auth!;
     if (a.role !== 'device' || b.author !== a.device || b.tenant !== a.tenant || b.meeting !== a.meeting) return this.error('auth', 'beacon must be signed by this device for this meeting');
     if (size > this.hub.limits.beaconBytes) return this.error('too-large', `beacon over ${this.hub.limits.beaconBytes} bytes`);
+    // A beacon dated ahead would be kept over every later one (the newest `at` wins): refused like such an entry.
+    if (b.at > Date.now() + MAX_SKEW_MS) return this.error('clock', `beacon dated more than ${MAX_SKEW_MS / 60_000} minutes ahead of the relay's clock`);
     const scope = scopeOf(b);
     let rate = this.beaconRates.get(scope);
     if (!rate) this.beaconRates.set(scope, (rate = new Bucket(this.hub.limits.beaconRate)));
