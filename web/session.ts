@@ -79,7 +79,7 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
   const docs: DocName[] = device ? ['public', 'members'] : ['public'];
   const replica = new Replica({ tenant, meeting, tenantKey: fromHex(tenantKey, 32), docs, signer: device?.signer });
   const meta = await idb.getMeta(tenant, meeting);
-  await replica.addCerts(meta.certs ?? []);
+  await replica.addCerts([...(meta.certs ?? []), ...(await idb.tenantCerts(tenant, tenantKey))]);
   await replica.receive(await idb.loadEnvelopes(tenant, meeting));
   const persisted = new Set<string>([...replica.log.all()].map((e) => e.id));
 

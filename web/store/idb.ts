@@ -109,6 +109,22 @@ export async function updateMeta(tenant: string, meeting: string, change: (meta:
   return next;
 }
 
-/** Keeps exactly these certificate versions (every version of every device, revocations included). */
-export const putCerts = (tenant: string, meeting: string, tenantKey: string, certs: Cert[]): Promise<MeetingMeta> =>
-  updateMeta(tenant, meeting, (m) => ({ ...m, tenantKey, certs }));
+/**
+ * Keeps exactly these certificate versions for the meeting (every version of every device, revocations
+ * included), and adds them to the tenant's versions (meeting ''), which every meeting of the tenant loads:
+ * a revocation seen in one meeting holds in the next.
+ */
+export async function putCerts(tenant: string, meeting: string, tenantKey: string, certs: Cert[]): Promise<MeetingMeta> {
+  await updateMeta(tenant, '', (m) => {
+    const held = m.tenantKey === tenantKey ? (m.certs ?? []) : [];
+    const sigs = new Set(held.map((c) => c.sig));
+    return { ...m, tenantKey, certs: [...held, ...certs.filter((c) => !sigs.has(c.sig))] };
+  });
+  return updateMeta(tenant, meeting, (m) => ({ ...m, tenantKey, certs }));
+}
+
+/** The certificate versions this browser holds for the tenant, from any of its meetings. */
+export async function tenantCerts(tenant: string, tenantKey: string): Promise<Cert[]> {
+  const m = await getMeta(tenant, '');
+  return m.tenantKey === tenantKey ? (m.certs ?? []) : [];
+}

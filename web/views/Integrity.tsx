@@ -17,7 +17,7 @@ export function IntegrityAlert(props: { s: Session }) {
     for (const w of i.withheld) out.push(t('integrity.withheld', { reporter: who(w.reporter), who: who(w.author), claimed: w.claimed, have: w.have }));
     if (i.unacknowledged.length) out.push(t('integrity.unacknowledged', { n: i.unacknowledged.length }));
     if (i.silentChair) out.push(t('integrity.silentChair', { since: new Date(i.silentChair.since).toLocaleTimeString() }));
-    for (const r of i.rollback) out.push(t('integrity.rollback', { who: r.person }));
+    for (const r of i.rollback) out.push(t('integrity.rollback', { who: who(r.device) }));
     return out;
   };
   const invalidReasons = () => [...new Set(s.integrity().invalid.map((x) => x.reason))].slice(0, 5);
