@@ -42,7 +42,7 @@ export function PeopleView(props: { ctx: AdminContext }) {
       const body: CertBody = { v: 1, tenant: props.ctx.tenant, person: e.person, name: e.grant.name, device: e.device, roles: e.grant.roles as Role[], bodies: e.grant.bodies, notBefore: now - 60_000, notAfter: now + YEAR };
       await props.ctx.call('certify', { cert: await issue(body, props.ctx.signer) });
     }, t('admin.certified', { name: e.grant.name }));
-  const revokeCert = (c: Cert) => act(`devices-${c.body.person}`, async () => props.ctx.call('revoke', { cert: await revoke(c, Date.now(), props.ctx.signer, d()?.chains[c.body.device] ?? {}) }), t('admin.revoked', { name: c.body.name }));
+  const revokeCert = (c: Cert) => act(`devices-${c.body.person}`, async () => props.ctx.call('revoke', { cert: await revoke(c, Date.now(), props.ctx.signer, await chainsNow(props.ctx, c.body.device)) }), t('admin.revoked', { name: c.body.name }));
 
   return (
     <section class="card" aria-labelledby="people-h">
@@ -153,7 +153,20 @@ export function PeopleView(props: { ctx: AdminContext }) {
  */
 async function recertify(ctx: AdminContext, certs: Cert[], roles: Role[], bodies: string[]): Promise<void> {
   for (const c of certs)
-    await ctx.call('certify', { cert: await issue({ ...c.body, roles, bodies: bodies.length ? bodies : c.body.bodies, issued: Date.now(), chains: ctx.data()?.chains[c.body.device] ?? {} }, ctx.signer) });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ctx.call('certify', { cert: await issue({ ...c.body, roles, bodies: bodies.length ? bodies : c.body.bodies, issued: Date.now(), chains: await chainsNow(ctx, c.body.device) }, ctx.signer) });
+        break;
+      } catch (e) {
+        // The device made an entry between reading its chains and signing (a running session): read them again.
+        if (attempt >= 3 || (e as { code?: string }).code !== 'chains') throw e;
+      }
+    }
+}
+
+/** Where the device's chains stand at the relay right now (the directory shown may be seconds old). */
+async function chainsNow(ctx: AdminContext, device: string): Promise<Record<string, number>> {
+  return (await ctx.call<DirectoryData>('directory')).chains[device] ?? {};
 }
 
 function Manage(props: {
