@@ -70,6 +70,8 @@ export const serverMessage = v.variant('t', [
     t: v.literal('presence'),
     devices: v.array(v.strictObject({ device: hex(64), person: v.string(), connected: v.boolean() })),
   }),
+  /** VID-3 for the public: which members are connected, by person only (no device keys). */
+  v.strictObject({ t: v.literal('present'), persons: v.pipe(v.array(v.pipe(v.string(), v.maxLength(128))), v.maxLength(5000)) }),
   v.strictObject({ t: v.literal('pong') }),
   /** Certificates issued or revoked while connected. */
   v.strictObject({ t: v.literal('certs'), certs: v.pipe(v.array(certSchema), v.maxLength(5000)) }),

@@ -179,7 +179,7 @@ export class Hub {
     let room = this.rooms.get(key);
     if (!room) this.rooms.set(key, (room = new Room(this.limits)));
     room.sessions.add(s);
-    if (s.auth?.role === 'device') room.presenceChanged();
+    room.presenceChanged(); // coalesced per room: a newcomer, the public included, learns who is connected
   }
 
   leave(s: Session): void {

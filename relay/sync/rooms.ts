@@ -40,7 +40,10 @@ export class Room<S extends Member> {
     const devices = new Map<string, { device: string; person: string; connected: boolean }>();
     for (const s of this.sessions) if (s.auth?.device) devices.set(s.auth.device, { device: s.auth.device, person: s.auth.person ?? '', connected: true });
     const frame = encodeControl({ t: 'presence', devices: [...devices.values()] });
-    for (const s of this.sessions) if (s.auth?.role === 'device') s.push(frame);
+    // VID-3: the public sees which members are connected, by person, never which devices.
+    const persons = [...new Set([...devices.values()].map((d) => d.person).filter((p) => p !== ''))].sort();
+    const present = encodeControl({ t: 'present', persons });
+    for (const s of this.sessions) s.push(s.auth?.role === 'device' ? frame : present);
   }
 
   keepBeacon(b: SignedBeacon): void {

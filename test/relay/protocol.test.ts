@@ -170,7 +170,7 @@ describe('relay sync protocol', () => {
     expect(pub.of('beacon').map((m) => m.beacon)).toEqual([older, newer]);
   });
 
-  it('VID-3 device connections learn who is connected on every connect and disconnect; the public learns who takes part from the signed attendance, not from a connection list', async () => {
+  it('VID-3 devices and the public learn who is connected on every connect and disconnect (the public by person, without device keys), and who takes part from the signed attendance', async () => {
     const r = await relay();
     const a = await r.connect('m02');
     const pub = await r.connect(null);
@@ -180,8 +180,11 @@ describe('relay sync protocol', () => {
     await until(() => people(a).join() === 'm02,m03', 'a sees b');
     expect(people(b)).toEqual(['m02', 'm03']);
     expect(a.of('presence').at(-1)!.devices.every((d) => d.connected)).toBe(true);
+    const publicSees = () => (pub.of('present').at(-1)?.persons ?? []).join();
+    await until(() => publicSees() === 'm02,m03', 'the public sees both connected');
     b.close();
     await until(() => people(a).join() === 'm02', 'a sees b leave');
+    await until(() => publicSees() === 'm02', 'the public sees b leave');
     // Taking part is public: a member's check-in reaches the public socket as a signed entry.
     const m04 = await device(r.demo, 'm04', [r.wsUrl]);
     stops.push(() => m04.client.stop());
@@ -189,8 +192,9 @@ describe('relay sync protocol', () => {
     await m04.replica.create('attendance.in', { person: 'm04', place: 'remote' });
     const checkedIn = () => pub.envelopes.flat().map((w) => envelope.decode(w)).filter((e) => e.kind === 'attendance.in').map((e) => JSON.parse(fromUtf8(e.payload)).person);
     await until(() => checkedIn().includes('m04'), 'the public receives the check-in');
-    // One ordered stream: the presence frames sent while b came and went would have arrived before this entry.
+    // One ordered stream: no device list (with device keys) reached the public before this entry.
     expect(pub.of('presence')).toEqual([]);
+    expect(JSON.stringify(pub.of('present'))).not.toMatch(/[0-9a-f]{64}/);
   });
 
   it('closes connections that do not log in within the timeout, and limits the envelope rate', async () => {

@@ -227,6 +227,10 @@ export class SyncClient {
         this.presence = m.devices;
         this.o.onPresence?.(m.devices);
         return;
+      case 'present':
+        this.presence = m.persons.map((person) => ({ device: '', person, connected: true }));
+        this.o.onPresence?.(this.presence);
+        return;
       case 'pong':
         return;
       case 'certs':

@@ -1,4 +1,4 @@
-/** Members by faction with their attendance; connection shown to devices that get presence. */
+/** Members by faction with their attendance and whether they are connected (VID-3). */
 import { For, Show } from 'solid-js';
 import { t } from '../i18n/index.js';
 import type { Session } from '../session.js';
@@ -8,7 +8,8 @@ export function Attendance(props: { s: Session }) {
   const st = () => props.s.state();
   const person = (id: string) => st().persons.find((p) => p.id === id)!;
   const connected = (person: string) => props.s.presence().some((d) => d.person === person);
-  const showConnection = () => !!props.s.replica.deviceKey;
+  // VID-3: everyone, the public included, sees who is connected (the public by person, from the relay).
+  const showConnection = () => true;
   return (
     <section class="card" aria-labelledby="att-h">
       <h2 id="att-h">{t('attendance')}</h2>
