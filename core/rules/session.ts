@@ -4,9 +4,17 @@ import type { Envelope } from '../../crypto/envelope.js';
 import type { Payload } from '../entries.js';
 import type { Context } from '../fold.js';
 import { type Basis, checkBasis } from '../legal.js';
-import type { Person } from '../state.js';
+import type { Person, SessionState } from '../state.js';
 import { recheckQuorum } from './attendance.js';
 import { reject } from './reject.js';
+
+/** Whether a setup rests on a legal basis (LEG-1), with the reason in German and English if not. */
+export function basisOf(p: Payload<'meeting.setup'>, legal: SessionState['legal']): ReturnType<typeof checkBasis> {
+  const format = p.meeting.format ?? 'in-person';
+  const date = new Date(p.meeting.start).toISOString().slice(0, 10);
+  const body = { id: p.body.id, type: p.body.type, ...(p.body.committeeKind ? { committeeKind: p.body.committeeKind } : {}) };
+  return checkBasis({ body, format, date, ...(p.meeting.basis ? { basis: p.meeting.basis } : {}) }, legal);
+}
 
 export function meetingSetup(ctx: Context, e: Envelope, _cert: CertBody, p: Payload<'meeting.setup'>): void {
   const s = ctx.s;
@@ -19,9 +27,7 @@ export function meetingSetup(ctx: Context, e: Envelope, _cert: CertBody, p: Payl
   }
   s.body = { id: p.body.id, name: p.body.name, type: p.body.type, statutoryMembers: p.body.statutoryMembers, ...(p.body.runoffTie ? { runoffTie: p.body.runoffTie } : {}) };
   const format = p.meeting.format ?? 'in-person';
-  const date = new Date(p.meeting.start).toISOString().slice(0, 10);
-  const body = { id: p.body.id, type: p.body.type, ...(p.body.committeeKind ? { committeeKind: p.body.committeeKind } : {}) };
-  const check = checkBasis({ body, format, date, ...(p.meeting.basis ? { basis: p.meeting.basis } : {}) }, s.legal);
+  const check = basisOf(p, s.legal);
   if (!check.ok) reject(`meeting.setup: no legal basis for a ${format} meeting: ${check.reason.en}`);
   s.meeting = { id: p.meeting.id, title: p.meeting.title, start: p.meeting.start, place: p.meeting.place, format, legal: (check as { basis: Basis }).basis };
   s.factions = p.factions.map((f) => ({ id: f.id, name: f.name }));

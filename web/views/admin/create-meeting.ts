@@ -9,6 +9,9 @@ import { fromHex, toHex } from '../../../crypto/bytes.js';
 import { type Cert, issue } from '../../../crypto/cert.js';
 import { generateSeed, publicKeyOf, type Signer } from '../../../crypto/ed25519.js';
 import { Replica } from '../../../core/replica.js';
+import { basisOf } from '../../../core/rules/session.js';
+import { lang } from '../../i18n/index.js';
+import { ApiError } from '../../identity.js';
 import { heldKey, keepKey } from '../../store/keys.js';
 import { SyncClient } from '../../sync/client.js';
 import type { AdminContext } from './Admin.js';
@@ -49,7 +52,12 @@ export async function createMeeting(ctx: AdminContext, plan: PlannedMeeting, hyb
     if (items.length > 0) await replica.createY(Y.encodeStateAsUpdate(ydoc), doc);
   }
   const refused = replica.state.rejected[0];
-  if (refused) throw new Error(refused.reason);
+  if (refused) {
+    // The missing legal basis is the refusal an administration meets: said in the UI's language.
+    const basis = basisOf(plan.setup, replica.state.legal);
+    if (!basis.ok) throw new ApiError(lang() === 'de' ? basis.reason.de : basis.reason.en, 'legal-basis', 400);
+    throw new Error(refused.reason);
+  }
   // Outside demo mode every device brings a session to the sync endpoint; the tenant key asks for this one.
   const { session } = await ctx.call<{ session: string }>('session', { device: toHex(signer.publicKey) });
   await new Promise<void>((ok, fail) => {
