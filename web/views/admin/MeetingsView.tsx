@@ -9,7 +9,7 @@ import { idFor, setupFromOparl } from './setup.js';
 export function MeetingsView(props: { ctx: AdminContext }) {
   const d = () => props.ctx.data();
   const when = (ms: number) => new Date(ms).toLocaleString(lang() === 'de' ? 'de-DE' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
-  const [status, setStatus] = createSignal<{ ok: boolean; text: string }>();
+  const [status, setStatus] = createSignal<{ id: string; ok: boolean; text: string }>(); // next to the meeting it is about
   const [busy, setBusy] = createSignal<string>();
   const held = (oparlId: string) => d()?.meetings.some((m) => m.id === idFor(oparlId));
   const create = async (id: string, format: 'in-person' | 'hybrid', clause: string) => {
@@ -18,11 +18,11 @@ export function MeetingsView(props: { ctx: AdminContext }) {
     try {
       const plan = setupFromOparl(d()!, id, format);
       await createMeeting(props.ctx, plan, format === 'hybrid' ? clause : undefined);
-      setStatus({ ok: true, text: t('meetings.created', { title: plan.setup.meeting.title }) });
+      setStatus({ id, ok: true, text: t('meetings.created', { title: plan.setup.meeting.title }) });
       props.ctx.reload();
     } catch (e) {
       // A refusal of the relay is already in the UI's language; the fold's reasons are technical (English).
-      setStatus({ ok: false, text: t('meetings.failed', { reason: e instanceof ApiError ? e.message : t('meetings.refused', { reason: (e as Error).message }) }) });
+      setStatus({ id, ok: false, text: t('meetings.failed', { reason: e instanceof ApiError ? e.message : t('meetings.refused', { reason: (e as Error).message }) }) });
     } finally {
       setBusy(undefined);
     }
@@ -30,7 +30,6 @@ export function MeetingsView(props: { ctx: AdminContext }) {
   return (
     <section class="card" aria-labelledby="meetings-h">
       <h2 id="meetings-h">{t('admin.tab.meetings')}</h2>
-      <Outcome status={status()} />
       <h3>{t('meetings.held')}</h3>
       <ul class="people" data-testid="held-meetings">
         <For each={d()?.meetings ?? []} fallback={<li class="muted">–</li>}>
@@ -78,11 +77,12 @@ export function MeetingsView(props: { ctx: AdminContext }) {
                     <label for={`clause-${idFor(m.id)}`}>{t('meetings.clause')}</label>
                     <input id={`clause-${idFor(m.id)}`} type="date" required value={clause()} onInput={(e) => setClause(e.currentTarget.value)} />
                   </Show>
-                  <button type="submit" class="primary" disabled={!!busy()} aria-busy={busy() === m.id}>
+                  <button type="submit" class="primary" disabled={!!busy()} aria-busy={busy() === m.id} aria-describedby={`outcome-${idFor(m.id)}`}>
                     {t('meetings.create')}
                   </button>
                 </form>
               </Show>
+              <Outcome id={`outcome-${idFor(m.id)}`} status={status()?.id === m.id ? status() : undefined} />
             </details>
           );
         }}
