@@ -8,7 +8,9 @@ export function tick(last: Hlc, now: number): Hlc {
   return { wall, counter: wall === last.wall ? last.counter + 1 : 0 };
 }
 
-export function observe(last: Hlc, seen: Hlc): Hlc {
+/** Follows a clock seen in an entry, never past `limit` (the receiver's clock plus the allowed skew). */
+export function observe(last: Hlc, seen: Hlc, limit = Number.MAX_SAFE_INTEGER): Hlc {
+  if (seen.wall > limit) return last;
   if (seen.wall > last.wall) return { wall: seen.wall, counter: seen.counter };
   if (seen.wall === last.wall && seen.counter > last.counter) return { wall: last.wall, counter: seen.counter };
   return last;

@@ -155,7 +155,7 @@ export class Replica {
         if (!ok[j]) return rejected.push({ id: e.id, reason: 'bad signature' });
         if (this.log.add(e) !== 'duplicate') accepted.push(e.id);
         if (e.kind === CERT_NOTE) certNotes.push(e);
-        this.clock = hlc.observe(this.clock, e.hlc);
+        this.clock = hlc.observe(this.clock, e.hlc, this.now() + MAX_SKEW_MS);
       });
     }
     // Certificate versions recorded in the log join the directory: a relay cannot take them back.
