@@ -25,6 +25,7 @@ export function candidatesOf(ctx: Context, doc: Doc, p: Payload<'vote.open'>): {
   if (p.runoffOf !== undefined) {
     const prev = ctx.votes.get(`${doc} ${p.runoffOf}`)?.vote ?? reject(`vote.open: no election '${p.runoffOf}' in the ${doc} document to follow`);
     const between = (prev.kind === 'election' && prev.runoff) || reject(`vote.open: election '${prev.id}' has no run-off to hold`);
+    for (const x of ctx.votes.values()) if (x.vote.doc === doc && x.vote.runoffOf === prev.id) reject(`vote.open: the run-off of '${prev.id}' is '${x.vote.id}' already`);
     if (candidates.map((c) => c.id).sort().join(',') !== [...between].sort().join(',')) reject(`vote.open: the run-off is between ${between.join(' and ')}`);
     candidates = between.map((id) => candidates.find((c) => c.id === id)!);
     round = prev.round + 1;

@@ -276,7 +276,7 @@ describe('key generation', () => {
 });
 
 describe('elections (GO NRW § 50 Abs. 2)', () => {
-  it('VOTE-9 candidates are added before the first ballot; a run-off follows between the two highest', async () => {
+  it('VOTE-9 VOTE-13 candidates are added before the first ballot; one run-off follows between the two highest', async () => {
     const m = await council();
     await m.start();
     await m.r['chair']!.create('vote.open', { vote: 'w1', item: null, title: 'Wahl Schriftführung', mode: 'secret', key: 'k1', kind: 'election', candidates: [{ id: 'a', name: 'Anna' }] });
@@ -304,6 +304,9 @@ describe('elections (GO NRW § 50 Abs. 2)', () => {
     await m.exchange();
     await m.decryptBy('chair', 'm2');
     expect(m.pub.state.votes[1]).toMatchObject({ counts: { a: 2, b: 3, no: 0, abstain: 1 }, outcome: { kind: 'elected', candidate: 'b' }, elected: 'b' });
+    // One run-off per election: a second one (a chair who dislikes the result) is refused.
+    await m.r['chair']!.create('vote.open', { vote: 'w3', item: null, title: 'Noch eine Stichwahl', mode: 'open', kind: 'election', runoffOf: 'w1', candidates: [{ id: 'a', name: 'Anna' }, { id: 'b', name: 'Ben' }] });
+    expect(m.r['chair']!.state.rejected.at(-1)!.reason).toBe("vote.open: the run-off of 'w1' is 'w2' already");
   });
 
   it('VOTE-13 a tie in the run-off is decided by a lot drawn in the log: commit, reveal, recomputable by anyone', async () => {
