@@ -190,7 +190,7 @@ async function headsCheck(rec: ExportRecord, r: Replica, state: SessionState): P
   for (const b of (rec.beacons ?? []) as SignedBeacon[]) {
     const signed = b.tenant === rec.tenant && b.meeting === rec.meeting && r.directory.get(b.author) !== undefined && (await beacon.check(b));
     if (!signed) problems.push(`signed heads of ${String(b.author).slice(0, 16)} at ${b.at} do not verify under a certificate of this tenant`);
-    else if (isChairHeads(r, b)) chairs.push(b);
+    else if (r.isChairHeads(b)) chairs.push(b);
   }
   for (const b of chairs)
     for (const [doc, chains] of Object.entries(b.frontier))
@@ -208,11 +208,4 @@ async function headsCheck(rec: ExportRecord, r: Replica, state: SessionState): P
     if (!covered) pending.push('no signed heads of the chair cover the close of the session: the record may lack its tail');
   }
   return { problems, pending };
-}
-
-/** Whether a beacon is the chair's: its author held chair or deputy in the version judging its own signed head. */
-function isChairHeads(r: Replica, b: SignedBeacon): boolean {
-  const own = b.frontier.public?.[b.author] ?? 0;
-  const judged = own > 0 ? r.directory.judge(b.author, b.meeting, 'public', own, b.at) : { cert: r.directory.get(b.author)!, revoked: false };
-  return !!judged && !judged.revoked && judged.cert.roles.some((x) => x === 'chair' || x === 'deputy');
 }

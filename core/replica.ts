@@ -267,7 +267,7 @@ export class Replica {
     if (known && known.beacon.at >= b.at) return true;
     const now = this.now();
     this.beacons.set(scope, { beacon: b, receivedAt: now });
-    if (cert.roles.some((r) => r === 'chair' || r === 'deputy')) this.lastChairHeads = now;
+    if (this.isChairHeads(b)) this.lastChairHeads = now;
     for (const doc of this.docs)
       for (const [author, seq] of Object.entries(b.frontier[doc] ?? {})) {
         if (!this.directory.get(author)) continue;
@@ -281,6 +281,13 @@ export class Replica {
       }
     this.changed();
     return true;
+  }
+
+  /** Whether a beacon is the chair's: its author held chair or deputy in the version judging its own signed head. */
+  isChairHeads(b: SignedBeacon): boolean {
+    const own = b.frontier.public?.[b.author] ?? 0;
+    const judged = own > 0 ? this.directory.judge(b.author, b.meeting, 'public', own, b.at) : { cert: this.directory.get(b.author)!, revoked: false };
+    return !!judged?.cert && !judged.revoked && judged.cert.roles.some((x) => x === 'chair' || x === 'deputy');
   }
 
   /** Since when a connected device has heard no signed heads of the chair, once that exceeds the bound. */

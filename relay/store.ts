@@ -39,7 +39,6 @@ export interface Store {
   /** The subset of `ids` stored for the meeting. */
   hasIds(tenant: string, meeting: string, ids: readonly string[]): Set<string>;
   get(tenant: string, meeting: string, id: string): StoredEnvelope | undefined;
-  docOf(tenant: string, meeting: string, id: string): string | undefined;
   at(tenant: string, meeting: string, doc: string, author: string, seq: number): StoredEnvelope | undefined;
   head(tenant: string, meeting: string, doc: string, author: string): number;
   insert(tenant: string, meeting: string, e: StoredEnvelope): void;
@@ -156,7 +155,6 @@ export function openSqlite(file: string): Store {
       const r = q.get.get(t, m, id);
       return r && toEnvelope(r);
     },
-    docOf: (t, m, id) => q.byId.get(t, m, id)?.doc,
     at: (t, m, d, a, s) => {
       const r = q.at.get(t, m, d, a, s);
       return r && toEnvelope(r);

@@ -9,7 +9,7 @@ import { judgeAmong } from '../core/directory.js';
 import { MAX_SKEW_MS } from '../core/replica.js';
 import { decode, type Envelope, verifySignature } from '../crypto/envelope.js';
 import { decodeEntry } from '../core/entries.js';
-import type { Store } from './store.js';
+import type { Store, StoredEnvelope } from './store.js';
 
 export type Verdict = { ok: true; env: Envelope; duplicate: boolean } | { ok: false; code: string; message: string; id?: string };
 
@@ -47,15 +47,12 @@ async function certValid(store: Store, tenant: string, env: Envelope): Promise<b
   return judged !== undefined && env.hlc.wall >= judged.cert.notBefore && env.hlc.wall <= judged.cert.notAfter;
 }
 
-/** An entry's clock must be later than its predecessors' (docs/PROTOCOL.md "Fold order"). */
-function laterThan(store: Store, tenant: string, meeting: string, env: Envelope, ids: string[]): boolean {
-  for (const id of ids) {
-    const held = store.get(tenant, meeting, id);
-    if (!held) continue;
-    const h = decode(held.wire).hlc;
-    if (h.wall > env.hlc.wall || (h.wall === env.hlc.wall && h.counter >= env.hlc.counter)) return false;
-  }
-  return true;
+/** An entry's clock must be later than each predecessor's (docs/PROTOCOL.md "Fold order"). */
+function laterThanAll(env: Envelope, preds: StoredEnvelope[]): boolean {
+  return preds.every((p) => {
+    const h = decode(p.wire).hlc;
+    return h.wall < env.hlc.wall || (h.wall === env.hlc.wall && h.counter < env.hlc.counter);
+  });
 }
 
 export async function validate(wire: Uint8Array, conn: Connection, store: Store): Promise<Verdict> {
@@ -80,15 +77,19 @@ export async function validate(wire: Uint8Array, conn: Connection, store: Store)
   if (held) return fail('fork', `device already has a different entry at ${env.doc}/${env.seq}`, env.id);
   const head = store.head(tenant, meeting, env.doc, author);
   if (env.seq !== head + 1) return fail('gap', `expected seq ${head + 1}, got ${env.seq}`, env.id);
-  if (env.seq > 1 && store.at(tenant, meeting, env.doc, author, env.seq - 1)?.id !== toHex(env.prev))
-    return fail('fork', 'prev does not match the stored chain', env.id);
-  for (const d of env.deps) {
-    const doc = store.docOf(tenant, meeting, toHex(d));
-    if (!doc) return fail('missing-deps', `dependency ${toHex(d)} is not stored`, env.id);
-    if (env.doc === 'public' && doc !== 'public') return fail('bad-envelope', 'a public entry may not depend on a members entry', env.id);
+  const preds: StoredEnvelope[] = [];
+  if (env.seq > 1) {
+    const prev = store.at(tenant, meeting, env.doc, author, env.seq - 1);
+    if (prev?.id !== toHex(env.prev)) return fail('fork', 'prev does not match the stored chain', env.id);
+    preds.push(prev);
   }
-  if (!laterThan(store, tenant, meeting, env, [...(env.seq > 1 ? [toHex(env.prev)] : []), ...env.deps.map(toHex)]))
-    return fail('clock', 'entry dated earlier than one of its predecessors', env.id);
+  for (const d of env.deps) {
+    const dep = store.get(tenant, meeting, toHex(d));
+    if (!dep) return fail('missing-deps', `dependency ${toHex(d)} is not stored`, env.id);
+    if (env.doc === 'public' && dep.doc !== 'public') return fail('bad-envelope', 'a public entry may not depend on a members entry', env.id);
+    preds.push(dep);
+  }
+  if (!laterThanAll(env, preds)) return fail('clock', 'entry dated earlier than one of its predecessors', env.id);
   try {
     decodeEntry(env.kind, env.payload);
   } catch (e) {

@@ -43,7 +43,7 @@ function storeSuite(name: string, open: () => { store: Store; reopen: () => Stor
       expect(store.at('t', 'm', 'public', A, 2)?.id).toBe(list[3]!.id);
       expect(store.head('t', 'm', 'public', A)).toBe(2);
       expect(store.head('t', 'm', 'members', 'c'.repeat(64))).toBe(0);
-      expect(store.docOf('t', 'm', list[1]!.id)).toBe('members');
+      expect(store.get('t', 'm', list[1]!.id)?.doc).toBe('members');
       expect(store.meetings('t')).toEqual(['m', 'other']);
     });
 
