@@ -135,6 +135,29 @@ export const schemas = {
    * version is part of the signed, hash-chained record (core/replica.ts adds it to the directory).
    */
   'cert.note': strict({ cert: v.strictObject({ body: v.record(v.string(), v.unknown()), sig: v.pipe(v.string(), v.regex(/^[0-9a-f]{128}$/)) }) }),
+  /** VID-2: a member asks for the floor (self) or the chair puts someone on the speakers list. */
+  'floor.ask': strict({ person: id }),
+  /** VID-2: a request leaves the speakers list (the member withdraws it, or the chair strikes it). */
+  'floor.cancel': strict({ person: id }),
+  /** VID-2: the chair gives the floor (from the list in order, or out of order): the speaker's sound is unmuted, the public picture switches. */
+  'floor.give': strict({ person: id }),
+  /** VID-2: the chair withdraws the floor from its holder: the holder's sound is muted by order. */
+  'floor.end': strict({}),
+  /** VID-2: the chair mutes a participant's sound or stops their picture (`on: false`), or lifts the order (`on: true`). */
+  'media.order': strict({ person: id, media: v.picklist(['audio', 'video']), on: v.boolean() }),
+  /** VID-2: the chair removes a participant from the video room for the rest of the item or the session (a ban, not a kick) … */
+  'participant.remove': strict({ person: id, scope: v.picklist(['item', 'session']), reason: v.optional(text(300)) }),
+  /** … and readmits them. */
+  'participant.readmit': strict({ person: id }),
+  /** VID-2: the chair locks the video room (no new joins; those inside stay) or unlocks it. */
+  'room.lock': strict({ locked: v.boolean() }),
+  /** DS-3: whether the body's Hauptsatzung allows recording sessions, where recordings are kept and for how long (admin). */
+  'legal.recording': strict({ allowed: v.boolean(), storage: text(300), retentionDays: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650)) }),
+  /** DS-3: the chair or a recorder starts or stops the recording of the session. */
+  'recording.start': strict({}),
+  'recording.stop': strict({}),
+  /** VOTE-7: the chair records the ballot of a member present on site without a device (marked as such). */
+  'vote.onsite': strict({ vote: id, person: id, choice: id }),
   /** A conflict of interest (GO NRW §§ 31, 43): the member takes no part in votes on the item. */
   'conflict.declare': strict({ person: id, item: id }),
 } as const;
@@ -157,7 +180,7 @@ export class PayloadError extends Error {
 }
 
 /** Entries only an admin makes: the audit log lists them (SEC-4); test/core/kinds.test.ts checks them against the registry. */
-export const ADMIN_KINDS = ['meeting.setup', 'legal.decision', 'legal.clause'] as const;
+export const ADMIN_KINDS = ['meeting.setup', 'legal.decision', 'legal.clause', 'legal.recording'] as const;
 
 /** Decode and validate a payload. Throws PayloadError with an English reason. */
 export function decodeEntry(kind: string, payload: Uint8Array): Entry {

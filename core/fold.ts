@@ -20,6 +20,7 @@ import { specOf } from './kinds.js';
 import { agenda } from './rules/agenda.js';
 import { derive } from './rules/derived.js';
 import { reject } from './rules/reject.js';
+import { emptyRoom } from './rules/room.js';
 import type * as secret from './secret.js';
 import type { AgendaItem, KeyState, Person, SessionState, Vote } from './state.js';
 
@@ -32,7 +33,7 @@ export interface CertLookup {
 }
 
 /** Kinds an admin makes before the setup exists (the legal basis the setup rests on) and the setup itself. */
-const BEFORE_SETUP = new Set(['legal.decision', 'legal.clause', 'meeting.setup']);
+const BEFORE_SETUP = new Set(['legal.decision', 'legal.clause', 'legal.recording', 'meeting.setup']);
 
 export type Doc = 'public' | 'members';
 export const docOf = (e: Envelope): Doc => (e.doc === 'members' ? 'members' : 'public');
@@ -75,6 +76,7 @@ function emptyState(): SessionState {
     conflicts: [],
     acknowledgements: [],
     notAcknowledged: [],
+    room: emptyRoom(),
     rejected: [],
     applied: 0,
   };

@@ -15,11 +15,12 @@ import { voteCandidate } from './rules/elections.js';
 import { handbookAck } from './rules/handbook.js';
 import { legalClause, legalDecision } from './rules/legal.js';
 import { lotCommit, lotOpen, lotReveal } from './rules/lot.js';
-import { ADMIN, AGENDA_EDITORS, CHAIR, CLERK, NOTARIES, VOTERS } from './rules/roles.js';
+import { ADMIN, AGENDA_EDITORS, CHAIR, CLERK, NOTARIES, RECORDERS, VOTERS } from './rules/roles.js';
+import { floorAsk, floorCancel, floorEnd, floorGive, legalRecording, mediaOrder, participantReadmit, participantRemove, recordingStart, recordingStop, roomLock } from './rules/room.js';
 import { certNote } from './rules/certs.js';
 import { keySetup, keyStep, votePartial } from './rules/secret.js';
 import { meetingSetup, sessionClose, sessionOpen } from './rules/session.js';
-import { voteBallot, voteCast, voteClose, voteOpen, votePostal, voteResult } from './rules/votes.js';
+import { voteBallot, voteCast, voteClose, voteOnsite, voteOpen, votePostal, voteResult } from './rules/votes.js';
 
 export type Kind = 'y' | DomainKind;
 export type PayloadOf<K extends Kind> = K extends DomainKind ? Payload<K> : Uint8Array;
@@ -74,6 +75,18 @@ export const kinds = {
   'conflict.declare': { schema: schemas['conflict.declare'], doc: 'either', who: { roles: CLERK, self: true, denied: 'role: only the member or the chair may record a conflict of interest' }, apply: conflictDeclare },
   'cert.note': { schema: schemas['cert.note'], doc: 'public', who: { roles: NOTARIES, denied: 'role: only chair, deputy, assistant or admin may record a certificate' }, apply: certNote },
   'handbook.ack': { schema: schemas['handbook.ack'], doc: 'members', who: { duty: 'person' }, apply: handbookAck },
+  'vote.onsite': { schema: schemas['vote.onsite'], doc: 'either', who: chair('record the ballot of a member on site'), apply: voteOnsite },
+  'floor.ask': { schema: schemas['floor.ask'], doc: 'public', who: { roles: CLERK, self: true, denied: 'role: only the member or the chair may ask for the floor' }, apply: floorAsk },
+  'floor.cancel': { schema: schemas['floor.cancel'], doc: 'public', who: { roles: CLERK, self: true, denied: 'role: only the member or the chair may withdraw a request for the floor' }, apply: floorCancel },
+  'floor.give': { schema: schemas['floor.give'], doc: 'public', who: chair('give the floor'), apply: floorGive },
+  'floor.end': { schema: schemas['floor.end'], doc: 'public', who: chair('withdraw the floor'), apply: floorEnd },
+  'media.order': { schema: schemas['media.order'], doc: 'public', who: chair('mute a participant or stop their picture'), apply: mediaOrder },
+  'participant.remove': { schema: schemas['participant.remove'], doc: 'public', who: chair('remove a participant'), apply: participantRemove },
+  'participant.readmit': { schema: schemas['participant.readmit'], doc: 'public', who: chair('readmit a participant'), apply: participantReadmit },
+  'room.lock': { schema: schemas['room.lock'], doc: 'public', who: chair('lock the room'), apply: roomLock },
+  'legal.recording': { schema: schemas['legal.recording'], doc: 'public', who: { roles: ADMIN, denied: 'role: only an admin may record the recording setting' }, apply: legalRecording },
+  'recording.start': { schema: schemas['recording.start'], doc: 'public', who: { roles: RECORDERS, denied: 'role: only the chair or a recorder may start a recording' }, apply: recordingStart },
+  'recording.stop': { schema: schemas['recording.stop'], doc: 'public', who: { roles: RECORDERS, denied: 'role: only the chair or a recorder may stop a recording' }, apply: recordingStop },
 } satisfies { [K in Kind]: KindSpec<K> };
 
 /** The registry entry of a kind, typed by the kind. */

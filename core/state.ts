@@ -62,6 +62,7 @@ export interface Ballot {
   entry: string; // envelope id: the voter's receipt
   at: number;
   status: BallotStatus;
+  recordedBy?: PersonId; // VOTE-7: the chair recorded it for a member on site without a device
 }
 
 export interface Candidate {
@@ -151,6 +152,31 @@ export interface KeyState {
   problem: string | null;
 }
 
+/** A speaker's turn (VID-2): who held the floor, from when until when (null while it runs). */
+export interface Turn {
+  person: PersonId;
+  from: number;
+  to: number | null;
+  entry: string;
+}
+
+/**
+ * Order in the video room (VID-2, DS-3), from the chair's signed entries. The relay carries it out on the
+ * SFU and every receiver applies it too: `muted` lists chair's orders in force per person (`audio`: sound
+ * muted, `video`: picture stopped), which the person cannot lift themselves.
+ */
+export interface RoomState {
+  floor: PersonId | null;
+  floorSince: number | null;
+  queue: { person: PersonId; at: number; entry: string }[]; // the speakers list, in order of request
+  turns: Turn[];
+  muted: Record<PersonId, { audio?: true; video?: true }>;
+  removed: Record<PersonId, { scope: 'item' | 'session'; item: string | null; at: number; reason: string | null; entry: string }>;
+  locked: boolean;
+  recording: { allowed: boolean; storage: string | null; retentionDays: number | null; running: boolean; since: number | null; by: PersonId | null };
+  recordings: { from: number; to: number | null; by: PersonId; entry: string }[];
+}
+
 export interface RejectedEntry {
   entry: string;
   author: string; // device key hex
@@ -181,6 +207,7 @@ export interface SessionState {
   conflicts: { person: PersonId; item: string; at: number; entry: string }[];
   acknowledgements: { person: PersonId; kind: 'security' | 'privacy'; version: string; at: number; entry: string }[];
   notAcknowledged: PersonId[]; // LEG-2, SEC-2, DS-1: persons without an acknowledgement of both texts (derived)
+  room: RoomState;
   rejected: RejectedEntry[];
   applied: number; // entries folded
 }

@@ -9,7 +9,8 @@ import { checkPublicKey, type Signer, verify } from './ed25519.js';
 
 export const DOMAIN = 'ratsraum/cert/v1\n';
 
-export const ROLES = ['admin', 'chair', 'deputy', 'assistant', 'member', 'advisory', 'staff'] as const;
+/** `room`: the room device of a hybrid meeting (HYB-1); `recorder`: may start and stop a recording (DS-3). */
+export const ROLES = ['admin', 'chair', 'deputy', 'assistant', 'member', 'advisory', 'staff', 'room', 'recorder'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface CertBody {

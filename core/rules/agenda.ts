@@ -6,6 +6,7 @@ import type { Payload } from '../entries.js';
 import { type Context, type Doc, docOf } from '../fold.js';
 import type { AgendaItem } from '../state.js';
 import { reject } from './reject.js';
+import { itemChanged } from './room.js';
 
 /** "2" < "10", "2" < "2.1" < "3": agenda numbers compared part by part. */
 export function compareItemNo(a: string, b: string): number {
@@ -73,6 +74,7 @@ export function itemCurrent(ctx: Context, e: Envelope, _cert: CertBody, p: Paylo
   if (p.nonPublic && (item !== null || docOf(e) !== 'public')) reject('item.current: the non-public marker stands alone, in the public document');
   const known = item === null ? undefined : agendaItem(ctx, item, docOf(e));
   if (item !== null && docOf(e) === 'members' && !known) reject(`item.current: no agenda item '${item}'`);
+  if (ctx.s.currentItem !== item || p.nonPublic) itemChanged(ctx);
   ctx.s.currentItem = item;
   // Records of the earlier version name the non-public item's id in the public document: an id unknown there.
   ctx.s.nonPublicPart = p.nonPublic === true || (item !== null && !known?.public);

@@ -8,3 +8,5 @@ export const AGENDA_EDITORS: readonly Role[] = ['chair', 'deputy', 'assistant', 
 /** Who records certificate versions in a meeting's log (`cert.note`). */
 export const NOTARIES: readonly Role[] = ['chair', 'deputy', 'assistant', 'admin'];
 export const VOTERS: readonly Role[] = ['chair', 'deputy', 'member'];
+/** Who may start and stop a recording (DS-3): the chair, or an assistant given the recorder role. */
+export const RECORDERS: readonly Role[] = ['chair', 'deputy', 'recorder'];

@@ -7,6 +7,7 @@ import { type Basis, checkBasis } from '../legal.js';
 import type { Person, SessionState } from '../state.js';
 import { recheckQuorum } from './attendance.js';
 import { reject } from './reject.js';
+import { closeRoom } from './room.js';
 
 /** Whether a setup rests on a legal basis (LEG-1), with the reason in German and English if not. */
 export function basisOf(p: Payload<'meeting.setup'>, legal: SessionState['legal']): ReturnType<typeof checkBasis> {
@@ -51,4 +52,5 @@ export function sessionClose(ctx: Context, e: Envelope): void {
   if (ctx.open.public) reject(`session.close: vote '${ctx.open.public.vote.id}' is still open`);
   s.session = 'closed';
   s.closedAt = e.hlc.wall;
+  closeRoom(ctx, e.hlc.wall);
 }

@@ -93,7 +93,7 @@ const NONE: ReadonlySet<string> = new Set();
 const entitled = (ctx: Context, cert: CertBody, v: Vote): boolean => ctx.may(cert, VOTERS) && standing(ctx, cert.person, v) === 'entitled';
 
 /** Places the ballot: duplicate, late, not entitled, or pending until the close decides. */
-function place(ctx: Context, index: VoteIndex, cert: CertBody, ballot: { person: string; choice: string | null; entry: string; at: number }): boolean {
+function place(ctx: Context, index: VoteIndex, cert: CertBody, ballot: { person: string; choice: string | null; entry: string; at: number; recordedBy?: string }): boolean {
   const v = index.vote;
   // One ballot per person and vote: the first in fold order holds the place, even if it turns out late.
   if (index.voters.has(cert.person)) {
@@ -122,6 +122,20 @@ export function voteCast(ctx: Context, e: Envelope, cert: CertBody, p: Payload<'
   if (v.mode === 'secret') reject(`vote.cast: '${v.id}' is secret; only encrypted ballots count`);
   if (!v.options.includes(p.choice)) reject(`vote.cast: '${p.choice}' is not an option of '${v.id}'`);
   place(ctx, index, cert, { person: cert.person, choice: p.choice, entry: e.id, at: e.hlc.wall });
+}
+
+/**
+ * VOTE-7: the chair records the ballot of a voting member checked in on site who has no device. The ballot
+ * takes the member's one place like their own would and is marked with who recorded it.
+ */
+export function voteOnsite(ctx: Context, e: Envelope, cert: CertBody, p: Payload<'vote.onsite'>): void {
+  const index = ctx.vote(e, p.vote, 'vote.onsite');
+  const v = index.vote;
+  if (v.mode === 'secret') reject(`vote.onsite: '${v.id}' is secret; a member on site without a device votes by paper ballot`);
+  if (!v.options.includes(p.choice)) reject(`vote.onsite: '${p.choice}' is not an option of '${v.id}'`);
+  if (ctx.s.attendance[p.person]?.place !== 'onsite') reject(`vote.onsite: '${p.person}' is not checked in on site`);
+  const voter: CertBody = { ...cert, person: p.person, roles: ['member'] };
+  place(ctx, index, voter, { person: p.person, choice: p.choice, entry: e.id, at: e.hlc.wall, recordedBy: cert.person });
 }
 
 export function voteBallot(ctx: Context, e: Envelope, cert: CertBody, p: Payload<'vote.ballot'>): void {
