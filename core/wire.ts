@@ -47,6 +47,8 @@ export const clientMessage = v.variant('t', [
   v.strictObject({ t: v.literal('want'), ranges: v.pipe(v.array(range), v.maxLength(4096)) }),
   v.strictObject({ t: v.literal('beacon'), beacon }),
   v.strictObject({ t: v.literal('ping') }),
+  /** A one-time ticket for the video socket /video (core/video-wire.ts), bound to this login. */
+  v.strictObject({ t: v.literal('video') }),
 ]);
 export type ClientMessage = v.InferOutput<typeof clientMessage>;
 
@@ -73,6 +75,7 @@ export const serverMessage = v.variant('t', [
   /** VID-3 for the public: which members are connected, by person only (no device keys). */
   v.strictObject({ t: v.literal('present'), persons: v.pipe(v.array(v.pipe(v.string(), v.maxLength(128))), v.maxLength(5000)) }),
   v.strictObject({ t: v.literal('pong') }),
+  v.strictObject({ t: v.literal('video'), ticket: hex(64) }),
   /** Certificates issued or revoked while connected. */
   v.strictObject({ t: v.literal('certs'), certs: v.pipe(v.array(certSchema), v.maxLength(5000)) }),
 ]);
