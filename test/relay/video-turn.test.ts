@@ -59,8 +59,8 @@ function xorAddress(ip: string, port: number): Buffer {
 class TurnClient {
   private s: Socket;
   private key?: Buffer;
-  private realm = Buffer.alloc(0);
-  private nonce = Buffer.alloc(0);
+  private realm: Buffer = Buffer.alloc(0);
+  private nonce: Buffer = Buffer.alloc(0);
   constructor(private port: number, private user: { username: string; credential: string }) {
     this.s = createSocket('udp4');
   }
