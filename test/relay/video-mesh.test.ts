@@ -1,0 +1,88 @@
+/**
+ * The mesh fallback's PeerJS signalling (relay/video/mesh.ts), attacked with raw PeerJS frames over `ws`:
+ * only issued ids get a socket, and nothing crosses from one meeting to another.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createMesh, MESH_MAX, type Mesh, type MeshPeer } from '../../relay/video/mesh.js';
+
+interface Raw {
+  ws: WebSocket;
+  got: { type: string; src?: string; payload?: unknown }[];
+  closed: Promise<number>;
+}
+
+describe('mesh signalling', () => {
+  let server: Server;
+  let mesh: Mesh;
+  let base: string;
+  const sockets: WebSocket[] = [];
+  beforeAll(async () => {
+    mesh = createMesh();
+    server = createServer((_, res) => res.writeHead(404).end());
+    server.on('upgrade', (req, socket, head) => mesh.upgrade(req, socket, head) || socket.destroy());
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/peerjs/peerjs`;
+  });
+  afterAll(async () => {
+    for (const ws of sockets) ws.terminate();
+    mesh.close();
+    await new Promise<void>((ok) => server.close(() => ok()));
+  });
+
+  /** A PeerJS client's socket, as the browser opens it; resolves when the server said OPEN, or the upgrade failed. */
+  const open = (p: { peerId: string; token: string }, key = mesh.key) =>
+    new Promise<Raw | number>((ok) => {
+      const ws = new WebSocket(`${base}?key=${key}&id=${p.peerId}&token=${p.token}`);
+      sockets.push(ws);
+      const raw: Raw = { ws, got: [], closed: new Promise((c) => ws.once('close', (code) => c(code))) };
+      ws.on('unexpected-response', (_, res) => ok(res.statusCode ?? 0));
+      ws.on('error', () => {});
+      ws.on('message', (d) => {
+        const m = JSON.parse(String(d)) as Raw['got'][number];
+        if (m.type === 'OPEN') ok(raw);
+        else raw.got.push(m);
+      });
+    });
+  const connected = async (p: MeshPeer) => {
+    const r = await open(p);
+    if (typeof r === 'number') throw new Error(`upgrade refused: ${r}`);
+    return r;
+  };
+  const send = (r: Raw, type: string, dst: string, payload: unknown = { sdp: 'x' }) => r.ws.send(JSON.stringify({ type, dst, payload }));
+
+  it('VID-1 (fallback) only a peer id the relay issued, with its token, gets a PeerJS socket', async () => {
+    const a = mesh.join('t/m1', 'anna')!;
+    expect(a.peerId).toMatch(/^[0-9a-f]{32}$/);
+    expect(await open({ peerId: 'guessed', token: a.token })).toBe(403);
+    expect(await open({ peerId: a.peerId, token: 'wrong' })).toBe(403);
+    expect(await open(a, 'peerjs')).toBe(403); // PeerJS' default key
+    const ok = await connected(a);
+    expect(mesh.peers('t/m1')).toEqual([{ person: 'anna', peerId: a.peerId }]);
+    mesh.leave(a.peerId);
+    expect(await ok.closed).toBe(4403);
+    expect(await open(a)).toBe(403);
+    expect(mesh.peers('t/m1')).toEqual([]);
+  });
+
+  it('VID-1 (fallback) signalling never crosses meetings, and a sixth publisher of a meeting is refused', async () => {
+    const [a1, a2] = [mesh.join('t/a', 'a1')!, mesh.join('t/a', 'a2')!];
+    const [b1, b2] = [mesh.join('t/b', 'b1')!, mesh.join('t/b', 'b2')!];
+    const [ra1, ra2, rb1, rb2] = await Promise.all([a1, a2, b1, b2].map(connected));
+    send(ra1!, 'OFFER', b1.peerId); // into another meeting
+    send(ra1!, 'EXPIRE', a2.peerId); // a server-only message type
+    send(ra1!, 'OFFER', a2.peerId); // allowed: same meeting
+    await expect.poll(() => ra2!.got.map((m) => m.type)).toEqual(['OFFER']);
+    expect(ra2!.got[0]!.src).toBe(a1.peerId); // the server sets src: no spoofing
+    // A1's messages were handled in order before A2 saw its offer; B2's offer reaches B1 after anything of A1's would have.
+    send(rb2!, 'OFFER', b1.peerId);
+    await expect.poll(() => rb1!.got.length).toBe(1);
+    expect(rb1!.got[0]!.src).toBe(b2.peerId);
+
+    for (let i = 2; i < MESH_MAX; i++) expect(mesh.join('t/a', `a${i + 1}`)).not.toBeNull();
+    expect(mesh.join('t/a', 'a6')).toBeNull();
+    expect(mesh.join('t/b', 'b3')).not.toBeNull(); // the other meeting has room
+  });
+});
