@@ -28,6 +28,8 @@ export interface Session {
   error: Accessor<string | undefined>;
   /** The relay wants a fresh login with the second factor (session expired) before it syncs again. */
   loginNeeded: Accessor<boolean>;
+  /** A one-time ticket for the video socket, from the logged-in sync connection (waits until it is up). */
+  videoTicket(): Promise<string>;
   /** Sync again after a new login. */
   resume(): void;
   act<K extends DomainKind>(kind: K, payload: Payload<K>, doc?: DocName): Promise<void>;
@@ -154,6 +156,7 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
     me,
     error,
     loginNeeded,
+    videoTicket: () => client.videoTicket(),
     resume() {
       void currentSession(tenant).then((x) => {
         sessionToken = x?.token;

@@ -59,6 +59,7 @@ export class SyncClient {
   private readonly pushed = new Set<string>(); // ids the relay has or was sent on this connection
   private known: Record<string, Record<string, number>> = {}; // the relay's frontier at welcome
   private inbox: Promise<void> = Promise.resolve();
+  private videoWaiters: ((ticket: string) => void)[] = [];
 
   constructor(private readonly o: SyncOptions) {}
 
@@ -148,6 +149,14 @@ export class SyncClient {
     this.retry = setTimeout(() => this.connect(), delay);
   }
 
+  /** A one-time ticket for /video (core/video-wire.ts), asked for on the logged-in connection; waits until there is one. */
+  videoTicket(): Promise<string> {
+    return new Promise((resolve) => {
+      this.videoWaiters.push(resolve);
+      if (this.synced) this.send({ t: 'video' });
+    });
+  }
+
   private send(m: ClientMessage): void {
     if (this.socket?.readyState === 1) this.socket.send(encodeControl(m));
   }
@@ -203,6 +212,7 @@ export class SyncClient {
       }
       case 'synced':
         this.synced = true;
+        for (const _ of this.videoWaiters) this.send({ t: 'video' }); // asked for before, or on a lost connection
         this.updateOnline();
         return;
       case 'ack':
@@ -232,6 +242,9 @@ export class SyncClient {
         this.o.onPresence?.(this.presence);
         return;
       case 'pong':
+        return;
+      case 'video':
+        this.videoWaiters.shift()?.(m.ticket);
         return;
       case 'certs':
         await r.addCerts(m.certs as never);
