@@ -1,4 +1,4 @@
-/** The public page's player (VID-4): the public stream of the floor holder, who speaks, who is there, a running recording. */
+/** The public page's player (VID-4): the public stream of the floor holder, who speaks, who is there. */
 import { createEffect, createSignal, onCleanup, Show } from 'solid-js';
 import { t } from '../i18n/index.js';
 import type { Session } from '../session.js';
@@ -6,7 +6,6 @@ import { personName } from '../views/names.js';
 import { openVideo, type Video } from './client.js';
 import { Gallery } from './Gallery.js';
 import { playAll } from './Media.js';
-import { RecordingBanner } from './RecordingBanner.js';
 import { MODES } from './modes.js';
 import { StatusLine } from './StatusLine.js';
 import { WhoIsThere } from './WhoIsThere.js';
@@ -24,7 +23,6 @@ export function PublicStream(props: { s: Session }) {
   return (
     <section class="card public-stream" aria-labelledby="public-stream-h" data-video-status={video()?.status() ?? 'closed'}>
       <h2 id="public-stream-h">{t('video.public')}</h2>
-      <RecordingBanner s={s} />
       <Show when={video()}>{(v) => <StatusLine video={v()} />}</Show>
       <p class="video-speaker" aria-live="polite">
         {floor() ? t('video.speaker', { name: personName(s.state(), floor()!) }) : t('video.noSpeaker')}

@@ -11,7 +11,6 @@ import { Gallery } from './Gallery.js';
 import { Media, playAll } from './Media.js';
 import { allowed } from './orders.js';
 import { MODES } from './modes.js';
-import { RecordingBanner } from './RecordingBanner.js';
 import { reportStats } from './stats.js';
 import { StatusLine } from './StatusLine.js';
 import { WhoIsThere } from './WhoIsThere.js';
@@ -48,7 +47,6 @@ export function VideoPane(props: { s: Session }) {
   return (
     <section class="card video-pane" aria-labelledby="video-h" data-video-status={video()?.status() ?? 'closed'} data-mode={client()?.mode}>
       <h2 id="video-h">{t('video.title')}</h2>
-      <RecordingBanner s={s} />
       <Show when={orders().removed}>
         <p class="alert" role="alert">
           {t('video.removed')}
