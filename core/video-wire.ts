@@ -81,7 +81,7 @@ export interface StreamInfo {
 }
 
 export type VideoServerMessage =
-  | { t: 'ready'; mode: 'sfu' | 'mesh'; person: string | null; iceServers: RTCIceServerLike[]; mesh?: { path: string; key: string; peerId: string } }
+  | { t: 'ready'; mode: 'sfu' | 'mesh'; person: string | null; iceServers: RTCIceServerLike[]; mesh?: { path: string; key: string; peerId: string; token: string } }
   | { t: 'published'; jsep: Jsep }
   | { t: 'offer'; jsep: Jsep; streams: StreamInfo[] }
   | { t: 'trickle'; pc: 'pub' | 'sub'; candidate: v.InferOutput<typeof candidate> }
@@ -95,7 +95,7 @@ export interface RTCIceServerLike {
 }
 
 /** Close codes of /video (4000-4999). */
-export const VIDEO_CLOSE = { ticket: 4401, removed: 4403, locked: 4429, sfuDown: 4503, protocol: 4400 } as const;
+export const VIDEO_CLOSE = { ticket: 4401, removed: 4403, locked: 4429, sfuDown: 4503, protocol: 4400, meshFull: 4409 } as const;
 
 export function parseVideoClient(text: string): VideoClientMessage {
   if (text.length > VIDEO_LIMITS.frame) throw new Error('video: frame too large');
