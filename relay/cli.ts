@@ -100,6 +100,7 @@ async function start(args: string[]): Promise<void> {
   console.log('\nBeratende Mitglieder / advisory members:');
   for (const m of links.advisory) console.log(`  ${m.name}\n    ${m.url}`);
   console.log(`\nVerwaltung / admin device: ${links.admin.name}\n  ${links.admin.url}`);
+  if (links.room) console.log(`\nRaumgerät / room device: ${links.room.name}\n  ${links.room.url}`);
   console.log(`\nVerwaltung (Admin-Ansicht, hält den Schlüssel der Kommune) / admin console:\n  ${links.console}`);
   console.log(`\nÖffentlichkeit / public:\n  ${links.public}\n`);
   console.log(mailNote);

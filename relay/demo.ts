@@ -39,6 +39,9 @@ const FACTIONS = [
   { id: 'fdp', name: 'FDP', members: ['Katrin Braun', 'Oliver Krüger'] },
 ];
 const ADVISORY = ['Dr. Ulrich Hartmann', 'Fatma Demir'];
+/** Devices that are no persons of the body: the administration's and the room's. */
+const ROOM = 'saal';
+const notPersons = new Set(['verwaltung', ROOM]);
 const INVITEES = [{ person: 'b3', name: 'Sevim Arslan', faction: null, voting: false }];
 
 export const AGENDA: { doc: DocName; id: string; no: string; title: string }[] = [
@@ -61,6 +64,8 @@ export function makeDemo(): Demo {
       devices.push({ person: `m${String(n).padStart(2, '0')}`, name, roles: chair ? ['chair', 'member'] : ['member'], faction: f.id, voting: true, seed: toHex(generateSeed()) });
     }
   ADVISORY.forEach((name, i) => devices.push({ person: `b${i + 1}`, name, roles: ['advisory'], faction: null, voting: false, seed: toHex(generateSeed()) }));
+  // HYB-1: the room's PC with the chamber camera and microphone joins as one participant; no member of the body.
+  devices.push({ person: ROOM, name: 'Sitzungssaal Rathaus', roles: ['room'], faction: null, voting: false, seed: toHex(generateSeed()) });
   return { tenant: 'musterstadt', meeting: 'bv-mitte-2026-12', tenantSeed: toHex(generateSeed()), devices, invitees: INVITEES };
 }
 
@@ -83,10 +88,12 @@ export async function seedDemo(store: Store, demo: Demo, now = Date.now()): Prom
   await adminReplica.addCerts(certs);
   // LEG-1: the Hauptsatzung allows hybrid meetings of committees and district councils (§ 58a GO NRW).
   await adminReplica.create('legal.clause', { allowsHybridCommittees: true, adoptedAt: '2024-03-01' });
+  // DS-3: the Hauptsatzung allows recording; where recordings are kept and for how long is shown to everyone.
+  await adminReplica.create('legal.recording', { allowed: true, storage: 'Server des Rechenzentrums, Ordner data/recordings', retentionDays: 90 });
   await adminReplica.create('meeting.setup', {
     body: { id: 'bv-mitte', name: 'Bezirksvertretung Mitte', type: 'bezirksvertretung', statutoryMembers: 15 },
     factions: FACTIONS.map((f) => ({ id: f.id, name: f.name })),
-    persons: [...demo.devices.filter((d) => d.person !== 'verwaltung'), ...(demo.invitees ?? [])].map((d) => ({ id: d.person, name: d.name, faction: d.faction, voting: d.voting })),
+    persons: [...demo.devices.filter((d) => !notPersons.has(d.person)), ...(demo.invitees ?? [])].map((d) => ({ id: d.person, name: d.name, faction: d.faction, voting: d.voting })),
     meeting: { id: demo.meeting, title: '12. Sitzung der Bezirksvertretung Mitte', start: now + 3_600_000, place: 'Bezirksrathaus Mitte, Sitzungssaal, und digital', format: 'hybrid' },
   });
   // The administration prepares the agenda, so the chair's device starts its own chain in the meeting.
@@ -113,7 +120,7 @@ export function demoMasterData(demo: Demo): Model {
   m.bodies[body] = { id: body, name: 'Bezirksvertretung Mitte', shortName: 'BV Mitte' };
   m.organizations['org-bv-mitte'] = { id: 'org-bv-mitte', body, name: 'Bezirksvertretung Mitte', organizationType: 'Gremium' };
   for (const f of FACTIONS) m.organizations[`org-${f.id}`] = { id: `org-${f.id}`, body, name: `Fraktion ${f.name}`, classification: 'Fraktion' };
-  for (const p of [...demo.devices.filter((d) => d.person !== 'verwaltung'), ...(demo.invitees ?? [])]) {
+  for (const p of [...demo.devices.filter((d) => !notPersons.has(d.person)), ...(demo.invitees ?? [])]) {
     m.persons[p.person] = { id: p.person, name: p.name };
     m.memberships[`ms-${p.person}`] = { id: `ms-${p.person}`, person: p.person, organization: 'org-bv-mitte', votingRight: p.voting, ...('roles' in p && (p.roles as Role[]).includes('chair') ? { role: 'Vorsitz' } : {}) };
     if (p.faction) m.memberships[`ms-${p.person}-f`] = { id: `ms-${p.person}-f`, person: p.person, organization: `org-${p.faction}`, votingRight: p.voting };
@@ -128,6 +135,8 @@ export interface DemoLinks {
   members: { name: string; faction: string | null; url: string }[];
   advisory: { name: string; url: string }[];
   admin: { name: string; url: string };
+  /** HYB-1: the room device of the hybrid meeting (chamber camera and microphone). */
+  room?: { name: string; url: string }; // absent in a data folder seeded before the room device existed
   /** The administration's admin view: holds the tenant key (a demo shortcut; see README). */
   console: string;
   public: string;
@@ -142,6 +151,7 @@ export async function demoLinks(demo: Demo, base: string): Promise<DemoLinks> {
     members: demo.devices.filter((d) => d.roles.includes('member') && d !== chair).map((d) => ({ name: d.name, faction: d.faction, url: link(d) })),
     advisory: demo.devices.filter((d) => d.roles.includes('advisory')).map((d) => ({ name: d.name, url: link(d) })),
     admin: { name: 'Verwaltung', url: link(demo.devices[0]!) },
+    room: ((d) => d && { name: d.name, url: link(d) })(demo.devices.find((d) => d.roles.includes('room'))),
     console: `${base}/#/admin/${demo.tenant}?key=${demo.tenantSeed}&fp=${fp}`,
     public: `${base}/#/public/${demo.tenant}/${demo.meeting}`,
   };

@@ -8,7 +8,7 @@ import { grants } from '../fold.js';
 import type { PersonId, SessionState } from '../state.js';
 import { CHAIR } from './roles.js';
 
-export type Badge = 'chair' | 'advisory' | 'admin' | 'member' | 'public';
+export type Badge = 'chair' | 'advisory' | 'admin' | 'room' | 'member' | 'public';
 
 /**
  * The role a device acts in here, by its current certificate: roles other than admin count only for the
@@ -20,6 +20,7 @@ export function badge(s: SessionState, cert: CertBody | undefined): Badge {
   if (grants(cert, CHAIR, body)) return 'chair';
   if (grants(cert, ['advisory'], body)) return 'advisory';
   if (grants(cert, ['admin'], body)) return 'admin';
+  if (grants(cert, ['room'], body)) return 'room'; // HYB-1: the room device shows the video only
   return grants(cert, cert.roles, body) ? 'member' : 'public';
 }
 

@@ -197,6 +197,10 @@ export function voteResult(ctx: Context, e: Envelope, _cert: CertBody, p: Payloa
   if (v.counts) reject(`vote.result: the result of '${v.id}' is already entered`);
   const unknown = Object.keys(p.counts).filter((o) => !v.options.includes(o));
   if (unknown.length > 0) reject(`vote.result: not options of '${v.id}': ${unknown.join(', ')}`);
+  // VOTE-5: no more postal ballots than members entitled to vote on this item (voting, not conflicted).
+  const entitledCount = ctx.s.persons.filter((x) => standing(ctx, x.id, v) !== 'no-vote' && standing(ctx, x.id, v) !== 'conflicted').length;
+  const total = Object.values(p.counts).reduce((a, b) => a + b, 0);
+  if (total > entitledCount) reject(`vote.result: ${total} ballots exceed the ${entitledCount} members entitled to vote on '${v.id}'`);
   counted(ctx, v, Object.fromEntries(v.options.map((o) => [o, p.counts[o] ?? 0])));
 }
 

@@ -21,3 +21,12 @@ export function setLang(l: Lang): void {
 export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
   return catalogues[lang()][key].replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? `{${k}}`));
 }
+
+/** Keys `<base>.one` / `<base>.other` of the catalogue, named by their base. */
+type PluralKey = { [K in MessageKey]: K extends `${infer B}.one` ? (`${B}.other` extends MessageKey ? B : never) : never }[MessageKey];
+
+/** A message in the plural form the language's rules pick for `n` (CLDR: `one` or `other` in German and English). */
+export function tn(key: PluralKey, n: number, params: Record<string, string | number> = {}): string {
+  const form = new Intl.PluralRules(lang()).select(n) === 'one' ? 'one' : 'other';
+  return t(`${key}.${form}` as MessageKey, { ...params, n });
+}

@@ -16,7 +16,7 @@ export type MeetingRoute = { view: 'device'; tenant: string; meeting: string; jo
 export type Route =
   | MeetingRoute
   | { view: 'enrol'; tenant: string; token: string; fp: string }
-  | { view: 'home'; tenant: string }
+  | { view: 'home'; tenant: string; public?: boolean }
   | { view: 'admin'; tenant: string; join?: { key: string; fp: string } }
   | { view: 'setup'; tenant: string; token: string }
   | { view: 'none' };
@@ -31,6 +31,7 @@ export function parseRoute(hash: string): Route {
     const fp = q0.get('fp');
     const key = q0.get('key');
     if (kind === 'home') return { view: 'home', tenant };
+    if (kind === 'public' && !meeting) return { view: 'home', tenant, public: true };
     if (kind === 'admin') return { view: 'admin', tenant, join: key && fp && /^[0-9a-f]{64}$/.test(key) && /^[0-9a-f]{32}$/.test(fp) ? { key, fp } : undefined };
     if (kind === 'enrol' && meeting === 'done') return { view: 'home', tenant };
     if (kind === 'setup' && meeting === 'done') return { view: 'admin', tenant };
@@ -67,7 +68,7 @@ export function App() {
         {(r) => <Enrol tenant={r.tenant} token={r.token} fp={r.fp} />}
       </Match>
       <Match when={route().view === 'home' && (route() as Extract<Route, { view: 'home' }>)} keyed>
-        {(r) => <Home tenant={r.tenant} />}
+        {(r) => <Home tenant={r.tenant} public={r.public} />}
       </Match>
       <Match when={route().view === 'setup' && (route() as Extract<Route, { view: 'setup' }>)} keyed>
         {(r) => <TenantSetup tenant={r.tenant} token={r.token} />}

@@ -4,6 +4,8 @@ import { access } from '../../core/rules/participants.js';
 import { t } from '../i18n/index.js';
 import type { Session } from '../session.js';
 import { ClosedVote, OpenVoteForm, RunningVote } from './ChairVote.js';
+import { ConfirmButton } from './cockpit/Confirm.js';
+import { RecordingControl } from './cockpit/Recording.js';
 import { KeySetup } from './KeySetup.js';
 import { personName } from './names.js';
 
@@ -87,9 +89,15 @@ export function ChairPanel(props: { s: Session }) {
         </Show>
         <Show when={!openVote() && st().votes.at(-1)}>{(v) => <ClosedVote s={s} v={v()} />}</Show>
         <KeySetup s={s} />
-        <button type="button" onClick={() => s.act('session.close', {})} disabled={!!openVote()}>
-          {t('chair.close')}
-        </button>
+        <RecordingControl s={s} />
+        <ConfirmButton
+          label={t('chair.close')}
+          title={t('cockpit.confirm.closeSessionTitle')}
+          consequence={t('cockpit.confirm.closeSession')}
+          disabled={!!openVote()}
+          testid="close-session"
+          onConfirm={() => s.act('session.close', {})}
+        />
       </Show>
     </section>
   );

@@ -6,6 +6,7 @@ import { type Rule, RULES } from '../../core/majority.js';
 import type { Vote } from '../../core/state.js';
 import { t } from '../i18n/index.js';
 import type { Session } from '../session.js';
+import { ConfirmButton } from './cockpit/Confirm.js';
 import { optionLabel, personName } from './names.js';
 
 const newId = (prefix: string) => `${prefix}-${toHex(randomBytes(6))}`;
@@ -92,6 +93,7 @@ export function OpenVoteForm(props: { s: Session }) {
 
 export function RunningVote(props: { s: Session; v: Vote }) {
   const [name, setName] = createSignal('');
+  const quorum = () => props.s.state().quorum;
   return (
     <div class="stack">
       <Show when={props.v.canAddCandidate}>
@@ -110,10 +112,77 @@ export function RunningVote(props: { s: Session; v: Vote }) {
           <button type="submit">{t('chair.addCandidate')}</button>
         </form>
       </Show>
-      <button type="button" class="primary" onClick={() => props.s.act('vote.close', { vote: props.v.id }, props.v.doc)}>
-        {t('chair.closeVote')}
-      </button>
+      <NotVoted s={props.s} v={props.v} />
+      <Show when={props.v.mode !== 'secret'}>
+        <OnsiteBallot s={props.s} v={props.v} />
+      </Show>
+      <ConfirmButton
+        label={t('chair.closeVote')}
+        class="primary"
+        title={t('cockpit.confirm.closeVoteTitle')}
+        consequence={props.v.received === 0 ? t('cockpit.confirm.closeVoteEmpty') : t('cockpit.confirm.closeVoteQuorum', { present: quorum().present, needed: quorum().needed })}
+        ask={props.v.received === 0 || !quorum().quorate}
+        testid="close-vote"
+        onConfirm={() => props.s.act('vote.close', { vote: props.v.id }, props.v.doc)}
+      />
     </div>
+  );
+}
+
+/** Who present and entitled has not voted yet (the fold's entitlement: present, voting, not conflicted, no ballot). */
+function NotVoted(props: { s: Session; v: Vote }) {
+  const missing = () => Object.entries(props.v.entitlement ?? {}).filter(([, e]) => e === 'entitled').map(([p]) => p);
+  return (
+    <div class="not-voted" data-testid="not-voted" aria-live="polite">
+      <Show when={missing().length > 0} fallback={<p class="ok">{t('cockpit.allVoted')}</p>}>
+        <h3>
+          {t('cockpit.notVoted')} ({missing().length})
+        </h3>
+        <ul class="names">
+          <For each={missing()}>{(p) => <li data-person={p}>{personName(props.s.state(), p)}</li>}</For>
+        </ul>
+      </Show>
+    </div>
+  );
+}
+
+/** VOTE-7: the chair records the ballot of a member checked in on site who has no device (marked in the state). */
+function OnsiteBallot(props: { s: Session; v: Vote }) {
+  const s = props.s;
+  const [person, setPerson] = createSignal('');
+  const [choice, setChoice] = createSignal('');
+  const onsite = () => Object.entries(props.v.entitlement ?? {}).filter(([p, e]) => e === 'entitled' && s.state().attendance[p]?.place === 'onsite').map(([p]) => p);
+  return (
+    <Show when={onsite().length > 0}>
+      <form
+        class="onsite-ballot"
+        data-testid="onsite-ballot"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!person() || !choice()) return;
+          void s.act('vote.onsite', { vote: props.v.id, person: person(), choice: choice() }, props.v.doc);
+          setPerson('');
+          setChoice('');
+        }}
+      >
+        <fieldset>
+          <legend>{t('cockpit.onsite.heading')}</legend>
+          <div class="row">
+            <label for="onsite-person">{t('cockpit.onsite.person')}</label>
+            <select id="onsite-person" value={person()} onChange={(e) => setPerson(e.currentTarget.value)}>
+              <option value="">–</option>
+              <For each={onsite()}>{(p) => <option value={p}>{personName(s.state(), p)}</option>}</For>
+            </select>
+            <label for="onsite-choice">{t('cockpit.onsite.choice')}</label>
+            <select id="onsite-choice" value={choice()} onChange={(e) => setChoice(e.currentTarget.value)}>
+              <option value="">–</option>
+              <For each={props.v.options}>{(o) => <option value={o}>{optionLabel(props.v, o, t)}</option>}</For>
+            </select>
+            <button type="submit">{t('cockpit.onsite.record')}</button>
+          </div>
+        </fieldset>
+      </form>
+    </Show>
   );
 }
 

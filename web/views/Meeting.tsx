@@ -11,9 +11,14 @@ import { ChairPanel } from './ChairPanel.js';
 import { Handbook } from './Handbook.js';
 import { Header } from './Header.js';
 import { IntegrityAlert } from './Integrity.js';
-import { MemberPanel } from './MemberPanel.js';
+import { CheckIn, MemberPanel } from './MemberPanel.js';
 import { Overview } from './Overview.js';
 import { VotePanel } from './VotePanel.js';
+import { Orders } from './cockpit/Orders.js';
+import { RecordingBanner, RecordingControl } from './cockpit/Recording.js';
+import { FloorButton, SpeakersList } from './cockpit/SpeakersList.js';
+import { PublicStream } from '../video/PublicStream.js';
+import { VideoPane } from '../video/VideoPane.js';
 
 export function Meeting(props: { route: MeetingRoute }) {
   const r = props.route;
@@ -59,10 +64,12 @@ function MeetingBody(props: { s: Session }) {
   const s = props.s;
   const role = () => badge(s.state(), s.replica.deviceKey ? s.me() : undefined);
   const who = () => (s.me() ? t('youAre', { name: s.me()!.name, role: t(`role.${role()}`) }) : t('role.public'));
+  const member = () => role() === 'member' || role() === 'chair' || role() === 'advisory';
+  const voteOpen = () => s.state().votes.some((v) => v.status === 'open');
   return (
     <>
       <Header status={s.status} who={who()} />
-      <main id="main" class="page" data-role={role()}>
+      <main id="main" class="page cockpit" data-role={role()}>
         <Show when={s.error()}>
           {(e) => (
             <p class="alert" role="alert">
@@ -76,25 +83,71 @@ function MeetingBody(props: { s: Session }) {
           <LoginForm tenant={s.replica.tenant} reason={t('login.again')} onDone={() => s.resume()} />
         </Show>
         <IntegrityAlert s={s} />
-        <Overview s={s} />
-        <div class="grid">
-          <div class="col">
-            <VotePanel s={s} />
-            <Show when={role() === 'chair'}>
-              <ChairPanel s={s} />
-            </Show>
-            <Show when={role() === 'member' || role() === 'chair' || role() === 'advisory'}>
-              <MemberPanel s={s} />
-              <Handbook s={s} />
-            </Show>
+        <RecordingBanner s={s} />
+        {/* HYB-1: the room device shows the picture in large, nothing to operate. */}
+        <Show when={role() !== 'room'} fallback={<RoomView s={s} />}>
+          <div class="cockpit-grid" data-vote-open={voteOpen() ? 'true' : 'false'}>
+            <div class="area-overview">
+              <Overview s={s} />
+            </div>
+            <div class="area-video">
+              <Show when={role() === 'public'} fallback={<VideoPane s={s} />}>
+                <PublicStream s={s} />
+              </Show>
+            </div>
+            <div class="area-speakers">
+              <SpeakersList s={s} chair={role() === 'chair'} />
+            </div>
+            <div class="area-work">
+              <VotePanel s={s} />
+              <Show when={role() === 'chair'} fallback={<RecordingControl s={s} />}>
+                <ChairPanel s={s} />
+                <Orders s={s} />
+              </Show>
+            </div>
+            <div class="area-people">
+              <Show when={member()}>
+                <MemberPanel s={s} />
+              </Show>
+              <Attendance s={s} />
+            </div>
+            <div class="area-docs">
+              <Agenda s={s} />
+              <Show when={member()}>
+                <Handbook s={s} />
+              </Show>
+            </div>
           </div>
-          <div class="col">
-            <Agenda s={s} />
-            <Attendance s={s} />
-          </div>
-        </div>
+          <Show when={member() && s.state().session !== 'closed'}>
+            <div class="action-bar" role="region" aria-label={t('cockpit.bar')}>
+              <CheckIn s={s} />
+              <FloorButton s={s} />
+            </div>
+          </Show>
+        </Show>
       </main>
     </>
+  );
+}
+
+function RoomView(props: { s: Session }) {
+  const st = () => props.s.state();
+  const item = () => st().agenda.find((i) => i.id === st().currentItem);
+  return (
+    <div class="room-view">
+      <h1 id="meeting-title">
+        {st().meeting?.title ?? t('noMeeting')}
+        <Show when={item()}>
+          {(i) => (
+            <span class="muted">
+              {' '}
+              – TOP {i().no} {i().title}
+            </span>
+          )}
+        </Show>
+      </h1>
+      <VideoPane s={props.s} />
+    </div>
   );
 }
 

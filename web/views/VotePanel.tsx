@@ -4,7 +4,7 @@ import { fromHex } from '../../crypto/bytes.js';
 import { partialStep, secretBallot } from '../../core/duties.js';
 import type { Vote } from '../../core/state.js';
 import { deviceSecret } from '../duties.js';
-import { t } from '../i18n/index.js';
+import { t, tn } from '../i18n/index.js';
 import type { Session } from '../session.js';
 import { optionLabel } from './names.js';
 import { VoteResult, VoteSummary } from './VoteResult.js';
@@ -79,7 +79,7 @@ function CurrentVote(props: { s: Session; v: Vote }) {
         {v().title}
       </p>
       <p aria-live="polite" data-testid="received">
-        {secret() ? t('vote.receivedSecret', { n: v().received }) : t('vote.received', { n: v().received })}
+        {tn(secret() ? 'vote.receivedSecret' : 'vote.received', v().received)}
       </p>
       <Show when={me() && v().status === 'open'}>
         <Show when={standing() !== 'no-vote'} fallback={<p class="muted">{t('vote.notEntitled.advisory')}</p>}>
@@ -141,7 +141,8 @@ function Decryption(props: { s: Session; v: Vote }) {
   const s = props.s;
   const key = () => s.state().keys.find((k) => k.id === props.v.key);
   const me = () => s.me()?.person ?? '';
-  const trustee = () => !!key() && key()!.devices[me()] === s.replica.deviceKey;
+  // The public has no device key and no person: `devices['']` is undefined like its key, which made it a trustee.
+  const trustee = () => !!key() && !!me() && s.replica.deviceKey !== undefined && key()!.devices[me()] === s.replica.deviceKey;
   const released = () => props.v.partials.some((p) => p.trustee === me());
   const release = async () => {
     const [tenant, meeting] = s.ref.split('/') as [string, string];

@@ -124,7 +124,7 @@ export function VoteResult(props: { s: Session; v: Vote }) {
         </table>
       </Show>
       <Show when={props.v.ballots.length > 0}>
-        <table class="ballots">
+        <table class="ballots stacked">
           <caption>{t('vote.byName')}</caption>
           <thead>
             <tr>
@@ -141,11 +141,20 @@ export function VoteResult(props: { s: Session; v: Vote }) {
               {(b) => (
                 <tr data-person={b.person} data-status={b.status} title={b.entry}>
                   <th scope="row">{personName(st(), b.person)}</th>
-                  <td>{factionName(st(), st().persons.find((p) => p.id === b.person)?.faction ?? null) ?? '–'}</td>
+                  <td data-label={t('faction')}>{factionName(st(), st().persons.find((p) => p.id === b.person)?.faction ?? null) ?? '–'}</td>
                   <Show when={props.v.mode !== 'secret'}>
-                    <td>{optionLabel(props.v, b.choice ?? '', t)}</td>
+                    <td data-label={t('choice')}>{optionLabel(props.v, b.choice ?? '', t)}</td>
                   </Show>
-                  <td>{t(`ballot.${b.status}`)}</td>
+                  <td data-label={t('status')}>
+                    {t(`ballot.${b.status}`)}
+                    <Show when={b.recordedBy}>
+                      {(by) => (
+                        <span class="tag" data-testid="recorded-by">
+                          {t('cockpit.recordedBy', { name: personName(st(), by()) })}
+                        </span>
+                      )}
+                    </Show>
+                  </td>
                 </tr>
               )}
             </For>
