@@ -26,6 +26,8 @@ import { Totp } from './totp.js';
 import { ADMIN_KINDS } from '../core/entries.js';
 import { fingerprint } from '../crypto/hash.js';
 import { toHex } from '../crypto/bytes.js';
+import { createMesh, MESH_SOCKET_PATH, type Mesh } from './video/mesh.js';
+import { startTurn, type Turn } from './video/turn.js';
 
 export interface RelayOptions {
   dataDir: string;
@@ -54,6 +56,8 @@ export interface RelayOptions {
   metricsToken?: string;
   /** The demo council runs here: only then may a device without a second factor (a pre-provisioned demo device) sync. */
   demo?: boolean;
+  /** Video (docs/PROTOCOL.md, "Video"): with it the relay starts its own coturn (not with `turn: false`); `turn.ip` defaults to RATSRAUM_ICE_IP, else `host`. */
+  video?: { turn?: false | { ip?: string; port?: number; publicHost?: string } };
 }
 
 /** The identity side of the relay: invitations, second factors, enrolments and sessions, audit log, master data. */
@@ -72,6 +76,9 @@ export interface Relay {
   store: Store;
   hub: Hub;
   identity: Identity;
+  /** The mesh fallback's PeerJS signalling and our own coturn (undefined where turnserver is missing). */
+  mesh: Mesh;
+  turn: Turn | undefined;
   close(): Promise<void>;
 }
 
@@ -141,7 +148,12 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     server.once('listening', ok);
     server.once('error', fail);
   });
-  const sync = syncEndpoint(server as Server, hub, { heartbeatMs: o.heartbeatMs, trustedProxies: o.trustedProxies, log });
+  const mesh = createMesh({ log });
+  server.on('upgrade', (req, socket, head) => mesh.upgrade(req, socket, head));
+  const sync = syncEndpoint(server as Server, hub, { heartbeatMs: o.heartbeatMs, trustedProxies: o.trustedProxies, otherPaths: [MESH_SOCKET_PATH], log });
+  const turnOpts = o.video && o.video.turn !== false ? (o.video.turn ?? {}) : undefined;
+  const turnIp = turnOpts?.ip ?? process.env.RATSRAUM_ICE_IP ?? o.host ?? '127.0.0.1';
+  const turn = turnOpts ? await startTurn({ dataDir: o.dataDir, ip: turnIp, port: turnOpts.port, publicHost: turnOpts.publicHost, log }).catch((e: Error) => void log(`relay: no TURN for the mesh fallback: ${e.message}`)) : undefined;
   const port = (server.address() as AddressInfo).port;
   const host = o.host ?? '127.0.0.1';
   return {
@@ -150,8 +162,11 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     store,
     hub,
     identity,
+    mesh,
+    turn: turn ?? undefined,
     async close() {
-      await sync.close();
+      mesh.close();
+      await Promise.all([sync.close(), turn?.close()]);
       store.close();
       for (const x of [identity.invitations, identity.totp, identity.enrolments, identity.audit, identity.settings]) x.close();
       directoryDb.close();

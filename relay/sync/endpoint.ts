@@ -16,6 +16,8 @@ export interface EndpointOptions {
   trustedProxies?: readonly string[];
   /** How long a closing socket, or the whole endpoint at shutdown, may take before it is cut (ms). */
   graceMs?: number;
+  /** WebSocket paths other endpoints on this server take (/video, the mesh's PeerJS socket): left to them. */
+  otherPaths?: readonly string[];
   log: (m: string) => void;
 }
 
@@ -29,7 +31,8 @@ export function syncEndpoint(server: Server, hub: Hub, o: EndpointOptions): Endp
   const perAddress = new Map<string, number>();
 
   server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/sync') return socket.destroy();
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path !== '/sync') return o.otherPaths?.includes(path) ? undefined : socket.destroy();
     const address = clientAddress(req.socket.remoteAddress, req.headers, o.trustedProxies ?? []);
     const open = perAddress.get(address) ?? 0;
     if (open >= hub.limits.perAddress) {

@@ -15,7 +15,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 export const MESH_MAX = 5;
 export const MESH_PATH = '/peerjs';
 /** PeerJS clients open `<path>/peerjs?key=…&id=…&token=…`. */
-const SOCKET_PATH = `${MESH_PATH}/peerjs`;
+export const MESH_SOCKET_PATH = `${MESH_PATH}/peerjs`;
 /** PeerJS' own signalling messages a client may send (OPEN, ERROR, ID-TAKEN and EXPIRE come from the server). */
 const RELAYED = new Set(['OFFER', 'ANSWER', 'CANDIDATE', 'LEAVE']);
 
@@ -93,7 +93,7 @@ export function createMesh(o: { log?: (m: string) => void } = {}): Mesh {
     },
     upgrade(req, socket, head) {
       const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname !== SOCKET_PATH) return false;
+      if (url.pathname !== MESH_SOCKET_PATH) return false;
       const p = issued.get(url.searchParams.get('id') ?? '');
       if (!p || url.searchParams.get('token') !== p.token || url.searchParams.get('key') !== key) {
         refuse(socket, '403 Forbidden');

@@ -60,6 +60,7 @@ function config(o: TurnOptions & { port: number; secret: string; dir: string }):
     'no-tcp-relay',
     'no-multicast-peers',
     'no-software-attribute',
+    ...(/^127\.|^::1$/.test(o.ip) ? ['allow-loopback-peers'] : []),
     'no-rfc5780',
     'no-stun-backward-compatibility',
     `denied-peer-ip=${all}`,
@@ -110,11 +111,12 @@ export async function startTurn(o: TurnOptions): Promise<Turn> {
   let child: ChildProcess | undefined;
   let closing = false;
   let restarts = 0;
+  let failed: Error | undefined; // spawn itself failed (no turnserver): no restarts, no waiting
   const run = () => {
     const c = spawn(o.bin ?? 'turnserver', ['-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
     child = c;
     c.stderr?.on('data', (d: Buffer) => log(`turn: ${d.toString().trim()}`));
-    c.on('error', (e) => log(`turn: ${e.message}`));
+    c.on('error', (e) => ((failed = e), log(`turn: ${e.message}`)));
     c.on('exit', (code, signal) => {
       if (closing) return;
       log(`turn: turnserver exited (${signal ?? code}); restarting`);
@@ -123,10 +125,10 @@ export async function startTurn(o: TurnOptions): Promise<Turn> {
   };
   run();
   for (let i = 0; !(await stunAnswers(o.ip, port, 200)); i++) {
-    if (i > 50 || child?.exitCode !== null) {
+    if (i > 50 || failed) {
       closing = true;
       child?.kill('SIGKILL');
-      throw new Error(`turn: turnserver did not answer on ${o.ip}:${port}`);
+      throw new Error(failed ? `turn: ${failed.message}` : `turn: turnserver did not answer on ${o.ip}:${port}`);
     }
   }
   restarts = 0;

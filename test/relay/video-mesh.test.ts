@@ -2,10 +2,14 @@
  * The mesh fallback's PeerJS signalling (relay/video/mesh.ts), attacked with raw PeerJS frames over `ws`:
  * only issued ids get a socket, and nothing crosses from one meeting to another.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { startRelay } from '../../relay/server.js';
 import { createMesh, MESH_MAX, type Mesh, type MeshPeer } from '../../relay/video/mesh.js';
 
 interface Raw {
@@ -85,4 +89,30 @@ describe('mesh signalling', () => {
     expect(mesh.join('t/a', 'a6')).toBeNull();
     expect(mesh.join('t/b', 'b3')).not.toBeNull(); // the other meeting has room
   });
+});
+
+describe('mesh signalling on the relay', () => {
+  it('VID-1 (fallback) the relay takes the PeerJS socket on its own port and serves no PeerJS HTTP API (no ids, no peer list)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rr-mesh-'));
+    const relay = await startRelay({ dataDir: dir, quiet: true });
+    try {
+      for (const path of [`/peerjs/${relay.mesh.key}/id`, `/peerjs/${relay.mesh.key}/peers`, '/peerjs/peerjs/id', '/peerjs/'])
+        expect((await fetch(relay.url + path)).status, path).toBe(404);
+      const ws = relay.url.replace('http', 'ws');
+      const status = (url: string) =>
+        new Promise<number>((ok) => {
+          const s = new WebSocket(url);
+          s.on('unexpected-response', (_, res) => ok(res.statusCode ?? 0));
+          s.on('open', () => (s.close(), ok(101)));
+          s.on('error', () => ok(0));
+        });
+      expect(await status(`${ws}/peerjs/peerjs?key=${relay.mesh.key}&id=guessed&token=x`)).toBe(403);
+      const p = relay.mesh.join('t/m', 'anna')!;
+      expect(await status(`${ws}/peerjs/peerjs?key=${relay.mesh.key}&id=${p.peerId}&token=${p.token}`)).toBe(101);
+      expect(await status(`${ws}/sync`)).toBe(101); // /sync is untouched
+    } finally {
+      await relay.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
