@@ -11,6 +11,9 @@ import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { ExpressPeerServer } from 'peer';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { VideoConn } from './connection.js';
+import type { MeshBackend } from './service.js';
+import type { Turn } from './turn.js';
 
 export const MESH_MAX = 5;
 export const MESH_PATH = '/peerjs';
@@ -116,6 +119,25 @@ export function createMesh(o: { log?: (m: string) => void } = {}): Mesh {
       for (const p of issued.values()) p.ws?.terminate();
       issued.clear();
       wss.close();
+    },
+  };
+}
+
+/** The mesh as relay/video/service.ts plugs it in: a peer id per device session, TURN credentials per device. */
+export function meshBackend(mesh: Mesh, turn: Turn | undefined): MeshBackend {
+  const room = (tenant: string, meeting: string) => `${tenant}\n${meeting}`;
+  const ids = new WeakMap<VideoConn, string>();
+  return {
+    ready(conn) {
+      const p = mesh.join(room(conn.ticket.tenant, conn.ticket.meeting), conn.person);
+      if (!p) return null;
+      ids.set(conn, p.peerId);
+      return { mesh: { path: mesh.path, key: mesh.key, peerId: p.peerId, token: p.token }, iceServers: turn?.iceServers(conn.ticket.device ?? conn.person) ?? [] };
+    },
+    peers: (tenant, meeting) => mesh.peers(room(tenant, meeting)),
+    left(conn) {
+      const id = ids.get(conn);
+      if (id) mesh.leave(id);
     },
   };
 }
