@@ -20,6 +20,8 @@ export function PublicStream(props: { s: Session }) {
     onCleanup(() => v.close());
   });
   const floor = () => s.state().room.floor;
+  // The mountpoint carries whoever the relay forwards: the floor holder (else the room), whatever the offer named then.
+  const stream = () => (video()?.client()?.remotes() ?? []).map((r) => (floor() ? { ...r, person: floor()!, room: undefined } : r));
   return (
     <section class="card public-stream" aria-labelledby="public-stream-h" data-video-status={video()?.status() ?? 'closed'}>
       <h2 id="public-stream-h">{t('video.public')}</h2>
@@ -32,7 +34,7 @@ export function PublicStream(props: { s: Session }) {
           {t('video.unmute')}
         </button>
       </Show>
-      <Gallery s={s} remotes={video()?.client()?.remotes() ?? []} presence={video()?.presence() ?? []} onBlocked={() => setBlocked(true)} />
+      <Gallery s={s} remotes={stream()} presence={video()?.presence() ?? []} onBlocked={() => setBlocked(true)} />
       <WhoIsThere s={s} presence={video()?.presence() ?? []} />
     </section>
   );

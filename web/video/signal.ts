@@ -8,7 +8,7 @@ import { VIDEO_CLOSE, type VideoClientMessage, type VideoServerMessage } from '.
 
 export type SignalStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 /** Why the socket was closed by the relay, as a key of the catalogue (`video.close.*`). */
-export type CloseReason = 'ticket' | 'removed' | 'locked' | 'sfuDown' | 'protocol';
+export type CloseReason = 'ticket' | 'removed' | 'locked' | 'sfuDown' | 'protocol' | 'meshFull';
 
 const BACKOFF_MS = [500, 1000, 2000, 4000];
 const SLOW_MS = 5000;
@@ -31,8 +31,12 @@ export class VideoSignal {
   ) {
     [this.status, this.setStatus] = createSignal<SignalStatus>('connecting');
     [this.closeReason, this.setReason] = createSignal<CloseReason>();
+    globalThis.addEventListener?.('offline', this.onOffline);
     void this.connect();
   }
+
+  /** The browser says the network is gone: reconnect (with a fresh ticket) once it is back, not on a dead socket. */
+  private readonly onOffline = () => this.ws?.close();
 
   onMessage(h: (m: VideoServerMessage) => void): () => void {
     this.handlers.add(h);
@@ -45,6 +49,7 @@ export class VideoSignal {
 
   close(): void {
     this.stopped = true;
+    globalThis.removeEventListener?.('offline', this.onOffline);
     clearTimeout(this.retry);
     this.send({ t: 'leave' });
     this.ws?.close();
@@ -81,7 +86,7 @@ export class VideoSignal {
       this.setReason(reason);
       if (this.stopped) return;
       this.setStatus('reconnecting');
-      const slow = reason === 'removed' || reason === 'locked';
+      const slow = reason === 'removed' || reason === 'locked' || reason === 'meshFull';
       const delay = slow ? SLOW_MS : BACKOFF_MS[Math.min(this.attempt++, BACKOFF_MS.length - 1)]!;
       this.retry = setTimeout(() => void this.connect(), delay);
     };

@@ -1,0 +1,142 @@
+/**
+ * Video test helpers: Chromium with a fake camera and microphone that may use the test namespace's veth
+ * (scripts/netns.mjs), and getStats() read per person at a receiver. Which received mid shows whom is taken
+ * from the raw `offer` frames of /video, recorded by an init script below the app, and the figures from every
+ * RTCPeerConnection the page made: the test measures the wire, not what the app chooses to show.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { CHROMIUM_ARGS } from '../../bench/chromium.js';
+import { DIST } from './browser.js';
+
+export const VIDEO_ARGS = [
+  ...CHROMIUM_ARGS,
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export function launchVideo(): Promise<Browser> {
+  if (!existsSync(join(DIST, 'index.html'))) throw new Error('dist/ has no build: run `npm run build` first');
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: VIDEO_ARGS });
+}
+
+/** Runs in the page before the app: keeps every RTCPeerConnection and the mid → person map of each /video offer. */
+function instrument(): void {
+  const w = window as unknown as { __rr: { pcs: RTCPeerConnection[]; mids: Record<string, { person: string; kind: string }>; frames: string[]; closes: number[] } };
+  w.__rr = { pcs: [], mids: {}, frames: [], closes: [] };
+  const PC = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends PC {
+    constructor(c?: RTCConfiguration) {
+      super(c);
+      w.__rr.pcs.push(this);
+    }
+  } as typeof RTCPeerConnection;
+  const WS = window.WebSocket;
+  window.WebSocket = class extends WS {
+    constructor(url: string | URL, p?: string | string[]) {
+      super(url, p);
+      if (!String(url).endsWith('/video')) return;
+      this.addEventListener('close', (e) => w.__rr.closes.push(e.code));
+      this.addEventListener('message', (e) => {
+        try {
+          const m = JSON.parse(String(e.data)) as { t: string; streams?: { mid: string; person: string; kind: string }[] };
+          w.__rr.frames.push(m.t);
+          if (m.t === 'offer') for (const s of m.streams ?? []) w.__rr.mids[s.mid] = { person: s.person, kind: s.kind };
+        } catch {
+          /* not JSON */
+        }
+      });
+    }
+  } as typeof WebSocket;
+}
+
+/** A participant in a video-capable browser: own context, instrumented page on the link. */
+export async function videoParticipant(browser: Browser, url: string, opts: { width?: number } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: opts.width ?? 1100, height: 900 }, locale: 'de-DE' });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  await page.addInitScript(instrument);
+  await page.goto(url);
+  return { context, page };
+}
+
+export interface Received {
+  packets: number; // RTP packets received
+  frames: number; // video frames decoded
+  energy: number; // totalAudioEnergy
+}
+
+/** What this page has received of one person's sound or picture (null: of anyone), from getStats() of all its connections. */
+export function received(page: Page, person: string | null, kind: 'audio' | 'video'): Promise<Received> {
+  return page.evaluate(
+    async ([person, kind]) => {
+      const w = window as unknown as { __rr: { pcs: RTCPeerConnection[]; mids: Record<string, { person: string; kind: string }> } };
+      const out = { packets: 0, frames: 0, energy: 0 };
+      for (const pc of w.__rr.pcs) {
+        if (pc.connectionState === 'closed') continue;
+        (await pc.getStats()).forEach((r: Record<string, unknown>) => {
+          if (r.type !== 'inbound-rtp' || r.kind !== kind) return;
+          const who = w.__rr.mids[String(r.mid)];
+          if (person !== null && who?.person !== person) return;
+          out.packets += Number(r.packetsReceived ?? 0);
+          out.frames += Number(r.framesDecoded ?? 0);
+          out.energy += Number(r.totalAudioEnergy ?? 0);
+        });
+      }
+      return out;
+    },
+    [person, kind] as const,
+  );
+}
+
+/** Outbound packets of this page's own sources (is the device itself sending?). */
+export function sent(page: Page, kind: 'audio' | 'video'): Promise<number> {
+  return page.evaluate(async (kind) => {
+    const w = window as unknown as { __rr: { pcs: RTCPeerConnection[] } };
+    let n = 0;
+    for (const pc of w.__rr.pcs) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach((r: Record<string, unknown>) => {
+        if (r.type === 'outbound-rtp' && r.kind === kind) n += Number(r.packetsSent ?? 0);
+      });
+    }
+    return n;
+  }, kind);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until what `page` receives of `person` rises (field: packets, frames or energy). */
+export async function rising(page: Page, person: string | null, kind: 'audio' | 'video', field: keyof Received = 'packets', timeout = 30_000): Promise<void> {
+  const end = Date.now() + timeout;
+  const first = (await received(page, person, kind))[field];
+  while (Date.now() < end) {
+    await sleep(300);
+    if ((await received(page, person, kind))[field] > first) return;
+  }
+  throw new Error(`${kind} ${field} of ${person} did not rise at ${page.url()}`);
+}
+
+/** Polls until nothing more of `person`'s sound or picture arrives at `page` over a whole 2 s window. */
+export async function flat(page: Page, person: string | null, kind: 'audio' | 'video', timeout = 30_000): Promise<void> {
+  const end = Date.now() + timeout;
+  let last = (await received(page, person, kind)).packets;
+  while (Date.now() < end) {
+    await sleep(2000);
+    const now = (await received(page, person, kind)).packets;
+    if (now <= last) return;
+    last = now;
+  }
+  throw new Error(`${kind} of ${person} kept arriving at ${page.url()}`);
+}
+
+/** Close codes of /video this page has seen. */
+export const videoCloses = (page: Page): Promise<number[]> => page.evaluate(() => (window as unknown as { __rr: { closes: number[] } }).__rr.closes);
+
+/** Waits until the page's video pane says connected. */
+export const whenVideo = (page: Page, timeout = 60_000) => expect.poll(() => page.locator('[data-video-status]').first().getAttribute('data-video-status'), { timeout }).toBe('connected');
