@@ -27,7 +27,7 @@ export function Gallery(props: { s: Session; remotes: RemoteMedia[]; presence: P
         {(person) => {
           const x = () => tiles().find((e) => e.person === person)!;
           const p = () => props.presence.find((e) => e.person === person);
-          const name = () => videoName(props.s.state(), person, x().room);
+          const name = () => videoName(props.s, person, x().room);
           return (
             <Show when={x()}>
               <li class="video-tile" classList={{ 'video-floor': room().floor === person, 'video-speaking': !!p()?.speaking }} data-person={person} data-room={x().room ? 'true' : undefined}>

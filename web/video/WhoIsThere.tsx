@@ -14,7 +14,7 @@ export function WhoIsThere(props: { s: Session; presence: PresenceEntry[] }) {
           <For each={props.presence}>
             {(p) => (
               <li data-person={p.person} data-connected={String(p.connected)} data-audio={String(p.audio)} data-video={String(p.video)} data-speaking={String(p.speaking)} data-quality={p.quality ?? ''}>
-                <span class="video-who-name">{videoName(props.s.state(), p.person, p.room)}</span>{' '}
+                <span class="video-who-name">{videoName(props.s, p.person, p.room)}</span>{' '}
                 <span class={p.connected ? 'ok' : 'warn'}>{p.connected ? t('video.connected') : t('video.disconnected')}</span>
                 <Show when={p.connected}>
                   {' · '}

@@ -1,6 +1,8 @@
-/** How the video views name a participant: the room device as the room (HYB-1), others by their name. */
-import type { SessionState } from '../../core/state.js';
+/** How the video views name a participant: by the name in the body, else the certificate's (the room device), the room marked as such (HYB-1). */
 import { t } from '../i18n/index.js';
-import { personName } from '../views/names.js';
+import type { Session } from '../session.js';
 
-export const videoName = (s: SessionState, person: string, room?: true): string => (room ? t('video.roomOf', { name: personName(s, person) }) : personName(s, person));
+export function videoName(s: Session, person: string, room?: true): string {
+  const name = s.state().persons.find((p) => p.id === person)?.name ?? s.replica.directory.all().find((c) => c.body.person === person)?.body.name;
+  return room ? (name ? t('video.roomOf', { name }) : t('video.room')) : (name ?? person);
+}
