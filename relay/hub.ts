@@ -39,7 +39,7 @@ export interface Peer {
   drained?(below: number, f: () => void): void;
 }
 
-interface Auth {
+export interface Auth {
   tenant: string;
   meeting: string;
   role: 'device' | 'public';
@@ -63,6 +63,8 @@ export interface HubOptions {
   /** Token bucket per connection for incoming envelopes: burst size and refill per second. */
   rate?: { burst: number; perSecond: number };
   limits?: Partial<Limits>;
+  /** Issues a one-time ticket for /video (relay/video/service.ts); without it the relay has no video. */
+  videoTicket?: (auth: Auth) => string;
 }
 
 /** A client that sends faster than the relay can handle is cut off rather than buffered without end. */
@@ -103,11 +105,13 @@ export class Hub {
     this.rate = opts.rate ?? DEFAULTS.rate;
     this.secondFactor = opts.secondFactor;
     this.onStored = opts.onStored;
+    this.videoTicket = opts.videoTicket;
     this.limits = limitsOf(opts.limits);
   }
 
   readonly secondFactor: SecondFactor | undefined;
   readonly onStored: HubOptions['onStored'];
+  readonly videoTicket: HubOptions['videoTicket'];
   readonly authTimeoutMs: number;
   readonly rate: { burst: number; perSecond: number };
 
@@ -364,6 +368,9 @@ export class Session {
         return this.beacon(m.beacon, data.length);
       case 'ping':
         return this.send({ t: 'pong' });
+      case 'video':
+        if (!this.hub.videoTicket) return this.error('no-video', 'this relay has no video');
+        return this.send({ t: 'video', ticket: this.hub.videoTicket(this.auth!) });
     }
   }
 

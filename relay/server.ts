@@ -26,8 +26,10 @@ import { Totp } from './totp.js';
 import { ADMIN_KINDS } from '../core/entries.js';
 import { fingerprint } from '../crypto/hash.js';
 import { toHex } from '../crypto/bytes.js';
-import { createMesh, MESH_SOCKET_PATH, type Mesh } from './video/mesh.js';
+import { createMesh, MESH_SOCKET_PATH, type Mesh, meshBackend } from './video/mesh.js';
 import { startTurn, type Turn } from './video/turn.js';
+import { VideoService, type VideoOptions } from './video/service.js';
+import { VIDEO_PATH, videoEndpoint } from './video/endpoint.js';
 
 export interface RelayOptions {
   dataDir: string;
@@ -57,7 +59,7 @@ export interface RelayOptions {
   /** The demo council runs here: only then may a device without a second factor (a pre-provisioned demo device) sync. */
   demo?: boolean;
   /** Video (docs/PROTOCOL.md, "Video"): with it the relay starts its own coturn (not with `turn: false`); `turn.ip` defaults to RATSRAUM_ICE_IP, else `host`. */
-  video?: { turn?: false | { ip?: string; port?: number; publicHost?: string } };
+  video?: { turn?: false | { ip?: string; port?: number; publicHost?: string } } & VideoOptions;
 }
 
 /** The identity side of the relay: invitations, second factors, enrolments and sessions, audit log, master data. */
@@ -79,6 +81,8 @@ export interface Relay {
   /** The mesh fallback's PeerJS signalling and our own coturn (undefined where turnserver is missing). */
   mesh: Mesh;
   turn: Turn | undefined;
+  /** The SFU side (relay/video/service.ts): `status()` gives mode and Janus' pid (tests kill it). */
+  video: VideoService;
   close(): Promise<void>;
 }
 
@@ -110,6 +114,9 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     // Below the tenant's own settings: values.json, below that what the relay itself knows (name at creation, mail sender, address).
     settings: new TenantSettings(idFile, (tenant) => ({ ...relayKnows(tenant), ...fileValues(o.dataDir)() }), () => overridePlaceholders(join(o.dataDir, 'handbook'))),
   };
+  // Janus runs only where video is asked for (`npm start`, video tests): `video.janus: false` or no janus binary is the mesh mode.
+  const video = new VideoService(store, o.dataDir, o.video ? o.video : { janus: false }, log);
+  await video.start();
   const hub = new Hub(store, o.relayId ?? 'ratsraum-relay', metrics, log, {
     secondFactor: {
       // Finding 11: every certified device needs a TOTP login (all roles are member-like); the demo's pre-provisioned ones only in demo mode.
@@ -118,10 +125,12 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     },
     // SEC-4: what the admin's device signs into a meeting (setup, legal basis) shows in the audit log too.
     onStored: (tenant, meeting, env) => {
+      video.stored(tenant, meeting, env);
       if (!(ADMIN_KINDS as readonly string[]).includes(env.kind)) return;
       const author = toHex(env.author);
       identity.audit.add(tenant, { at: Date.now(), actor: `device:${author}`, action: env.kind, person: store.cert(tenant, author)?.body.person ?? null, summary: `${env.kind} in meeting ${meeting} (entry ${env.id.slice(0, 16)}, device ${fingerprint(env.author)})`, request: null, sig: null });
     },
+    videoTicket: (a) => video.issueTicket(a),
     ...o.hub,
   });
   // The municipality's name for invitation mails: from the tenant's settings, else the tenant id.
@@ -150,10 +159,12 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
   });
   const mesh = createMesh({ log });
   server.on('upgrade', (req, socket, head) => mesh.upgrade(req, socket, head));
-  const sync = syncEndpoint(server as Server, hub, { heartbeatMs: o.heartbeatMs, trustedProxies: o.trustedProxies, otherPaths: [MESH_SOCKET_PATH], log });
+  const sync = syncEndpoint(server as Server, hub, { heartbeatMs: o.heartbeatMs, trustedProxies: o.trustedProxies, otherPaths: [MESH_SOCKET_PATH, VIDEO_PATH], log });
+  const videoSockets = videoEndpoint(server as Server, video, log);
   const turnOpts = o.video && o.video.turn !== false ? (o.video.turn ?? {}) : undefined;
   const turnIp = turnOpts?.ip ?? process.env.RATSRAUM_ICE_IP ?? o.host ?? '127.0.0.1';
   const turn = turnOpts ? await startTurn({ dataDir: o.dataDir, ip: turnIp, port: turnOpts.port, publicHost: turnOpts.publicHost, log }).catch((e: Error) => void log(`relay: no TURN for the mesh fallback: ${e.message}`)) : undefined;
+  if (video.mode === 'mesh') video.mesh = meshBackend(mesh, turn ?? undefined);
   const port = (server.address() as AddressInfo).port;
   const host = o.host ?? '127.0.0.1';
   return {
@@ -164,8 +175,11 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     identity,
     mesh,
     turn: turn ?? undefined,
+    video,
     async close() {
       mesh.close();
+      await videoSockets.close();
+      await video.close();
       await Promise.all([sync.close(), turn?.close()]);
       store.close();
       for (const x of [identity.invitations, identity.totp, identity.enrolments, identity.audit, identity.settings]) x.close();

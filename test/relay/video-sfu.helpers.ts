@@ -1,0 +1,224 @@
+/**
+ * Helpers of the SFU tests (test/relay/video-*.test.ts): a relay with its own Janus inside the test network
+ * namespace, members' Node devices with their /sync login, raw /video sockets that record every frame, and
+ * a hand-made SDP offer (Opus + VP8) that Janus answers like a browser's: no media flows, which is all the
+ * signalling, ACL and moderation promises need.
+ */
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import type { VideoServerMessage } from '../../core/video-wire.js';
+import { JanusClient } from '../../relay/video/janus-api.js';
+import { cleanup, demoRelay, device, type NodeDevice, online, until } from '../helpers/relay.js';
+
+export async function sfuRelay() {
+  const r = await demoRelay({ relay: { video: { turn: false }, quiet: !process.env.RR_DEBUG } });
+  const devices: NodeDevice[] = [];
+  const sockets: VideoSocket[] = [];
+  return {
+    ...r,
+    videoUrl: `${r.relay.url.replace('http', 'ws')}/video`,
+    async member(person: string | null): Promise<NodeDevice> {
+      const d = await device(r.demo, person, [r.wsUrl]);
+      devices.push(d);
+      await online(d);
+      return d;
+    },
+    async socket(d: NodeDevice | string): Promise<VideoSocket> {
+      const s = await videoSocket(`${r.relay.url.replace('http', 'ws')}/video`, typeof d === 'string' ? d : await d.client.videoTicket());
+      sockets.push(s);
+      return s;
+    },
+    async close() {
+      for (const s of sockets) s.ws.terminate();
+      for (const d of devices) d.client.stop();
+      await r.relay.close();
+      cleanup(r.dataDir);
+    },
+  };
+}
+
+export type VideoSocket = Awaited<ReturnType<typeof videoSocket>>;
+
+/** A /video socket by hand; says hello with `ticket` unless it is empty. */
+export async function videoSocket(url: string, ticket: string) {
+  const ws = new WebSocket(url);
+  const got: VideoServerMessage[] = [];
+  let closed: number | undefined;
+  ws.on('message', (d) => got.push(JSON.parse(String(d)) as VideoServerMessage));
+  ws.on('close', (code) => (closed = code));
+  await new Promise((ok, fail) => {
+    ws.once('open', ok);
+    ws.once('error', fail);
+  });
+  const of = <T extends VideoServerMessage['t']>(t: T) => got.filter((m): m is Extract<VideoServerMessage, { t: T }> => m.t === t);
+  const s = {
+    ws,
+    got,
+    of,
+    closeCode: () => closed,
+    send: (m: unknown) => ws.send(typeof m === 'string' ? m : JSON.stringify(m)),
+    /** Waits for the first frame of kind `t` after `from` frames (or a close). */
+    async next<T extends VideoServerMessage['t']>(t: T, from = 0, what = t): Promise<Extract<VideoServerMessage, { t: T }> | undefined> {
+      await until(() => got.slice(from).some((m) => m.t === t) || closed !== undefined, what, 20_000);
+      return got.slice(from).find((m): m is Extract<VideoServerMessage, { t: T }> => m.t === t);
+    },
+    /** Sends `m` and waits for the answer of kind `t` (or an error, or the close). */
+    async ask<T extends VideoServerMessage['t']>(m: unknown, t: T): Promise<Extract<VideoServerMessage, { t: T }> | Extract<VideoServerMessage, { t: 'error' }> | undefined> {
+      const from = got.length;
+      s.send(m);
+      await until(() => got.slice(from).some((x) => x.t === t || x.t === 'error') || closed !== undefined, `${t} answer`, 20_000);
+      return got.slice(from).find((x): x is Extract<VideoServerMessage, { t: T | 'error' }> => x.t === t || x.t === 'error') as never;
+    },
+    closed: () => until(() => closed !== undefined, 'socket closed', 20_000).then(() => closed),
+  };
+  if (ticket) {
+    s.send({ t: 'hello', ticket });
+    await until(() => got.some((m) => m.t === 'ready' || m.t === 'error') || closed !== undefined, 'ready', 30_000);
+  }
+  return s;
+}
+
+const fp = () => [...randomBytes(32)].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':');
+
+/** An SDP offer as a browser sends to publish sound and picture (sendonly, bundled, rtcp-mux). */
+export function offerSdp(): string {
+  const ufrag = randomBytes(4).toString('hex');
+  const pwd = randomBytes(12).toString('hex');
+  const finger = fp();
+  const common = (mid: string) => [
+    'c=IN IP4 0.0.0.0',
+    'a=rtcp:9 IN IP4 0.0.0.0',
+    `a=ice-ufrag:${ufrag}`,
+    `a=ice-pwd:${pwd}`,
+    'a=ice-options:trickle',
+    `a=fingerprint:sha-256 ${finger}`,
+    'a=setup:actpass',
+    `a=mid:${mid}`,
+    'a=sendonly',
+    `a=msid:stream track${mid}`,
+    'a=rtcp-mux',
+  ];
+  return [
+    'v=0',
+    `o=- ${Date.now()} 2 IN IP4 127.0.0.1`,
+    's=-',
+    't=0 0',
+    'a=group:BUNDLE 0 1',
+    'a=msid-semantic: WMS stream',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+    ...common('0'),
+    'a=rtpmap:111 opus/48000/2',
+    'a=fmtp:111 minptime=10;useinbandfec=1',
+    'a=ssrc:11111111 cname:rr',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96',
+    ...common('1'),
+    'a=rtpmap:96 VP8/90000',
+    'a=rtcp-fb:96 nack',
+    'a=rtcp-fb:96 nack pli',
+    'a=ssrc:22222222 cname:rr',
+    '',
+  ].join('\r\n');
+}
+
+export const publish = (s: VideoSocket) => s.ask({ t: 'publish', jsep: { type: 'offer', sdp: offerSdp() }, audio: true, video: true }, 'published');
+
+/** A Janus API client of our own against the relay's Janus: the attacker's or the auditor's view. */
+export async function janusDirect(relay: { video: { janus(): { wsUrl: string } | undefined } }): Promise<JanusClient> {
+  return JanusClient.connect(relay.video.janus()!.wsUrl);
+}
+
+/** RTP (RFC 3550 5.1) with a tiny payload: Janus forwards it without decoding. */
+function rtp(pt: number, seq: number, ts: number, ssrc: number, payload: Uint8Array): Buffer {
+  const b = Buffer.alloc(12 + payload.length);
+  b[0] = 0x80;
+  b[1] = pt & 0x7f;
+  b.writeUInt16BE(seq & 0xffff, 2);
+  b.writeUInt32BE(ts >>> 0, 4);
+  b.writeUInt32BE(ssrc >>> 0, 8);
+  b.set(payload, 12);
+  return b;
+}
+
+const OPUS_SILENCE = Uint8Array.from([0xf8, 0xff, 0xfe]);
+// VP8 payload descriptor (RFC 7741 4.2, S=1 PID 0) and a key frame's first bytes (RFC 6386 9.1): enough for Janus to see a keyframe.
+const VP8_KEY = Uint8Array.from([0x10, 0x50, 0x01, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00]);
+
+/** A real WebRTC publisher (node-datachannel) over /video: sends Opus and VP8 packets every 20 ms / 66 ms. */
+export async function rtcPublisher(s: VideoSocket) {
+  const ndc = await import('node-datachannel');
+  const pc = new ndc.PeerConnection('pub', { iceServers: [] });
+  const a = new ndc.Audio('0', 'SendOnly');
+  a.addOpusCodec(111);
+  a.addSSRC(0x1111, 'rr', 'stream', 'a');
+  const v = new ndc.Video('1', 'SendOnly');
+  v.addVP8Codec(96);
+  v.addSSRC(0x2222, 'rr', 'stream', 'v');
+  const at = pc.addTrack(a);
+  const vt = pc.addTrack(v);
+  const gathered = new Promise<void>((ok) => pc.onGatheringStateChange((g) => g === 'complete' && ok()));
+  pc.setLocalDescription();
+  await gathered;
+  s.ws.on('message', (d) => {
+    const m = JSON.parse(String(d)) as VideoServerMessage;
+    if (m.t === 'trickle' && m.pc === 'pub' && m.candidate) pc.addRemoteCandidate(m.candidate.candidate, m.candidate.sdpMid ?? '0');
+  });
+  const answer = await s.ask({ t: 'publish', jsep: { type: 'offer', sdp: pc.localDescription()!.sdp }, audio: true, video: true }, 'published');
+  if (!answer || answer.t !== 'published') throw new Error(`publish refused: ${JSON.stringify(answer)}`);
+  pc.setRemoteDescription(answer.jsep.sdp, 'answer' as never);
+  let seq = 0;
+  const t0 = Date.now();
+  const audio = setInterval(() => at.isOpen() && at.sendMessageBinary(rtp(111, seq++, (Date.now() - t0) * 48, 0x1111, OPUS_SILENCE)), 20);
+  let vseq = 0;
+  const video = setInterval(() => vt.isOpen() && vt.sendMessageBinary(rtp(96, vseq++, (Date.now() - t0) * 90, 0x2222, VP8_KEY)), 66);
+  return {
+    pc,
+    connected: () => until(() => pc.state() === 'connected', 'publisher connected', 20_000),
+    close() {
+      clearInterval(audio);
+      clearInterval(video);
+      pc.close();
+    },
+  };
+}
+
+/** A real WebRTC receiver of a `subscribe` (or `watch`) offer: counts RTP packets per mid. */
+export async function rtcReceiver(s: VideoSocket, ask: 'subscribe' | 'watch') {
+  const ndc = await import('node-datachannel');
+  const packets: Record<string, number> = {};
+  let pc: InstanceType<typeof ndc.PeerConnection> | undefined;
+  let offers = 0;
+  const take = (sdp: string) => {
+    pc?.close();
+    const p = new ndc.PeerConnection('sub', { iceServers: [] });
+    pc = p;
+    if (process.env.RR_DEBUG) p.onStateChange((st) => console.log('sub state', st));
+    p.onTrack((t) => {
+      t.setMediaHandler(new ndc.RtcpReceivingSession());
+      t.onMessage((m) => {
+        if (m.length >= 12 && ((m[1]! & 0x7f) < 64 || (m[1]! & 0x7f) > 95)) packets[t.mid()] = (packets[t.mid()] ?? 0) + 1; // RTP, not RTCP (PT 200-206)
+      });
+    });
+    p.onLocalDescription((sdp2, type) => (process.env.RR_DEBUG && console.log('sub local', type), String(type).toLowerCase() === 'answer') && s.send({ t: 'answer', jsep: { type: 'answer', sdp: sdp2 } }));
+    p.setRemoteDescription(sdp, 'offer' as never);
+  };
+  s.ws.on('message', (d) => {
+    const m = JSON.parse(String(d)) as VideoServerMessage;
+    if (m.t === 'trickle' && m.pc === 'sub' && m.candidate) pc?.addRemoteCandidate(m.candidate.candidate, m.candidate.sdpMid ?? '0');
+    if (m.t === 'offer') {
+      offers++;
+      take(m.jsep.sdp);
+    }
+  });
+  s.send({ t: ask });
+  await until(() => offers > 0 || s.closeCode() !== undefined, `${ask} offer`, 20_000);
+  return {
+    packets,
+    count: (mid: string) => packets[mid] ?? 0,
+    /** Waits until packets of `mid` rise by some (media flows). */
+    async flowing(mid: string, what: string) {
+      const before = packets[mid] ?? 0;
+      await until(() => (packets[mid] ?? 0) > before + 5, what, 20_000);
+    },
+    close: () => pc?.close(),
+  };
+}
