@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startRelay } from '../../relay/server.js';
 import { createMesh, MESH_MAX, type Mesh, type MeshPeer } from '../../relay/video/mesh.js';
+import { cleanup, demoRelay, device, type NodeDevice, online, until } from '../helpers/relay.js';
+import { videoSocket, type VideoSocket } from './video-sfu.helpers.js';
 
 interface Raw {
   ws: WebSocket;
@@ -115,4 +117,56 @@ describe('mesh signalling on the relay', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('mesh mode of /video', () => {
+  it('VID-1 (fallback) without the SFU, `ready` gives each device its own peer id and TURN credentials, peers go to devices only, and a sixth publisher is refused with 4409', async () => {
+    const r = await demoRelay({ relay: { video: { janus: false } } });
+    const devices: NodeDevice[] = [];
+    const sockets: VideoSocket[] = [];
+    const url = `${r.relay.url.replace('http', 'ws')}/video`;
+    const join = async (person: string | null) => {
+      const d = await device(r.demo, person, [r.wsUrl]);
+      devices.push(d);
+      await online(d);
+      const s = await videoSocket(url, await d.client.videoTicket());
+      sockets.push(s);
+      return s;
+    };
+    try {
+      expect(r.relay.video.status().mode).toBe('mesh');
+      const five: VideoSocket[] = [];
+      for (const p of ['m01', 'm02', 'm03', 'm04', 'm05']) five.push(await join(p));
+      const readies = five.map((s) => s.of('ready')[0]!);
+      expect(readies.every((x) => x.mode === 'mesh')).toBe(true);
+      expect(new Set(readies.map((x) => x.mesh!.peerId)).size).toBe(5);
+      expect(new Set(readies.map((x) => x.mesh!.token)).size).toBe(5);
+      for (const x of readies) {
+        const turn = x.iceServers.find((i) => String(i.urls).startsWith('turn:'));
+        expect(turn?.username).toMatch(/^\d+:[0-9a-f]{64}$/); // <expiry>:<device key>
+      }
+      const pub = await join(null);
+      expect(pub.of('ready')[0]!.mesh).toBeUndefined();
+      const everyone = readies.map((x, i) => ({ person: ['m01', 'm02', 'm03', 'm04', 'm05'][i]!, peerId: x.mesh!.peerId })).sort((a, b) => a.person.localeCompare(b.person));
+      const lastPeers = (s: VideoSocket) => s.of('presence').at(-1)?.peers?.slice().sort((a, b) => a.person.localeCompare(b.person));
+      await until(() => JSON.stringify(lastPeers(five[0]!)) === JSON.stringify(everyone), 'every peer listed');
+      await until(() => pub.of('presence').length > 0, 'presence at the public');
+      expect(pub.got.filter((m) => m.t === 'presence' && 'peers' in m)).toEqual([]); // the public never learns a peer id
+      const sixth = await join('m06');
+      expect(await sixth.closed()).toBe(4409);
+      expect(sixth.of('error')[0]?.code).toBe('mesh-full');
+      expect(sixth.of('ready')).toEqual([]);
+      // A seat frees when a member leaves: the id is void at once.
+      five[4]!.ws.close();
+      await until(() => !lastPeers(five[0]!)?.some((p) => p.person === 'm05'), 'm05 gone from the peers');
+      expect(r.relay.mesh.peers(`${r.demo.tenant}\n${r.demo.meeting}`).map((p) => p.person)).not.toContain('m05');
+      const again = await join('m06');
+      expect(again.of('ready')[0]?.mesh?.peerId).toMatch(/^[0-9a-f]{32}$/);
+    } finally {
+      for (const s of sockets) s.ws.terminate();
+      for (const d of devices) d.client.stop();
+      await r.relay.close();
+      cleanup(r.dataDir);
+    }
+  }, 120_000);
 });
