@@ -434,6 +434,7 @@ export const de = {
   'video.close.locked': "Der Vorsitz hat den Raum geschlossen; neue Teilnehmende werden nicht eingelassen.",
   'video.close.sfuDown': "Der Videoserver ist nicht erreichbar; es wird erneut versucht.",
   'video.close.protocol': "Die Videoverbindung wurde wegen eines Protokollfehlers getrennt.",
+  'video.close.meshFull': "Im Notbetrieb ohne Videoserver haben höchstens fünf Teilnehmende Bild und Ton; es wird erneut versucht.",
   'video.removed': "Sie sind vom Vorsitz entfernt; Bild und Ton sind für Sie beendet, bis der Vorsitz Sie wieder zulässt.",
   'video.mesh': "Notbetrieb ohne Videoserver: Die Sitzungsleitung kann Stummschaltung und Ausschluss hier nicht am Server durchsetzen.",
   'video.who': "Wer ist da",

@@ -436,6 +436,7 @@ export const en: Record<MessageKey, string> = {
   'video.close.locked': "The chair has locked the room; no one new is let in.",
   'video.close.sfuDown': "The video server cannot be reached; trying again.",
   'video.close.protocol': "The video connection was closed after a protocol error.",
+  'video.close.meshFull': "Without the video server at most five participants have picture and sound; retrying.",
   'video.removed': "The chair removed you; picture and sound have ended for you until the chair readmits you.",
   'video.mesh': "Emergency mode without a video server: the chair cannot enforce muting or removal on the server here.",
   'video.who': "Who is here",

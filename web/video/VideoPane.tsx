@@ -17,7 +17,7 @@ import { WhoIsThere } from './WhoIsThere.js';
 
 export function VideoPane(props: { s: Session }) {
   const s = props.s;
-  const me = () => s.me()?.person;
+  const me = createMemo(() => s.me()?.person); // s.me() follows every state change; the video must not reopen on each
   const orders = createMemo(() => allowed(s.state().room, me()), undefined, { equals: (a, b) => a.audio === b.audio && a.video === b.video && a.removed === b.removed });
   const [video, setVideo] = createSignal<Video>();
   const [mic, setMic] = createSignal(true);

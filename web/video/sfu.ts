@@ -11,7 +11,7 @@ import type { VideoSignal } from './signal.js';
 /** 320x240 at 15 frames is enough for a gallery and keeps the upload of a member well below 1.5 Mbit/s. */
 const CAMERA: MediaStreamConstraints = { audio: true, video: { width: 320, height: 240, frameRate: 15 } };
 
-async function ownMedia(): Promise<MediaStream | undefined> {
+export async function ownMedia(): Promise<MediaStream | undefined> {
   for (const c of [CAMERA, { audio: true }]) {
     try {
       return await navigator.mediaDevices.getUserMedia(c);
