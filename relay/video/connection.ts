@@ -40,6 +40,8 @@ export class VideoConn {
   private pub: Handle | undefined;
   private privateId: number | undefined;
   pubId: string | null = null;
+  /** The published connection is up (Janus' webrtcup): only then can others subscribe to it. */
+  active = false;
   private sub: Handle | undefined;
   private wantSub = false;
   private readonly subFeeds = new Set<string>();
@@ -213,8 +215,8 @@ export class VideoConn {
       for (const s of (r.data.streams as { type: string; mid: string }[] | undefined) ?? []) if (s.type === 'audio' || s.type === 'video') this.mids[s.type] ??= s.mid;
       this.moderated.audio = this.moderated.video = false;
       await this.m.enforceNow(); // the chair's orders hold before the first packet can flow
+      this.active = false;
       if (r.jsep) this.send({ t: 'published', jsep: r.jsep });
-      this.m.feedsChanged(this);
     });
     this.m.presenceChanged();
   }
@@ -224,7 +226,7 @@ export class VideoConn {
     if (!this.wantSub || this.closed || !this.session || !this.m.room) return;
     const removed = this.room.removed;
     const feeds = [...this.m.conns]
-      .filter((c) => c !== this && c.pubId && c.publishing && !removed[c.person] && !this.subFeeds.has(c.pubId))
+      .filter((c) => c !== this && c.pubId && c.publishing && c.active && !removed[c.person] && !this.subFeeds.has(c.pubId))
       .map((c) => c.pubId!);
     if (feeds.length === 0) return;
     let r;
@@ -299,6 +301,11 @@ export class VideoConn {
 
   private onPubEvent(e: HandleEvent): void {
     if (e.janus === 'trickle') return this.trickleOut('pub', e);
+    if (e.janus === 'webrtcup') {
+      // Janus offers a feed to subscribers only once its connection is up ("No such feed" before).
+      this.active = true;
+      return this.m.feedsChanged(this);
+    }
     const d = e.data ?? {};
     if (d.videoroom === 'talking' || d.videoroom === 'stopped-talking') {
       if (d.id !== this.pubId) return;
@@ -307,6 +314,7 @@ export class VideoConn {
     }
     if (e.janus === 'hangup' || d.unpublished === 'ok' || d.unpublished === this.pubId) {
       this.mids = {};
+      this.active = false;
       this.m.presenceChanged();
       void this.m.run('enforcing after unpublish', () => this.m.enforceNow());
     }

@@ -20,7 +20,9 @@ export async function sfuRelay() {
     async member(person: string | null): Promise<NodeDevice> {
       const d = await device(r.demo, person, [r.wsUrl]);
       devices.push(d);
-      await online(d);
+      await online(d).catch((e) => {
+        throw new Error(`${(e as Error).message}: ${d.statuses.join(',')} ${d.errors.join('; ')}`);
+      });
       return d;
     },
     async socket(d: NodeDevice | string): Promise<VideoSocket> {
@@ -143,8 +145,8 @@ const OPUS_SILENCE = Uint8Array.from([0xf8, 0xff, 0xfe]);
 // VP8 payload descriptor (RFC 7741 4.2, S=1 PID 0) and a key frame's first bytes (RFC 6386 9.1): enough for Janus to see a keyframe.
 const VP8_KEY = Uint8Array.from([0x10, 0x50, 0x01, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00]);
 
-/** A real WebRTC publisher (node-datachannel) over /video: sends Opus and VP8 packets every 20 ms / 66 ms. */
-export async function rtcPublisher(s: VideoSocket) {
+/** A real WebRTC publisher (node-datachannel) over /video: sends Opus and VP8 packets every 20 ms / 66 ms, each ending in `tag`. */
+export async function rtcPublisher(s: VideoSocket, tag = 0) {
   const ndc = await import('node-datachannel');
   const pc = new ndc.PeerConnection('pub', { iceServers: [] });
   const a = new ndc.Audio('0', 'SendOnly');
@@ -167,9 +169,9 @@ export async function rtcPublisher(s: VideoSocket) {
   pc.setRemoteDescription(answer.jsep.sdp, 'answer' as never);
   let seq = 0;
   const t0 = Date.now();
-  const audio = setInterval(() => at.isOpen() && at.sendMessageBinary(rtp(111, seq++, (Date.now() - t0) * 48, 0x1111, OPUS_SILENCE)), 20);
+  const audio = setInterval(() => at.isOpen() && at.sendMessageBinary(rtp(111, seq++, (Date.now() - t0) * 48, 0x1111, Uint8Array.from([...OPUS_SILENCE, tag]))), 20);
   let vseq = 0;
-  const video = setInterval(() => vt.isOpen() && vt.sendMessageBinary(rtp(96, vseq++, (Date.now() - t0) * 90, 0x2222, VP8_KEY)), 66);
+  const video = setInterval(() => vt.isOpen() && vt.sendMessageBinary(rtp(96, vseq++, (Date.now() - t0) * 90, 0x2222, Uint8Array.from([...VP8_KEY, tag]))), 66);
   return {
     pc,
     connected: () => until(() => pc.state() === 'connected', 'publisher connected', 20_000),
@@ -187,24 +189,30 @@ export async function rtcReceiver(s: VideoSocket, ask: 'subscribe' | 'watch') {
   const packets: Record<string, number> = {};
   let pc: InstanceType<typeof ndc.PeerConnection> | undefined;
   let offers = 0;
+  let streams: { mid: string; person: string; kind: string }[] = [];
+  const tags: Record<string, number> = {};
+  // Later offers (feeds added or gone) renegotiate the same connection, as a browser does.
   const take = (sdp: string) => {
-    pc?.close();
+    if (pc) return pc.setRemoteDescription(sdp, 'offer' as never);
     const p = new ndc.PeerConnection('sub', { iceServers: [] });
     pc = p;
-    if (process.env.RR_DEBUG) p.onStateChange((st) => console.log('sub state', st));
     p.onTrack((t) => {
       t.setMediaHandler(new ndc.RtcpReceivingSession());
       t.onMessage((m) => {
-        if (m.length >= 12 && ((m[1]! & 0x7f) < 64 || (m[1]! & 0x7f) > 95)) packets[t.mid()] = (packets[t.mid()] ?? 0) + 1; // RTP, not RTCP (PT 200-206)
+        const pt = m.length >= 12 ? m[1]! & 0x7f : -1;
+        if (pt < 0 || (pt >= 64 && pt <= 95)) return; // RTCP (PT 200-206), not media
+        packets[t.mid()] = (packets[t.mid()] ?? 0) + 1;
+        tags[t.mid()] = m[m.length - 1]!;
       });
     });
-    p.onLocalDescription((sdp2, type) => (process.env.RR_DEBUG && console.log('sub local', type), String(type).toLowerCase() === 'answer') && s.send({ t: 'answer', jsep: { type: 'answer', sdp: sdp2 } }));
+    p.onLocalDescription((sdp2, type) => String(type).toLowerCase() === 'answer' && s.send({ t: 'answer', jsep: { type: 'answer', sdp: sdp2 } }));
     p.setRemoteDescription(sdp, 'offer' as never);
   };
   s.ws.on('message', (d) => {
     const m = JSON.parse(String(d)) as VideoServerMessage;
     if (m.t === 'trickle' && m.pc === 'sub' && m.candidate) pc?.addRemoteCandidate(m.candidate.candidate, m.candidate.sdpMid ?? '0');
     if (m.t === 'offer') {
+      streams = m.streams;
       offers++;
       take(m.jsep.sdp);
     }
@@ -213,7 +221,16 @@ export async function rtcReceiver(s: VideoSocket, ask: 'subscribe' | 'watch') {
   await until(() => offers > 0 || s.closeCode() !== undefined, `${ask} offer`, 20_000);
   return {
     packets,
+    offers: () => offers,
+    /** The mid that carries `person`'s sound or picture, by the latest offer's `streams`. */
+    mid(person: string, kind: 'audio' | 'video'): string {
+      const x = streams.find((m) => m.person === person && m.kind === kind);
+      if (!x) throw new Error(`no ${kind} of ${person} in ${JSON.stringify(streams)}`);
+      return x.mid;
+    },
     count: (mid: string) => packets[mid] ?? 0,
+    /** The last byte of the latest packet of `mid`: the publisher's tag. */
+    tag: (mid: string) => tags[mid],
     /** Waits until packets of `mid` rise by some (media flows). */
     async flowing(mid: string, what: string) {
       const before = packets[mid] ?? 0;
@@ -221,4 +238,15 @@ export async function rtcReceiver(s: VideoSocket, ask: 'subscribe' | 'watch') {
     },
     close: () => pc?.close(),
   };
+}
+
+/** Waits until a packet count stays flat over a window (media stopped), polling; throws if it never does. */
+export async function flat(count: () => number, what: string): Promise<void> {
+  const end = Date.now() + 15_000;
+  for (;;) {
+    const before = count();
+    await new Promise((r) => setTimeout(r, 700));
+    if (count() === before) return;
+    if (Date.now() > end) throw new Error(`still flowing: ${what}`);
+  }
 }
