@@ -1,0 +1,79 @@
+/**
+ * Janus crashes (VIDEO-NOTES: 1.1.2 has known SIGSEGVs): the relay starts it again with fresh secrets and
+ * rebuilds the meeting's room from its own fold, so the chair's orders hold for everyone who reconnects.
+ * Proven at the wire: RTP packets at a real WebRTC receiver (node-datachannel), Janus' own API.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VIDEO_CLOSE } from '../../core/video-wire.js';
+import { VIDEOROOM } from '../../relay/video/janus-api.js';
+import { until } from '../helpers/relay.js';
+import { flat, janusDirect, rtcPublisher, rtcReceiver, sfuRelay } from './video-sfu.helpers.js';
+
+let r: Awaited<ReturnType<typeof sfuRelay>>;
+const cleanups: (() => void)[] = [];
+beforeAll(async () => {
+  r = await sfuRelay();
+}, 120_000);
+afterAll(async () => {
+  for (const f of cleanups) f();
+  await r?.close();
+}, 60_000);
+
+describe('Janus supervision', () => {
+  it("VID-1 Janus killed with SIGKILL is restarted and the meeting's room is rebuilt with the orders in force", async () => {
+    const [chair, m2, m3, m6] = await Promise.all(['m01', 'm02', 'm03', 'm06'].map((p) => r.member(p)));
+    const s2 = await r.socket(m2);
+    const pub = await rtcPublisher(s2, 2);
+    await pub.connected();
+    const sc = await r.socket(chair);
+    // The chair's orders before the crash: m02's picture stopped, m03 removed, the room locked.
+    await chair.replica.create('media.order', { person: 'm02', media: 'video', on: false });
+    await chair.replica.create('participant.remove', { person: 'm03', scope: 'session' });
+    await chair.replica.create('room.lock', { locked: true });
+    const m = await r.relay.video.meeting(r.demo.tenant, r.demo.meeting);
+    await until(() => m.state.state.room.locked, 'the relay folded the lock');
+    const before = r.relay.video.status();
+    const secretBefore = r.relay.video.janus()!.adminSecret;
+    const cfgBefore = readFileSync(join(r.dataDir, 'janus', 'janus.jcfg'), 'utf8');
+    process.kill(before.pid!, 'SIGKILL');
+    // Every socket is told the SFU went away and reconnects with a new ticket.
+    expect(await s2.closed()).toBe(VIDEO_CLOSE.sfuDown);
+    expect(await sc.closed()).toBe(VIDEO_CLOSE.sfuDown);
+    pub.close();
+    await until(() => r.relay.video.status().pid !== null && r.relay.video.status().pid !== before.pid && !!m.room, 'Janus up again with the room', 30_000);
+    expect(r.relay.video.status().restarts).toBe(1);
+    // Fresh secrets, a freshly written config.
+    expect(r.relay.video.janus()!.adminSecret).not.toBe(secretBefore);
+    expect(readFileSync(join(r.dataDir, 'janus', 'janus.jcfg'), 'utf8')).not.toBe(cfgBefore);
+    // The room exists on the new Janus (asked through its own API, under the relay's room id).
+    const j = r.relay.video.janus()!;
+    const probe = 'f'.repeat(48);
+    await j.admin.addToken(probe, [VIDEOROOM]);
+    const janus = await janusDirect(r.relay);
+    try {
+      const h = await (await janus.session(probe)).attach(VIDEOROOM);
+      expect((await h.message({ request: 'exists', room: m.room!.id })).data.exists).toBe(true);
+    } finally {
+      janus.close();
+      await j.admin.removeToken(probe);
+    }
+    // m02 (inside at the lock) and the chair come back; m02's sound flows to the chair, its picture stays stopped.
+    const s2b = await r.socket(m2);
+    expect(s2b.got[0]).toMatchObject({ t: 'ready' });
+    const pub2 = await rtcPublisher(s2b, 2);
+    cleanups.push(() => pub2.close());
+    await pub2.connected();
+    const rx = await rtcReceiver(await r.socket(chair), 'subscribe');
+    cleanups.push(() => rx.close());
+    await rx.flowing(rx.mid('m02', 'audio'), "m02's sound at the chair after the restart");
+    await flat(() => rx.count(rx.mid('m02', 'video')), "m02's picture (stopped by order) after the restart");
+    expect(rx.count(rx.mid('m02', 'video'))).toBe(0);
+    // The removed member and a newcomer to the locked room are refused as before.
+    const s3 = await r.socket(m3);
+    expect(s3.got[0]).toMatchObject({ t: 'error', code: 'removed' });
+    const s6 = await r.socket(m6);
+    expect(s6.got[0]).toMatchObject({ t: 'error', code: 'locked' });
+  }, 120_000);
+});
