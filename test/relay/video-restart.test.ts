@@ -23,7 +23,7 @@ afterAll(async () => {
 
 describe('Janus supervision', () => {
   it("VID-1 Janus killed with SIGKILL is restarted and the meeting's room is rebuilt with the orders in force", async () => {
-    const [chair, m2, m3, m6] = await Promise.all(['m01', 'm02', 'm03', 'm06'].map((p) => r.member(p)));
+    const [chair, m2, m3, m6] = [await r.member('m01'), await r.member('m02'), await r.member('m03'), await r.member('m06')];
     const s2 = await r.socket(m2);
     const pub = await rtcPublisher(s2, 2);
     await pub.connected();
