@@ -34,10 +34,10 @@ export function MemberPanel(props: { s: Session }) {
   return (
     <Show when={me() && s.state().session !== 'closed'}>
       <section class="card" aria-labelledby="me-h">
-        <h2 id="me-h">{t('attendance')}</h2>
-        <Show when={a()?.present} fallback={<p class="muted">{t('absent')}</p>}>
+        <h2 id="me-h">{t('cockpit.me')}</h2>
+        <Show when={a()?.present} fallback={<p class="muted">{t('cockpit.me.absent')}</p>}>
           <p>
-            {t('present')} ({t(a()!.place === 'onsite' ? 'onsite' : 'remote')}){' '}
+            {t('cockpit.me.present', { place: t(a()!.place === 'onsite' ? 'onsite' : 'remote') })}{' '}
             <button type="button" onClick={() => s.act('attendance.out', { person: me()! })}>
               {t('checkin.out')}
             </button>

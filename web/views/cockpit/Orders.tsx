@@ -4,9 +4,9 @@
  * receiver applies them; this view only issues them and shows the state the fold derived.
  */
 import { For, Show } from 'solid-js';
-import type { Person } from '../../../core/state.js';
 import { t } from '../../i18n/index.js';
 import type { Session } from '../../session.js';
+import { personName } from '../names.js';
 import { ConfirmButton } from './Confirm.js';
 
 export function Orders(props: { s: Session }) {
@@ -14,8 +14,8 @@ export function Orders(props: { s: Session }) {
   const st = () => s.state();
   const room = () => st().room;
   const connected = (p: string) => s.presence().some((d) => d.person === p);
-  // Those who take part now, and anyone an order still holds.
-  const shown = () => st().persons.filter((p) => st().attendance[p.id]?.present || connected(p.id) || room().removed[p.id] || room().muted[p.id]);
+  // Those who take part now, and anyone an order still holds. By id: a row (and an open dialog in it) survives every new fold.
+  const shown = () => st().persons.filter((p) => st().attendance[p.id]?.present || connected(p.id) || room().removed[p.id] || room().muted[p.id]).map((p) => p.id);
   return (
     <section class="card orders" aria-labelledby="orders-h" data-testid="orders">
       <h2 id="orders-h">{t('cockpit.orders')}</h2>
@@ -39,17 +39,18 @@ export function Orders(props: { s: Session }) {
           </tr>
         </thead>
         <tbody>
-          <For each={shown()}>{(p) => <OrderRow s={s} p={p} />}</For>
+          <For each={shown()}>{(id) => <OrderRow s={s} id={id} />}</For>
         </tbody>
       </table>
     </section>
   );
 }
 
-function OrderRow(props: { s: Session; p: Person }) {
+function OrderRow(props: { s: Session; id: string }) {
   const s = props.s;
   const room = () => s.state().room;
-  const id = () => props.p.id;
+  const id = () => props.id;
+  const name = () => personName(s.state(), props.id);
   const muted = () => room().muted[id()] ?? {};
   const removed = () => room().removed[id()];
   const item = () => s.state().agenda.find((i) => i.id === s.state().currentItem);
@@ -58,7 +59,7 @@ function OrderRow(props: { s: Session; p: Person }) {
     [removed() && t(`cockpit.removed.${removed()!.scope}`), muted().audio && t('cockpit.mutedMark'), muted().video && t('cockpit.videoMark')].filter(Boolean).join(', ') || t('cockpit.free');
   return (
     <tr data-person={id()}>
-      <th scope="row">{props.p.name}</th>
+      <th scope="row">{name()}</th>
       <td data-label={t('cockpit.state')}>{marks()}</td>
       <td data-label={t('cockpit.actions')} class="acts">
         <Show
@@ -79,8 +80,8 @@ function OrderRow(props: { s: Session; p: Person }) {
             {(i) => (
               <ConfirmButton
                 label={t('cockpit.removeItem')}
-                title={t('cockpit.confirm.removeTitle', { name: props.p.name })}
-                consequence={t('cockpit.confirm.removeItem', { name: props.p.name, no: i().no })}
+                title={t('cockpit.confirm.removeTitle', { name: name() })}
+                consequence={t('cockpit.confirm.removeItem', { name: name(), no: i().no })}
                 testid="remove-item"
                 onConfirm={() => s.act('participant.remove', { person: id(), scope: 'item' })}
               />
@@ -88,8 +89,8 @@ function OrderRow(props: { s: Session; p: Person }) {
           </Show>
           <ConfirmButton
             label={t('cockpit.removeSession')}
-            title={t('cockpit.confirm.removeTitle', { name: props.p.name })}
-            consequence={t('cockpit.confirm.removeSession', { name: props.p.name })}
+            title={t('cockpit.confirm.removeTitle', { name: name() })}
+            consequence={t('cockpit.confirm.removeSession', { name: name() })}
             testid="remove-session"
             onConfirm={() => s.act('participant.remove', { person: id(), scope: 'session' })}
           />

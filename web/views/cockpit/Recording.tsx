@@ -18,7 +18,7 @@ export function RecordingBanner(props: { s: Session }) {
     <Show when={rec().running}>
       <p class="recording" role="status" data-testid="recording">
         <span class="rec-dot" aria-hidden="true" />
-        <strong>{t('cockpit.recording.running')}</strong> – {where(rec())}
+        <strong>{t('cockpit.recording.running')}.</strong> <span>{where(rec())}</span>
       </p>
     </Show>
   );
