@@ -26,17 +26,22 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = `usage:
   ratsraum start [--port 8080] [--host 127.0.0.1] [--data ./data] [--backup ws://backup-host/sync ...]
                  [--smtp host:port] [--mail-from ratsraum@example.org] [--public-url https://ratsraum.example.org] [--no-demo]
-                 [--trusted-proxy 127.0.0.1 ...] [--metrics-token TOKEN]
+                 [--trusted-proxy 127.0.0.1 ...] [--metrics-token TOKEN] [--janus /usr/bin/janus|off] [--ice-interface eth0]
   ratsraum tenant create <id> --name "Stadt Musterstadt" [--data ./data] [--public-url https://ratsraum.example.org] [--ttl-hours 24]
   ratsraum export --data DIR --tenant T --meeting M [--doc public|members]
   ratsraum verify <export.json> [--tenant-key <fingerprint>]   exit 0 ok, 3 pending, 1 failed, 2 unreadable
   ratsraum seats --method sainte-lague|hare-niemeyer|dhondt --seats N --votes "A=12,B=7,C=3" [--lot SEEDHEX]
   ratsraum import-oparl <dir|url> --tenant T [--data ./data] [--dry-run]`;
 
+/** `--janus PATH|off` (RATSRAUM_JANUS), `--ice-interface IF` (RATSRAUM_ICE_INTERFACE): our own Janus, or the mesh fallback. */
+function videoOptions(janus = process.env.RATSRAUM_JANUS, iceInterface = process.env.RATSRAUM_ICE_INTERFACE) {
+  return { janus: janus === 'off' ? (false as const) : janus || undefined, iceInterface: iceInterface || undefined };
+}
+
 async function start(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, backup: { type: 'string', multiple: true }, smtp: { type: 'string' }, 'mail-from': { type: 'string' }, 'public-url': { type: 'string' }, 'no-demo': { type: 'boolean' }, 'trusted-proxy': { type: 'string', multiple: true }, 'metrics-token': { type: 'string' } },
+    options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, backup: { type: 'string', multiple: true }, smtp: { type: 'string' }, 'mail-from': { type: 'string' }, 'public-url': { type: 'string' }, 'no-demo': { type: 'boolean' }, 'trusted-proxy': { type: 'string', multiple: true }, 'metrics-token': { type: 'string' }, janus: { type: 'string' }, 'ice-interface': { type: 'string' } },
   });
   const demoMode = !values['no-demo'] && process.env.RATSRAUM_DEMO !== '0';
   const port = Number(values.port ?? process.env.PORT ?? 8080);
@@ -64,7 +69,7 @@ async function start(args: string[]): Promise<void> {
     });
     smtp = { host: mailbox.host, port: mailbox.port, from };
   }
-  const relay = await startRelay({ dataDir, port, host, staticDir, backupRelays, smtp, publicUrl: values['public-url'] ?? process.env.RATSRAUM_PUBLIC_URL, demo: demoMode, trustedProxies, metricsToken: values['metrics-token'] ?? process.env.RATSRAUM_METRICS_TOKEN });
+  const relay = await startRelay({ dataDir, port, host, staticDir, backupRelays, smtp, publicUrl: values['public-url'] ?? process.env.RATSRAUM_PUBLIC_URL, demo: demoMode, trustedProxies, metricsToken: values['metrics-token'] ?? process.env.RATSRAUM_METRICS_TOKEN, video: videoOptions(values.janus, values['ice-interface']) });
   const stop = async () => {
     await relay.close();
     await mailbox?.close();
@@ -72,6 +77,8 @@ async function start(args: string[]): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  const v = relay.video.status();
+  const videoNote = v.mode === 'sfu' ? `Video: über die SFU (Janus ${v.version}, pid ${v.pid}) / through the SFU` : 'Video: Ausweichbetrieb ohne SFU (PeerJS) / fallback without SFU: apt-get install janus';
   const mailNote = mailbox ? `Mail: local mailbox on ${mailbox.host}:${mailbox.port}; received mails are printed here.` : `Mail: SMTP ${smtp.host}:${smtp.port}`;
   if (!demoMode) {
     // Production: nothing seeded, no device seed written; tenants come from `ratsraum tenant create`.
@@ -79,6 +86,7 @@ async function start(args: string[]): Promise<void> {
     console.log(`Ratsraum relay on ${relay.url} (data: ${dataDir}, no demo)`);
     console.log(`health ${relay.url}/health   metrics ${relay.url}/metrics`);
     console.log(tenants.length ? `Kommunen / tenants: ${tenants.join(', ')}` : 'Noch keine Kommune eingerichtet / no tenant yet: ratsraum tenant create <id> --name "Stadt Musterstadt"');
+    console.log(videoNote);
     console.log(mailNote);
     return;
   }
@@ -103,6 +111,7 @@ async function start(args: string[]): Promise<void> {
   if (links.room) console.log(`\nRaumgerät / room device: ${links.room.name}\n  ${links.room.url}`);
   console.log(`\nVerwaltung (Admin-Ansicht, hält den Schlüssel der Kommune) / admin console:\n  ${links.console}`);
   console.log(`\nÖffentlichkeit / public:\n  ${links.public}\n`);
+  console.log(videoNote);
   console.log(mailNote);
   console.log('Each device link holds that device\'s key: open each in its own browser profile or private window.');
 }

@@ -47,10 +47,12 @@ function libDir(): string {
   return plugins ? plugins.replace(/\/plugins$/, '') : LIB;
 }
 
-export function janusInstalled(binary = 'janus'): boolean {
+/** The installed Janus' version ("1.1.2"), undefined where there is none. */
+export function janusVersion(binary = 'janus'): string | undefined {
   // `janus --version` prints the version and exits with 1.
   const r = spawnSync(binary, ['--version'], { encoding: 'utf8' });
-  return !r.error && /Janus version/.test(`${r.stdout}${r.stderr}`);
+  if (r.error) return undefined;
+  return /Janus version: \d+ \(([^)]+)\)/.exec(`${r.stdout}${r.stderr}`)?.[1];
 }
 
 export function freePort(): Promise<number> {
@@ -186,7 +188,10 @@ export class JanusSupervisor {
     const dir = join(this.o.dataDir, 'janus');
     const s = { adminSecret: secret(), adminKey: secret(), ws: await freePort(), admin: await freePort() };
     writeConfig(dir, this.o, s);
-    const child = spawn(this.o.binary ?? 'janus', ['-F', dir, '-C', join(dir, 'janus.jcfg'), '-o'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // setpriv (util-linux) execs Janus with a parent-death signal: a relay killed hard leaves no Janus behind.
+    const cmd = [this.o.binary ?? 'janus', '-F', dir, '-C', join(dir, 'janus.jcfg'), '-o'];
+    const argv = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'SIGKILL', '--', ...cmd] : cmd;
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (b: Buffer) => {
       for (const line of String(b).split('\n')) if (line.trim()) this.output.push(line);

@@ -11,7 +11,7 @@ import { type RTCIceServerLike, VIDEO_LIMITS, type VideoServerMessage } from '..
 import type { Store } from '../store.js';
 import { type Ticket, VideoConn, type VideoSocket } from './connection.js';
 import { newToken } from './janus-api.js';
-import { type JanusInstance, janusInstalled, JanusSupervisor } from './janus-process.js';
+import { type JanusInstance, JanusSupervisor, janusVersion } from './janus-process.js';
 import { MeetingVideo } from './meeting.js';
 import { MeetingState } from './meeting-state.js';
 import { type Control, openControl } from './room.js';
@@ -35,6 +35,7 @@ export interface MeshBackend {
 
 export interface VideoStatus {
   mode: 'sfu' | 'mesh';
+  version: string | null;
   /** Janus' process id while it runs (tests kill it). */
   pid: number | null;
   restarts: number;
@@ -56,6 +57,8 @@ const MAX_TICKETS = 10_000;
 
 export class VideoService {
   readonly mode: 'sfu' | 'mesh';
+  /** Janus' version in mode `sfu`. */
+  readonly version: string | undefined;
   private readonly tickets = new Map<string, Ticket>();
   private readonly meetings = new Map<string, Promise<MeetingVideo>>();
   private readonly supervisor: JanusSupervisor | undefined;
@@ -69,7 +72,8 @@ export class VideoService {
     private readonly log: (m: string) => void,
   ) {
     const binary = o.janus === false ? undefined : (o.janus ?? 'janus');
-    this.mode = binary && janusInstalled(binary) ? 'sfu' : 'mesh';
+    this.version = binary ? janusVersion(binary) : undefined;
+    this.mode = this.version ? 'sfu' : 'mesh';
     if (this.mode === 'sfu')
       this.supervisor = new JanusSupervisor(
         { binary, dataDir, iceInterface: o.iceInterface ?? process.env.RATSRAUM_ICE_INTERFACE, rtpPorts: o.rtpPorts, log },
@@ -102,7 +106,7 @@ export class VideoService {
   }
 
   status(): VideoStatus {
-    return { mode: this.mode, pid: this.supervisor?.instance?.pid ?? null, restarts: this.supervisor?.restarts ?? 0 };
+    return { mode: this.mode, version: this.version ?? null, pid: this.supervisor?.instance?.pid ?? null, restarts: this.supervisor?.restarts ?? 0 };
   }
 
   /** Janus as it runs now, secrets included: for tests that act on Janus directly, never for clients. */
