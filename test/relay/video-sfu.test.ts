@@ -4,7 +4,7 @@
  * orders the fold rejects not carried out, bans and the lock through Janus' own API, the public limited to
  * Streaming, tickets, bad frames, presence.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JanusAdmin, JanusError, STREAMING, VIDEOROOM } from '../../relay/video/janus-api.js';
@@ -279,5 +279,28 @@ describe('video SFU (Janus)', () => {
     await until(() => m2At(viewer)?.video === false && m2At(viewer)?.quality === 'good', 'picture off by own switch');
     // m02's sound is off by the floor's end (an order), in every view.
     expect(m2At(viewer)?.audio).toBe(false);
+  }, 60_000);
+
+  it('DS-3 recording runs on Janus only from a permitted start and stops with the stop; a member cannot start it', async () => {
+    const [chair, m3] = [await dev('m01'), await dev('m03')];
+    const m = await meeting();
+    const dir = join(r.dataDir, 'recordings', r.demo.tenant, r.demo.meeting);
+    const files = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.mjr')) : []);
+    const bytes = () => files().reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+    if (!m.state.state.room.recording.allowed) {
+      const admin = await dev('verwaltung');
+      await admin.replica.create('legal.recording', { allowed: true, storage: 'Server der Stadt', retentionDays: 30 });
+      await until(() => m.state.state.room.recording.allowed, 'recording allowed in the fold');
+    }
+    const ordersBefore = m.orders;
+    const forged = await m3.replica.create('recording.start', {});
+    await until(() => m.state.state.rejected.some((x) => x.entry === forged.id), "the relay's fold rejected a member's start");
+    expect(m.orders).toBe(ordersBefore);
+    expect(files()).toEqual([]);
+    await chair.replica.create('recording.start', {});
+    await until(() => files().some((f) => f.includes('audio')) && bytes() > 2000, "Janus records m02's sound and picture", 20_000);
+    await chair.replica.create('recording.stop', {});
+    await until(() => !m.state.state.room.recording.running, 'stopped in the fold');
+    await flat(bytes, 'the recording files after the stop');
   }, 60_000);
 });
