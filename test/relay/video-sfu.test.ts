@@ -303,4 +303,21 @@ describe('video SFU (Janus)', () => {
     await until(() => !m.state.state.room.recording.running, 'stopped in the fold');
     await flat(bytes, 'the recording files after the stop');
   }, 60_000);
+
+  it('PUB-5 during a non-public part no picture or sound reaches a public viewer; the members still see each other', async () => {
+    const chair = await dev('m01');
+    const viewer = await rtcReceiver(await r.socket(await r.member(null)), 'watch');
+    cleanups.push(() => viewer.close());
+    await chair.replica.create('floor.give', { person: 'm05' });
+    await until(() => viewer.tag('v') === 5, "the floor holder's picture at the public");
+    await chair.replica.create('item.current', { item: null, nonPublic: true });
+    await flat(() => viewer.count('v') + viewer.count('a'), 'the public stream in the non-public part');
+    const late = await rtcReceiver(await r.socket(await r.member(null)), 'watch');
+    cleanups.push(() => late.close());
+    await flat(() => late.count('v') + late.count('a'), 'a viewer who comes during the non-public part');
+    expect(late.count('v') + late.count('a')).toBe(0);
+    await chairRx.flowing(chairRx.mid('m02', 'video'), 'the members see each other meanwhile');
+    await chair.replica.create('item.current', { item: 'top5' });
+    await viewer.flowing('v', 'the public picture back with the public item');
+  }, 60_000);
 });
