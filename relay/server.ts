@@ -58,7 +58,7 @@ export interface RelayOptions {
   metricsToken?: string;
   /** The demo council runs here: only then may a device without a second factor (a pre-provisioned demo device) sync. */
   demo?: boolean;
-  /** Video (docs/PROTOCOL.md, "Video"): with it the relay starts its own coturn (not with `turn: false`); `turn.ip` defaults to RATSRAUM_ICE_IP, else `host`. */
+  /** Video (docs/PROTOCOL.md, "Video"): with it the relay starts its own coturn (not with `turn: false`); `turn.ip` defaults to RATSRAUM_TURN_IP, RATSRAUM_ICE_IP, else `host`; `turn.publicHost` to RATSRAUM_TURN_HOST. */
   video?: { turn?: false | { ip?: string; port?: number; publicHost?: string } } & VideoOptions;
 }
 
@@ -162,8 +162,8 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
   const sync = syncEndpoint(server as Server, hub, { heartbeatMs: o.heartbeatMs, trustedProxies: o.trustedProxies, otherPaths: [MESH_SOCKET_PATH, VIDEO_PATH], log });
   const videoSockets = videoEndpoint(server as Server, video, log);
   const turnOpts = o.video && o.video.turn !== false ? (o.video.turn ?? {}) : undefined;
-  const turnIp = turnOpts?.ip ?? process.env.RATSRAUM_ICE_IP ?? o.host ?? '127.0.0.1';
-  const turn = turnOpts ? await startTurn({ dataDir: o.dataDir, ip: turnIp, port: turnOpts.port, publicHost: turnOpts.publicHost, log }).catch((e: Error) => void log(`relay: no TURN for the mesh fallback: ${e.message}`)) : undefined;
+  const turnIp = turnOpts?.ip ?? process.env.RATSRAUM_TURN_IP ?? process.env.RATSRAUM_ICE_IP ?? o.host ?? '127.0.0.1';
+  const turn = turnOpts ? await startTurn({ dataDir: o.dataDir, ip: turnIp, port: turnOpts.port, publicHost: turnOpts.publicHost ?? process.env.RATSRAUM_TURN_HOST, log }).catch((e: Error) => void log(`relay: no TURN for the mesh fallback: ${e.message}`)) : undefined;
   if (video.mode === 'mesh') video.mesh = meshBackend(mesh, turn ?? undefined);
   const port = (server.address() as AddressInfo).port;
   const host = o.host ?? '127.0.0.1';
