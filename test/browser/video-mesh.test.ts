@@ -12,7 +12,7 @@ import { cleanup } from '../helpers/relay.js';
 import { launchVideo, videoParticipant, whenVideo } from '../helpers/video.js';
 
 type Site = Awaited<ReturnType<typeof demoSite>>;
-const T = { timeout: 30_000 };
+const T = { timeout: 60_000 }; // two shared cores: browsers of other tests may be running
 
 let browser: Browser;
 let site: Site | undefined;
@@ -30,10 +30,10 @@ afterAll(async () => {
 /** A member's page held to TURN: the mesh client reads the ICE policy from localStorage (web/video/mesh.ts). */
 async function member(url: string): Promise<Page> {
   const { page } = await videoParticipant(browser, url);
-  await whenStatus(page, 'online', 30_000);
+  await whenStatus(page, 'online', 120_000);
   await page.evaluate(() => localStorage.setItem('ratsraum.ice', 'relay'));
   await page.reload();
-  await whenStatus(page, 'online', 30_000);
+  await whenStatus(page, 'online', 120_000);
   return page;
 }
 
@@ -104,17 +104,17 @@ describe('video without the SFU', () => {
     for (const [me, p] of Object.entries(pages)) await receivesOverTurn(p, Object.keys(pages).filter((x) => x !== me));
 
     // The session and a vote in the same pages, while the pictures run.
-    for (const p of [chair, a, b]) await p.getByRole('button', { name: 'Anwesend melden (digital)' }).click();
-    await chair.getByRole('button', { name: 'Sitzung eröffnen' }).click();
-    await chair.locator('#item-select').selectOption('top3');
-    await chair.getByRole('button', { name: 'Tagesordnungspunkt aufrufen' }).click();
-    await chair.locator('#vote-title').fill('Radverkehrskonzept: Beschluss');
-    await chair.getByRole('button', { name: 'Abstimmung eröffnen' }).click();
+    for (const p of [chair, a, b]) await p.getByRole('button', { name: 'Anwesend melden (digital)' }).first().click(T);
+    await chair.getByRole('button', { name: 'Sitzung eröffnen' }).click(T);
+    await chair.locator('#item-select').selectOption('top3', T);
+    await chair.getByRole('button', { name: 'Tagesordnungspunkt aufrufen' }).click(T);
+    await chair.locator('#vote-title').fill('Radverkehrskonzept: Beschluss', T);
+    await chair.getByRole('button', { name: 'Abstimmung eröffnen' }).click(T);
     for (const p of [a, b]) {
       await p.locator('[data-vote-status=open]').waitFor(T);
-      await p.locator('[data-choice=yes]').click();
+      await p.locator('[data-choice=yes]').click(T);
     }
     await expect.poll(() => chair.locator('[data-testid=received]').textContent(), T).toBe('2 Stimmen eingegangen');
     for (const [me, p] of Object.entries(pages)) await receivesOverTurn(p, Object.keys(pages).filter((x) => x !== me));
-  }, 240_000);
+  }, 480_000);
 });

@@ -16,6 +16,8 @@ import { ownMedia } from './sfu.js';
 export const ICE_POLICY_KEY = 'ratsraum.ice';
 /** A member without camera and microphone still receives (legacy offer options, which PeerJS passes on). */
 const RECEIVE = { constraints: { offerToReceiveAudio: true, offerToReceiveVideo: true } };
+/** A call from a peer the relay's presence does not list yet waits this long for it (the caller may have heard first). */
+const UNLISTED_MS = 10_000;
 
 interface Call {
   person: string;
@@ -34,6 +36,7 @@ export class MeshClient implements VideoClient {
   private listed = new Map<string, string>(); // peerId → person, from the relay's presence
   private rooms = new Set<string>();
   private readonly calls = new Map<string, Call>(); // by remote peer id
+  private readonly unlisted = new Map<string, MediaConnection>(); // calls waiting for the presence that names their peer
   private media: Promise<MediaStream | undefined> | undefined;
   private out = { audio: true, video: true };
   private readonly unsubscribe: () => void;
@@ -96,6 +99,11 @@ export class MeshClient implements VideoClient {
     this.listed = new Map((m.peers ?? []).map((p) => [p.peerId, p.person]));
     this.rooms = new Set(m.members.filter((x: PresenceEntry) => x.room).map((x) => x.person));
     for (const [id, c] of this.calls) if (this.listed.get(id) !== c.person) this.hangUp(id);
+    for (const [id, media] of this.unlisted) {
+      if (!this.listed.has(id)) continue;
+      this.unlisted.delete(id);
+      void this.incoming(media);
+    }
     this.connectAll();
   }
 
@@ -116,8 +124,14 @@ export class MeshClient implements VideoClient {
 
   private async incoming(media: MediaConnection): Promise<void> {
     const person = this.listed.get(media.peer);
+    if (this.calls.has(media.peer)) return media.close();
     // Only peers the relay introduced: the id alone says nothing about who calls.
-    if (!person || this.calls.has(media.peer)) return media.close();
+    if (!person) {
+      this.unlisted.get(media.peer)?.close();
+      this.unlisted.set(media.peer, media);
+      setTimeout(() => this.unlisted.get(media.peer) === media && (this.unlisted.delete(media.peer), media.close()), UNLISTED_MS);
+      return;
+    }
     this.track(media.peer, person, media);
     media.answer(await this.outgoing());
   }
@@ -150,6 +164,8 @@ export class MeshClient implements VideoClient {
 
   private hangUpAll(): void {
     for (const id of [...this.calls.keys()]) this.hangUp(id);
+    for (const media of this.unlisted.values()) media.close();
+    this.unlisted.clear();
   }
 
   /** A switched-off source sends nothing at all, on every call. */
