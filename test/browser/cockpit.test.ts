@@ -106,7 +106,7 @@ describe('the meeting cockpit', () => {
       }
     }
     // The confirmation dialog too, opened over the chair's cockpit.
-    await chair.locator('tr[data-person=m02] [data-testid=remove-session]').click();
+    await chair.locator('tr[data-participant=m02] [data-testid=remove-session]').click();
     expect(await axe(chair), 'chair with the dialog open').toEqual([]);
   }, 300_000);
 
@@ -183,7 +183,7 @@ describe('the meeting cockpit', () => {
     const s = await site();
     const { chair, members } = await session(s, [{ i: 0 }]);
     const [member] = members as [Page];
-    const row = chair.locator('[data-testid=orders] tr[data-person=m02]');
+    const row = chair.locator('[data-testid=orders] tr[data-participant=m02]');
     const opener = row.getByTestId('remove-session');
     await opener.click();
     const dialog = chair.locator('dialog[open]');

@@ -58,7 +58,7 @@ function OrderRow(props: { s: Session; id: string }) {
   const marks = () =>
     [removed() && t(`cockpit.removed.${removed()!.scope}`), muted().audio && t('cockpit.mutedMark'), muted().video && t('cockpit.videoMark')].filter(Boolean).join(', ') || t('cockpit.free');
   return (
-    <tr data-person={id()}>
+    <tr data-participant={id()}>
       <th scope="row">{name()}</th>
       <td data-label={t('cockpit.state')}>{marks()}</td>
       <td data-label={t('cockpit.actions')} class="acts">
