@@ -320,4 +320,22 @@ describe('video SFU (Janus)', () => {
     await chair.replica.create('item.current', { item: 'top5' });
     await viewer.flowing('v', 'the public picture back with the public item');
   }, 60_000);
+
+  it('HYB-1 the room device is one participant, shown as the room, and feeds the public stream while nobody has the floor', async () => {
+    const chair = await dev('m01');
+    const roomSock = await r.socket(await dev('saal'));
+    expect(roomSock.got[0]).toMatchObject({ t: 'ready', person: 'saal' });
+    const pub = await rtcPublisher(roomSock, 9);
+    cleanups.push(() => pub.close());
+    await pub.connected();
+    const viewer = await rtcReceiver(await r.socket(await r.member(null)), 'watch');
+    cleanups.push(() => viewer.close());
+    await chair.replica.create('floor.end', {});
+    await until(() => viewer.tag('v') === 9 && viewer.tag('a') === 9, "the room's picture and sound at the public");
+    await until(() => !!roomSock.of('presence').at(-1)?.members.some((x) => x.person === 'saal' && x.room), 'the room in the presence');
+    await until(() => { try { return chairRx.mid('saal', 'video') !== undefined; } catch { return false; } }, "the room's feed offered to the chair");
+    await chairRx.flowing(chairRx.mid('saal', 'video'), "the room's picture at the chair");
+    await chair.replica.create('floor.give', { person: 'm02' });
+    await until(() => viewer.tag('v') === 2, 'the floor holder replaces the room at the public');
+  }, 60_000);
 });
