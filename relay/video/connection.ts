@@ -98,6 +98,9 @@ export class VideoConn {
     if (!this.closed) this.sock.send(JSON.stringify(m));
   }
 
+  /** A Janus request on this socket's behalf failed: the browser hears it (its offer, say, was not taken). */
+  private readonly failed = (e: Error) => this.error('sfu', `the video server refused: ${e.message}`);
+
   error(code: string, message: string): void {
     this.send({ t: 'error', code, message });
   }
@@ -180,11 +183,11 @@ export class VideoConn {
       case 'subscribe':
         if (this.ticket.role !== 'device') return this.error('forbidden', 'the public watches the public stream (watch)');
         this.wantSub = true;
-        return void (await this.m.run('subscribing', () => this.refreshSubscription()));
+        return void (await this.m.run('subscribing', () => this.refreshSubscription(), this.failed));
       case 'watch':
-        return void (await this.m.run('watching', () => this.watch()));
+        return void (await this.m.run('watching', () => this.watch(), this.failed));
       case 'answer':
-        return void (await this.m.run('answering', () => this.answer(msg.jsep)));
+        return void (await this.m.run('answering', () => this.answer(msg.jsep), this.failed));
       case 'trickle': {
         const h = msg.pc === 'pub' ? this.pub : this.offering === 'watch' ? this.watchHandle : this.sub;
         if (!h) return this.error('state', `no ${msg.pc} connection to trickle to`);
@@ -208,17 +211,19 @@ export class VideoConn {
     if (this.mode !== 'sfu') return this.error('mode', 'no SFU: publish to the mesh');
     if (jsep.type !== 'offer') return this.error('protocol', 'publish takes an SDP offer');
     this.self = { audio, video };
-    await this.m.run('publishing', async () => {
-      if (!this.pub || this.closed) return;
-      const r = await this.pub.message({ request: 'publish' }, jsep);
-      this.mids = {};
-      for (const s of (r.data.streams as { type: string; mid: string }[] | undefined) ?? []) if (s.type === 'audio' || s.type === 'video') this.mids[s.type] ??= s.mid;
-      this.moderated.audio = this.moderated.video = false;
-      await this.m.enforceNow(); // the chair's orders hold before the first packet can flow
-      this.active = false;
-      if (r.jsep) this.send({ t: 'published', jsep: r.jsep });
-    });
+    await this.m.run('publishing', () => this.publishNow(jsep), this.failed);
     this.m.presenceChanged();
+  }
+
+  private async publishNow(jsep: JanusJsep): Promise<void> {
+    if (!this.pub || this.closed) return;
+    const r = await this.pub.message({ request: 'publish' }, jsep);
+    this.mids = {};
+    for (const s of (r.data.streams as { type: string; mid: string }[] | undefined) ?? []) if (s.type === 'audio' || s.type === 'video') this.mids[s.type] ??= s.mid;
+    this.moderated.audio = this.moderated.video = false;
+    this.active = false;
+    await this.m.enforceNow(); // the chair's orders hold before the first packet can flow
+    if (r.jsep) this.send({ t: 'published', jsep: r.jsep });
   }
 
   /** The others' feeds (not own, not removed): joins the subscriber handle, or adds new feeds to it. Call inside `run`. */

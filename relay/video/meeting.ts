@@ -49,11 +49,12 @@ export class MeetingVideo {
   }
 
   /** Runs Janus work of this meeting in order; a failure is logged, never thrown at the caller's socket. */
-  run<T>(what: string, f: () => Promise<T>): Promise<T | undefined> {
+  run<T>(what: string, f: () => Promise<T>, failed?: (e: Error) => void): Promise<T | undefined> {
     const next = this.queue.then(f, f);
     this.queue = next.catch(() => {});
-    return next.catch((e) => {
-      this.log(`video: ${what} in ${this.tenant}/${this.meeting} failed: ${(e as Error).message}`);
+    return next.catch((e: Error) => {
+      this.log(`video: ${what} in ${this.tenant}/${this.meeting} failed: ${e.message}`);
+      failed?.(e);
       return undefined;
     });
   }

@@ -54,6 +54,7 @@ export interface TicketRequest {
 type Ready = Extract<VideoServerMessage, { t: 'ready' }>;
 const key = (tenant: string, meeting: string) => `${tenant}\n${meeting}`;
 const MAX_TICKETS = 10_000;
+const REVOCATION_CHECK_MS = 2000;
 
 export class VideoService {
   readonly mode: 'sfu' | 'mesh';
@@ -84,6 +85,19 @@ export class VideoService {
 
   async start(): Promise<void> {
     await this.supervisor?.start();
+    this.revocations = setInterval(() => void this.dropRevoked(), REVOCATION_CHECK_MS);
+    this.revocations.unref();
+  }
+
+  private revocations: ReturnType<typeof setInterval> | undefined;
+
+  /** A device revoked while in the video room loses its socket (the hub drops its /sync connections at once). */
+  private async dropRevoked(): Promise<void> {
+    for (const p of this.meetings.values()) {
+      const m = await p.catch(() => undefined);
+      for (const c of [...(m?.conns ?? [])])
+        if (c.ticket.device && this.store.cert(c.ticket.tenant, c.ticket.device)?.body.revoked !== undefined) c.refuse('revoked', 'this device was revoked', 4003);
+    }
   }
 
   /** A (re)started Janus: the relay's control session, then every known meeting's room from its folded state. */
@@ -169,6 +183,7 @@ export class VideoService {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.revocations);
     for (const p of this.meetings.values()) {
       const m = await p.catch(() => undefined);
       if (!m) continue;
