@@ -16,7 +16,7 @@ import { decodeServerFrame, encodeControl, encodeEnvelopes, LIMITS } from '../..
 import { cleanup, demoRelay, demoSigner, device, online, rawClient, until } from '../helpers/relay.js';
 
 /** Envelopes the demo seeds: legal clause, meeting setup, public and members agenda. */
-const DEMO_SETUP = 4;
+const DEMO_SETUP = 5; // + legal.recording (DS-3)
 
 const stops: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -103,7 +103,7 @@ describe('relay sync protocol', () => {
     expect(p.of('welcome')[0]!.frontier.members).toBeUndefined();
     await p.sendAndWait(encodeControl({ t: 'sync', frontier: { members: { [m04]: 250 } } }), () => p.of('synced').length === 1, 'synced');
     expect(p.envelopes.flat().map(toHex)).toEqual(stored.filter((e) => e.doc === 'public').map((e) => toHex(e.wire)));
-    expect(p.envelopes.flat()).toHaveLength(403); // m04's 400, the admin's legal clause, setup and public agenda
+    expect(p.envelopes.flat()).toHaveLength(404); // m04's 400, the admin's legal clause, recording setting, setup and public agenda
     expect(p.of('want')).toEqual([]);
   });
 
