@@ -184,7 +184,7 @@ export async function rtcPublisher(s: VideoSocket, tag = 0) {
 }
 
 /** A real WebRTC receiver of a `subscribe` (or `watch`) offer: counts RTP packets per mid. */
-export async function rtcReceiver(s: VideoSocket, ask: 'subscribe' | 'watch') {
+export async function rtcReceiver(s: VideoSocket, ask: 'subscribe' | 'watch', onPacket?: (mid: string, tag: number) => void) {
   const ndc = await import('node-datachannel');
   const packets: Record<string, number> = {};
   let pc: InstanceType<typeof ndc.PeerConnection> | undefined;
@@ -203,6 +203,7 @@ export async function rtcReceiver(s: VideoSocket, ask: 'subscribe' | 'watch') {
         if (pt < 0 || (pt >= 64 && pt <= 95)) return; // RTCP (PT 200-206), not media
         packets[t.mid()] = (packets[t.mid()] ?? 0) + 1;
         tags[t.mid()] = m[m.length - 1]!;
+        onPacket?.(t.mid(), m[m.length - 1]!);
       });
     });
     p.onLocalDescription((sdp2, type) => String(type).toLowerCase() === 'answer' && s.send({ t: 'answer', jsep: { type: 'answer', sdp: sdp2 } }));
