@@ -215,12 +215,20 @@ export class JanusSupervisor {
     if (child !== this.child) return;
     const j = this.instance;
     this.instance = undefined;
-    j?.client.close();
-    j?.admin.close();
-    if (this.stopped) return;
+    // Gone before it was up: the failing start() schedules the next try.
+    if (!j || this.stopped) return;
+    j.client.close();
+    j.admin.close();
     this.o.log(`video: janus ${child.pid} exited (${code ?? signal}); restarting\n${this.tail()}`);
     this.onDown();
     this.restart();
+  }
+
+  /** Tries again later (after a failed first start); the relay runs on meanwhile, sockets get 4503. */
+  retry(): void {
+    const c = this.child;
+    if (c && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); // its exit schedules the next try
+    else this.restart();
   }
 
   private restart(): void {
@@ -231,9 +239,7 @@ export class JanusSupervisor {
       this.restarts++;
       this.start().catch((e) => {
         this.o.log(`video: janus restart failed: ${(e as Error).message}`);
-        const c = this.child;
-        if (c && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); // its exit schedules the next try
-        else this.restart();
+        this.retry();
       });
     }, wait).unref();
   }

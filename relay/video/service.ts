@@ -84,7 +84,10 @@ export class VideoService {
   }
 
   async start(): Promise<void> {
-    await this.supervisor?.start();
+    await this.supervisor?.start().catch((e: Error) => {
+      this.log(`video: janus did not start (${e.message}); trying again\n${this.supervisor!.tail()}`);
+      this.supervisor!.retry();
+    });
     this.revocations = setInterval(() => void this.dropRevoked(), REVOCATION_CHECK_MS);
     this.revocations.unref();
   }
