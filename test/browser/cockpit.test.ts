@@ -240,6 +240,22 @@ describe('the meeting cockpit', () => {
     expect(await ofKinds(s, 'recording.')).toEqual(['recording.start m01', 'recording.stop m01']);
   }, 300_000);
 
+  it('BEF-1 declaring a conflict asks first and says what follows; the chair and the public see it', async () => {
+    const s = await site();
+    const { chair, members } = await session(s, [{ i: 0 }]);
+    const [member] = members as [Page];
+    const pub = (await open(s.links.public)).page;
+    await member.getByTestId('declare-conflict').click();
+    const dialog = member.locator('dialog[open]');
+    expect(await dialog.locator('p').textContent()).toContain('Sie stimmen zu TOP 3 nicht ab');
+    await member.keyboard.press('Escape');
+    expect(await ofKinds(s, 'conflict.')).toEqual([]);
+    await member.getByTestId('declare-conflict').click();
+    await dialog.getByTestId('confirm').click();
+    for (const p of [chair, pub]) await expect.poll(() => p.getByTestId('conflicts').textContent(), T).toBe('Befangenheit erklärt:TOP 3: Peter Hoffmann');
+    expect(await ofKinds(s, 'conflict.')).toEqual(['conflict.declare m02']);
+  }, 300_000);
+
   it('SEC-4 the public is no trustee: after a secret vote its page offers no release and says nothing of trustees', async () => {
     const s = await site();
     const { chair, members } = await session(s, [{ i: 0 }, { i: 1 }]);
