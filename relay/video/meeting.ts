@@ -84,6 +84,8 @@ export class MeetingVideo {
     const locked = this.state.state.room.locked;
     if (locked && !this.wasLocked) this.insideAtLock = new Set([...this.conns].filter((c) => c.joined && c.ticket.role === 'device').map((c) => c.ticket.person!));
     this.wasLocked = locked;
+    // Mesh mode: no SFU to enforce on, but a removed member's socket goes, and with it the peer id the others call.
+    if (this.peers) for (const c of [...this.conns]) if (c.ticket.role === 'device' && this.state.state.room.removed[c.person]) c.participant.removed();
     void this.run('enforcing orders', () => this.enforceNow());
     this.presenceChanged();
   }

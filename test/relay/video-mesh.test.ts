@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import * as envelope from '../../crypto/envelope.js';
 import { startRelay } from '../../relay/server.js';
 import { createMesh, MESH_MAX, type Mesh, type MeshPeer } from '../../relay/video/mesh.js';
 import { cleanup, demoRelay, device, type NodeDevice, online, until } from '../helpers/relay.js';
@@ -120,6 +121,48 @@ describe('mesh signalling on the relay', () => {
 });
 
 describe('mesh mode of /video', () => {
+  it('VID-2 (fallback) without the SFU, the relay still drops a removed member from the mesh: socket closed 4403, peer id gone, rejoin refused; a non-chair\'s order does nothing', async () => {
+    const r = await demoRelay({ relay: { video: { janus: false, turn: false } } });
+    const devices: NodeDevice[] = [];
+    const sockets: VideoSocket[] = [];
+    const url = `${r.relay.url.replace('http', 'ws')}/video`;
+    const online_ = async (person: string) => {
+      const d = await device(r.demo, person, [r.wsUrl]);
+      devices.push(d);
+      await online(d);
+      return d;
+    };
+    const socket = async (d: NodeDevice) => {
+      const s = await videoSocket(url, await d.client.videoTicket());
+      sockets.push(s);
+      return s;
+    };
+    try {
+      const [chair, m02, m03] = [await online_('m01'), await online_('m02'), await online_('m03')];
+      const [sc, s2, s3] = [await socket(chair), await socket(m02), await socket(m03)];
+      const listed = (s: VideoSocket) => (s.of('presence').at(-1)?.peers ?? []).map((p) => p.person).sort();
+      await until(() => listed(sc).join() === 'm01,m02,m03', 'all three listed');
+      // Signed by a member, not the chair: the fold rejects it, the relay does nothing.
+      await m02.replica.create('participant.remove', { person: 'm01', scope: 'session' });
+      const removals = () => r.relay.store.all(r.demo.tenant, r.demo.meeting, ['public']).filter((row) => envelope.decode(row.wire).kind === 'participant.remove').length;
+      await until(() => removals() === 1, 'the relay stored the member\'s order');
+      await chair.replica.create('participant.remove', { person: 'm03', scope: 'session' });
+      expect(await s3.closed()).toBe(4403);
+      await until(() => listed(sc).join() === 'm01,m02', 'm03 no longer listed');
+      expect(sc.closeCode()).toBeUndefined();
+      expect(s2.closeCode()).toBeUndefined();
+      const again = await socket(m03);
+      expect(await again.closed()).toBe(4403);
+      expect(again.of('ready')).toEqual([]);
+      expect(r.relay.mesh.peers(`${r.demo.tenant}\n${r.demo.meeting}`).map((p) => p.person).sort()).toEqual(['m01', 'm02']);
+    } finally {
+      for (const s of sockets) s.ws.terminate();
+      for (const d of devices) d.client.stop();
+      await r.relay.close();
+      cleanup(r.dataDir);
+    }
+  }, 120_000);
+
   it('VID-1 (fallback) without the SFU, `ready` gives each device its own peer id and TURN credentials, peers go to devices only, and a sixth publisher is refused with 4409', async () => {
     const r = await demoRelay({ relay: { video: { janus: false } } });
     const devices: NodeDevice[] = [];
