@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VIDEO_CLOSE } from '../../core/video-wire.js';
 import { VIDEOROOM } from '../../relay/video/janus-api.js';
-import { until } from '../helpers/relay.js';
-import { flat, janusDirect, rtcPublisher, rtcReceiver, sfuRelay } from './video-sfu.helpers.js';
+import { flat, janusDirect, rtcPublisher, rtcReceiver, sfuRelay, waitFor } from './video-sfu.helpers.js';
 
 let r: Awaited<ReturnType<typeof sfuRelay>>;
 const cleanups: (() => void)[] = [];
@@ -19,7 +18,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const f of cleanups) f();
   await r?.close();
-}, 60_000);
+}, 150_000);
 
 describe('Janus supervision', () => {
   it("VID-1 Janus killed with SIGKILL is restarted and the meeting's room is rebuilt with the orders in force", async () => {
@@ -33,7 +32,7 @@ describe('Janus supervision', () => {
     await chair.replica.create('participant.remove', { person: 'm03', scope: 'session' });
     await chair.replica.create('room.lock', { locked: true });
     const m = await r.relay.video.meeting(r.demo.tenant, r.demo.meeting);
-    await until(() => m.state.state.room.locked, 'the relay folded the lock');
+    await waitFor(() => m.state.state.room.locked, 'the relay folded the lock');
     const before = r.relay.video.status();
     const secretBefore = r.relay.video.janus()!.adminSecret;
     const cfgBefore = readFileSync(join(r.dataDir, 'janus', 'janus.jcfg'), 'utf8');
@@ -42,7 +41,7 @@ describe('Janus supervision', () => {
     expect(await s2.closed()).toBe(VIDEO_CLOSE.sfuDown);
     expect(await sc.closed()).toBe(VIDEO_CLOSE.sfuDown);
     pub.close();
-    await until(() => r.relay.video.status().pid !== null && r.relay.video.status().pid !== before.pid && !!m.room, 'Janus up again with the room', 30_000);
+    await waitFor(() => r.relay.video.status().pid !== null && r.relay.video.status().pid !== before.pid && !!m.room, 'Janus up again with the room', 60_000);
     expect(r.relay.video.status().restarts).toBe(1);
     // Fresh secrets, a freshly written config.
     expect(r.relay.video.janus()!.adminSecret).not.toBe(secretBefore);
@@ -75,5 +74,5 @@ describe('Janus supervision', () => {
     expect(s3.got[0]).toMatchObject({ t: 'error', code: 'removed' });
     const s6 = await r.socket(m6);
     expect(s6.got[0]).toMatchObject({ t: 'error', code: 'locked' });
-  }, 120_000);
+  }, 200_000);
 });

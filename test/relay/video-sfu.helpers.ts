@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import type { VideoServerMessage } from '../../core/video-wire.js';
 import { JanusClient } from '../../relay/video/janus-api.js';
-import { cleanup, demoRelay, device, type NodeDevice, online, until } from '../helpers/relay.js';
+import { cleanup, demoRelay, device, type NodeDevice, until } from '../helpers/relay.js';
 
 export async function sfuRelay() {
   const r = await demoRelay({ relay: { video: { turn: false }, quiet: !process.env.RR_DEBUG } });
@@ -20,7 +20,8 @@ export async function sfuRelay() {
     async member(person: string | null): Promise<NodeDevice> {
       const d = await device(r.demo, person, [r.wsUrl]);
       devices.push(d);
-      await online(d).catch((e) => {
+      // A loaded machine (browser tests next door) resyncs the demo meeting slowly: wait generously.
+      await until(() => d.client.status === 'online', `${person ?? 'public'} online`, 60_000).catch((e) => {
         throw new Error(`${(e as Error).message}: ${d.statuses.join(',')} ${d.errors.join('; ')}`);
       });
       return d;
@@ -61,17 +62,17 @@ export async function videoSocket(url: string, ticket: string) {
     send: (m: unknown) => ws.send(typeof m === 'string' ? m : JSON.stringify(m)),
     /** Waits for the first frame of kind `t` after `from` frames (or a close). */
     async next<T extends VideoServerMessage['t']>(t: T, from = 0, what = t): Promise<Extract<VideoServerMessage, { t: T }> | undefined> {
-      await until(() => got.slice(from).some((m) => m.t === t) || closed !== undefined, what, 20_000);
+      await until(() => got.slice(from).some((m) => m.t === t) || closed !== undefined, what, 45_000);
       return got.slice(from).find((m): m is Extract<VideoServerMessage, { t: T }> => m.t === t);
     },
     /** Sends `m` and waits for the answer of kind `t` (or an error, or the close). */
     async ask<T extends VideoServerMessage['t']>(m: unknown, t: T): Promise<Extract<VideoServerMessage, { t: T }> | Extract<VideoServerMessage, { t: 'error' }> | undefined> {
       const from = got.length;
       s.send(m);
-      await until(() => got.slice(from).some((x) => x.t === t || x.t === 'error') || closed !== undefined, `${t} answer`, 20_000);
+      await until(() => got.slice(from).some((x) => x.t === t || x.t === 'error') || closed !== undefined, `${t} answer`, 45_000);
       return got.slice(from).find((x): x is Extract<VideoServerMessage, { t: T | 'error' }> => x.t === t || x.t === 'error') as never;
     },
-    closed: () => until(() => closed !== undefined, 'socket closed', 20_000).then(() => closed),
+    closed: () => until(() => closed !== undefined, 'socket closed', 45_000).then(() => closed),
   };
   if (ticket) {
     s.send({ t: 'hello', ticket });
@@ -174,7 +175,7 @@ export async function rtcPublisher(s: VideoSocket, tag = 0) {
   const video = setInterval(() => vt.isOpen() && vt.sendMessageBinary(rtp(96, vseq++, (Date.now() - t0) * 90, 0x2222, Uint8Array.from([...VP8_KEY, tag]))), 66);
   return {
     pc,
-    connected: () => until(() => pc.state() === 'connected', 'publisher connected', 20_000),
+    connected: () => until(() => pc.state() === 'connected', 'publisher connected', 45_000),
     close() {
       clearInterval(audio);
       clearInterval(video);
@@ -219,7 +220,7 @@ export async function rtcReceiver(s: VideoSocket, ask: 'subscribe' | 'watch', on
     }
   });
   s.send({ t: ask });
-  await until(() => offers > 0 || s.closeCode() !== undefined, `${ask} offer`, 20_000);
+  await until(() => offers > 0 || s.closeCode() !== undefined, `${ask} offer`, 45_000);
   return {
     packets,
     offers: () => offers,
@@ -235,7 +236,7 @@ export async function rtcReceiver(s: VideoSocket, ask: 'subscribe' | 'watch', on
     /** Waits until packets of `mid` rise by some (media flows). */
     async flowing(mid: string, what: string) {
       const before = packets[mid] ?? 0;
-      await until(() => (packets[mid] ?? 0) > before + 5, what, 20_000);
+      await until(() => (packets[mid] ?? 0) > before + 5, what, 45_000);
     },
     close: () => pc?.close(),
   };
@@ -243,7 +244,7 @@ export async function rtcReceiver(s: VideoSocket, ask: 'subscribe' | 'watch', on
 
 /** Waits until a packet count stays flat over a window (media stopped), polling; throws if it never does. */
 export async function flat(count: () => number, what: string): Promise<void> {
-  const end = Date.now() + 15_000;
+  const end = Date.now() + 30_000;
   for (;;) {
     const before = count();
     await new Promise((r) => setTimeout(r, 700));
@@ -251,3 +252,6 @@ export async function flat(count: () => number, what: string): Promise<void> {
     if (Date.now() > end) throw new Error(`still flowing: ${what}`);
   }
 }
+
+/** `until` with a bound for a machine shared with browser tests (the SFU tests wait for events, never assert times). */
+export const waitFor = (cond: () => boolean, what: string, ms = 45_000): Promise<void> => until(cond, what, ms);

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JanusAdmin, JanusError, STREAMING, VIDEOROOM } from '../../relay/video/janus-api.js';
 import { VIDEO_CLOSE, VIDEO_LIMITS } from '../../core/video-wire.js';
-import { until } from '../helpers/relay.js';
 import type { NodeDevice } from '../helpers/relay.js';
-import { flat, janusDirect, publish, rtcPublisher, rtcReceiver, sfuRelay, type VideoSocket, videoSocket } from './video-sfu.helpers.js';
+import { flat, janusDirect, publish, rtcPublisher, rtcReceiver, sfuRelay, type VideoSocket, videoSocket, waitFor } from './video-sfu.helpers.js';
 
 let r: Awaited<ReturnType<typeof sfuRelay>>;
 const cleanups: (() => void)[] = [];
@@ -21,7 +20,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const f of cleanups) f();
   await r?.close();
-}, 60_000);
+}, 150_000);
 
 const devices = new Map<string, Promise<NodeDevice>>();
 /** One Node device per person for the whole file (a device has a bounded number of connections). */
@@ -83,7 +82,7 @@ describe('video SFU (Janus)', () => {
     const admin = await JanusAdmin.connect(r.relay.video.janus()!.adminUrl, 'janusoverlord');
     await expect(admin.listTokens()).rejects.toBeInstanceOf(JanusError);
     admin.close();
-  }, 60_000);
+  }, 150_000);
 
   it('SEC-4 a public ticket cannot publish (refused) and its Janus token is limited to Streaming (405 on VideoRoom)', async () => {
     const pub = await r.member(null);
@@ -103,7 +102,7 @@ describe('video SFU (Janus)', () => {
     }
     // The public still watches.
     expect(await s.ask({ t: 'watch' }, 'offer')).toMatchObject({ t: 'offer' });
-  }, 60_000);
+  }, 150_000);
 
   it('VID-5 a ticket is good once, for its login, for 60 s; an unknown one closes the socket with 4401', async () => {
     const m = await dev('m07');
@@ -124,7 +123,7 @@ describe('video SFU (Janus)', () => {
       vi.useRealTimers();
     }
     first.ws.close();
-  }, 60_000);
+  }, 150_000);
 
   it('VID-5 frames before or instead of a valid hello, oversize, binary or malformed, get an error frame', async () => {
     const s = await videoSocket(r.videoUrl, '');
@@ -140,7 +139,7 @@ describe('video SFU (Janus)', () => {
     expect(await errorAfter(Buffer.from([1, 2, 3]))).toBe('bad-frame');
     expect(s.closeCode()).toBeUndefined();
     s.ws.close();
-  }, 60_000);
+  }, 150_000);
 
   it('VID-2 an order signed by a non-chair device is stored but the fold rejects it and Janus is not asked', async () => {
     const [chair, m2, m3] = [await dev('m01'), await dev('m02'), await dev('m03')];
@@ -156,8 +155,8 @@ describe('video SFU (Janus)', () => {
     const m = await meeting();
     const ordersBefore = m.orders;
     const forged = await m3.replica.create('media.order', { person: 'm02', media: 'audio', on: false });
-    await until(() => r.relay.store.has(r.demo.tenant, r.demo.meeting, forged.id), 'the relay stored the forged order');
-    await until(() => m.state.state.rejected.some((x) => x.entry === forged.id), "the relay's fold rejected it");
+    await waitFor(() => r.relay.store.has(r.demo.tenant, r.demo.meeting, forged.id), 'the relay stored the forged order');
+    await waitFor(() => m.state.state.rejected.some((x) => x.entry === forged.id), "the relay's fold rejected it");
     await rx.flowing(sound, 'sound still flows');
     expect(m.orders).toBe(ordersBefore);
     // The chair's own order is carried out: the sound stops at the receiver, the picture flows on; lifted, it returns.
@@ -167,7 +166,7 @@ describe('video SFU (Janus)', () => {
     expect(m.orders).toBeGreaterThan(ordersBefore);
     await chair.replica.create('media.order', { person: 'm02', media: 'audio', on: true });
     await rx.flowing(sound, "m02's sound after the mute is lifted");
-  }, 60_000);
+  }, 150_000);
 
   it("VID-2 a removed member's ticket cannot publish, and Janus' allowed list no longer admits them", async () => {
     const [chair, m4] = [await dev('m01'), await dev('m04')];
@@ -175,7 +174,7 @@ describe('video SFU (Janus)', () => {
     const pub = await rtcPublisher(s4, 4);
     cleanups.push(() => pub.close());
     await pub.connected();
-    await until(() => chairRx.offers() > 1 && (() => { try { return !!chairRx.mid('m04', 'audio'); } catch { return false; } })(), "m04's feed offered to the chair");
+    await waitFor(() => chairRx.offers() > 1 && (() => { try { return !!chairRx.mid('m04', 'audio'); } catch { return false; } })(), "m04's feed offered to the chair");
     const sound = chairRx.mid('m04', 'audio');
     await chairRx.flowing(sound, "m04's sound at the chair");
     const c4 = await connOf('m04');
@@ -202,11 +201,11 @@ describe('video SFU (Janus)', () => {
       await j.admin.removeToken(c4.token);
     }
     await chair.replica.create('participant.readmit', { person: 'm04' });
-    await until(() => !m.state.state.room.removed.m04, 'readmitted in the fold');
+    await waitFor(() => !m.state.state.room.removed.m04, 'readmitted in the fold');
     const back = await r.socket(m4);
     expect(back.got[0]).toMatchObject({ t: 'ready', person: 'm04' });
     back.ws.close();
-  }, 60_000);
+  }, 150_000);
 
   it('VID-2 a locked room refuses a new member and keeps the chair', async () => {
     const [chair, m5, m6] = [await dev('m01'), await dev('m05'), await dev('m06')];
@@ -216,7 +215,7 @@ describe('video SFU (Janus)', () => {
     const room = m.room!;
     const openPin = room.pin;
     await chair.replica.create('room.lock', { locked: true });
-    await until(() => room.pin !== openPin, 'the room PIN changed on Janus');
+    await waitFor(() => room.pin !== openPin, 'the room PIN changed on Janus');
     const s6 = await r.socket(m6);
     expect(s6.got[0]).toMatchObject({ t: 'error', code: 'locked' });
     expect(await s6.closed()).toBe(VIDEO_CLOSE.locked);
@@ -236,12 +235,12 @@ describe('video SFU (Janus)', () => {
       janus.close();
     }
     await chair.replica.create('room.lock', { locked: false });
-    await until(() => !m.state.state.room.locked, 'unlocked in the fold');
+    await waitFor(() => !m.state.state.room.locked, 'unlocked in the fold');
     const s6b = await r.socket(m6);
     expect(s6b.got[0]).toMatchObject({ t: 'ready', person: 'm06' });
     chairAgain.ws.close();
     s6b.ws.close();
-  }, 60_000);
+  }, 150_000);
 
   it('VID-4 the public stream carries the floor holder, switches with the floor, and stops when it is withdrawn', async () => {
     const [chair, m5] = [await dev('m01'), await dev('m05')];
@@ -254,32 +253,32 @@ describe('video SFU (Janus)', () => {
     await pub5.connected();
     await chair.replica.create('session.open', {});
     await chair.replica.create('floor.give', { person: 'm02' });
-    await until(() => rx.tag('a') === 2 && rx.tag('v') === 2, "m02's sound and picture at the public");
+    await waitFor(() => rx.tag('a') === 2 && rx.tag('v') === 2, "m02's sound and picture at the public");
     await chair.replica.create('floor.give', { person: 'm05' });
-    await until(() => rx.tag('a') === 5 && rx.tag('v') === 5, "m05's sound and picture at the public after the switch");
+    await waitFor(() => rx.tag('a') === 5 && rx.tag('v') === 5, "m05's sound and picture at the public after the switch");
     await chair.replica.create('floor.end', {});
     await flat(() => rx.count('v'), 'the public picture after the floor was withdrawn');
-  }, 60_000);
+  }, 150_000);
 
   it('VID-3 AV-2 presence reaches every socket, the public included: connected, sound, picture, quality, and a drop', async () => {
     const viewer = await r.socket(await r.member(null));
     const m2At = (sock: VideoSocket) => sock.of('presence').at(-1)?.members.find((x) => x.person === 'm02');
-    await until(() => m2At(viewer)?.connected === true && m2At(viewer)?.video === true, 'm02 with picture in the public presence');
+    await waitFor(() => m2At(viewer)?.connected === true && m2At(viewer)?.video === true, 'm02 with picture in the public presence');
     const report = { rttMs: 40, lossPct: 0, upKbps: 800, downKbps: 900, fps: 15, audioOut: true, videoOut: true };
     m2Socket.send({ t: 'stats', stats: report });
-    await until(() => m2At(viewer)?.quality === 'good', 'good quality');
+    await waitFor(() => m2At(viewer)?.quality === 'good', 'good quality');
     m2Socket.send({ t: 'stats', stats: { ...report, rttMs: 900, lossPct: 12 } });
-    await until(() => m2At(viewer)?.quality === 'poor', 'poor quality');
+    await waitFor(() => m2At(viewer)?.quality === 'poor', 'poor quality');
     // Picture gone without a switch of its own or an order: lost, at once.
     m2Socket.send({ t: 'stats', stats: { ...report, videoOut: false } });
-    await until(() => m2At(viewer)?.quality === 'lost', 'lost');
+    await waitFor(() => m2At(viewer)?.quality === 'lost', 'lost');
     // Its own switch: picture off, and no longer lost.
     m2Socket.send({ t: 'self', audio: true, video: false });
     m2Socket.send({ t: 'stats', stats: { ...report, videoOut: false } });
-    await until(() => m2At(viewer)?.video === false && m2At(viewer)?.quality === 'good', 'picture off by own switch');
+    await waitFor(() => m2At(viewer)?.video === false && m2At(viewer)?.quality === 'good', 'picture off by own switch');
     // m02's sound is off by the floor's end (an order), in every view.
     expect(m2At(viewer)?.audio).toBe(false);
-  }, 60_000);
+  }, 150_000);
 
   it('DS-3 recording runs on Janus only from a permitted start and stops with the stop; a member cannot start it', async () => {
     const [chair, m3] = [await dev('m01'), await dev('m03')];
@@ -290,26 +289,26 @@ describe('video SFU (Janus)', () => {
     if (!m.state.state.room.recording.allowed) {
       const admin = await dev('verwaltung');
       await admin.replica.create('legal.recording', { allowed: true, storage: 'Server der Stadt', retentionDays: 30 });
-      await until(() => m.state.state.room.recording.allowed, 'recording allowed in the fold');
+      await waitFor(() => m.state.state.room.recording.allowed, 'recording allowed in the fold');
     }
     const ordersBefore = m.orders;
     const forged = await m3.replica.create('recording.start', {});
-    await until(() => m.state.state.rejected.some((x) => x.entry === forged.id), "the relay's fold rejected a member's start");
+    await waitFor(() => m.state.state.rejected.some((x) => x.entry === forged.id), "the relay's fold rejected a member's start");
     expect(m.orders).toBe(ordersBefore);
     expect(files()).toEqual([]);
     await chair.replica.create('recording.start', {});
-    await until(() => files().some((f) => f.includes('audio')) && bytes() > 2000, "Janus records m02's sound and picture", 20_000);
+    await waitFor(() => files().some((f) => f.includes('audio')) && bytes() > 2000, "Janus records m02's sound and picture", 45_000);
     await chair.replica.create('recording.stop', {});
-    await until(() => !m.state.state.room.recording.running, 'stopped in the fold');
+    await waitFor(() => !m.state.state.room.recording.running, 'stopped in the fold');
     await flat(bytes, 'the recording files after the stop');
-  }, 60_000);
+  }, 150_000);
 
   it('PUB-5 during a non-public part no picture or sound reaches a public viewer; the members still see each other', async () => {
     const chair = await dev('m01');
     const viewer = await rtcReceiver(await r.socket(await r.member(null)), 'watch');
     cleanups.push(() => viewer.close());
     await chair.replica.create('floor.give', { person: 'm05' });
-    await until(() => viewer.tag('v') === 5, "the floor holder's picture at the public");
+    await waitFor(() => viewer.tag('v') === 5, "the floor holder's picture at the public");
     await chair.replica.create('item.current', { item: null, nonPublic: true });
     await flat(() => viewer.count('v') + viewer.count('a'), 'the public stream in the non-public part');
     const late = await rtcReceiver(await r.socket(await r.member(null)), 'watch');
@@ -319,7 +318,7 @@ describe('video SFU (Janus)', () => {
     await chairRx.flowing(chairRx.mid('m02', 'video'), 'the members see each other meanwhile');
     await chair.replica.create('item.current', { item: 'top5' });
     await viewer.flowing('v', 'the public picture back with the public item');
-  }, 60_000);
+  }, 150_000);
 
   it('HYB-1 the room device is one participant, shown as the room, and feeds the public stream while nobody has the floor', async () => {
     const chair = await dev('m01');
@@ -331,11 +330,11 @@ describe('video SFU (Janus)', () => {
     const viewer = await rtcReceiver(await r.socket(await r.member(null)), 'watch');
     cleanups.push(() => viewer.close());
     await chair.replica.create('floor.end', {});
-    await until(() => viewer.tag('v') === 9 && viewer.tag('a') === 9, "the room's picture and sound at the public");
-    await until(() => !!roomSock.of('presence').at(-1)?.members.some((x) => x.person === 'saal' && x.room), 'the room in the presence');
-    await until(() => { try { return chairRx.mid('saal', 'video') !== undefined; } catch { return false; } }, "the room's feed offered to the chair");
+    await waitFor(() => viewer.tag('v') === 9 && viewer.tag('a') === 9, "the room's picture and sound at the public");
+    await waitFor(() => !!roomSock.of('presence').at(-1)?.members.some((x) => x.person === 'saal' && x.room), 'the room in the presence');
+    await waitFor(() => { try { return chairRx.mid('saal', 'video') !== undefined; } catch { return false; } }, "the room's feed offered to the chair");
     await chairRx.flowing(chairRx.mid('saal', 'video'), "the room's picture at the chair");
     await chair.replica.create('floor.give', { person: 'm02' });
-    await until(() => viewer.tag('v') === 2, 'the floor holder replaces the room at the public');
-  }, 60_000);
+    await waitFor(() => viewer.tag('v') === 2, 'the floor holder replaces the room at the public');
+  }, 150_000);
 });
