@@ -178,9 +178,10 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     video,
     async close() {
       mesh.close();
+      const turnClosed = turn?.close(); // first, so that a failing step below cannot leave coturn running
       await videoSockets.close();
       await video.close();
-      await Promise.all([sync.close(), turn?.close()]);
+      await Promise.all([sync.close(), turnClosed]);
       store.close();
       for (const x of [identity.invitations, identity.totp, identity.enrolments, identity.audit, identity.settings]) x.close();
       directoryDb.close();
