@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import type { RTCIceServerLike } from '../../core/video-wire.js';
@@ -113,7 +113,10 @@ export async function startTurn(o: TurnOptions): Promise<Turn> {
   let restarts = 0;
   let failed: Error | undefined; // spawn itself failed (no turnserver): no restarts, no waiting
   const run = () => {
-    const c = spawn(o.bin ?? 'turnserver', ['-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // As for Janus: setpriv gives coturn a parent-death signal, so a relay killed hard leaves no coturn behind.
+    const cmd = [o.bin ?? 'turnserver', '-c', file];
+    const argv = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'SIGKILL', '--', ...cmd] : cmd;
+    const c = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     child = c;
     c.stderr?.on('data', (d: Buffer) => log(`turn: ${d.toString().trim()}`));
     c.on('error', (e) => ((failed = e), log(`turn: ${e.message}`)));
