@@ -7,7 +7,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { expect } from 'vitest';
 import { CHROMIUM_ARGS } from '../../bench/chromium.js';
 import { DIST } from './browser.js';
 
@@ -61,7 +60,7 @@ export async function videoParticipant(browser: Browser, url: string, opts: { wi
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
   await page.addInitScript(instrument);
-  await page.goto(url);
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
   return { context, page };
 }
 
@@ -71,27 +70,31 @@ export interface Received {
   energy: number; // totalAudioEnergy
 }
 
-/** What this page has received of one person's sound or picture (null: of anyone), from getStats() of all its connections. */
-export function received(page: Page, person: string | null, kind: 'audio' | 'video'): Promise<Received> {
-  return page.evaluate(
-    async ([person, kind]) => {
-      const w = window as unknown as { __rr: { pcs: RTCPeerConnection[]; mids: Record<string, { person: string; kind: string }> } };
-      const out = { packets: 0, frames: 0, energy: 0 };
-      for (const pc of w.__rr.pcs) {
-        if (pc.connectionState === 'closed') continue;
-        (await pc.getStats()).forEach((r: Record<string, unknown>) => {
-          if (r.type !== 'inbound-rtp' || r.kind !== kind) return;
-          const who = w.__rr.mids[String(r.mid)];
-          if (person !== null && who?.person !== person) return;
-          out.packets += Number(r.packetsReceived ?? 0);
-          out.frames += Number(r.framesDecoded ?? 0);
-          out.energy += Number(r.totalAudioEnergy ?? 0);
-        });
-      }
-      return out;
-    },
-    [person, kind] as const,
-  );
+/** What this page has received per person (by the mids the raw offers named; '*': all together), from getStats() of all its connections. */
+export function receivedAll(page: Page, kind: 'audio' | 'video'): Promise<Record<string, Received>> {
+  return page.evaluate(async (kind) => {
+    const w = window as unknown as { __rr: { pcs: RTCPeerConnection[]; mids: Record<string, { person: string; kind: string }> } };
+    const out: Record<string, { packets: number; frames: number; energy: number }> = { '*': { packets: 0, frames: 0, energy: 0 } };
+    for (const pc of w.__rr.pcs) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach((r: Record<string, unknown>) => {
+        if (r.type !== 'inbound-rtp' || r.kind !== kind) return;
+        const who = w.__rr.mids[String(r.mid)]?.person;
+        for (const key of who ? ['*', who] : ['*']) {
+          const x = (out[key] ??= { packets: 0, frames: 0, energy: 0 });
+          x.packets += Number(r.packetsReceived ?? 0);
+          x.frames += Number(r.framesDecoded ?? 0);
+          x.energy += Number(r.totalAudioEnergy ?? 0);
+        }
+      });
+    }
+    return out;
+  }, kind);
+}
+
+/** What this page has received of one person's sound or picture (null: of anyone). */
+export async function received(page: Page, person: string | null, kind: 'audio' | 'video'): Promise<Received> {
+  return (await receivedAll(page, kind))[person ?? '*'] ?? { packets: 0, frames: 0, energy: 0 };
 }
 
 /** Outbound packets of this page's own sources (is the device itself sending?). */
@@ -111,16 +114,23 @@ export function sent(page: Page, kind: 'audio' | 'video'): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until what `page` receives of `person` rises (field: packets, frames or energy). */
-export async function rising(page: Page, person: string | null, kind: 'audio' | 'video', field: keyof Received = 'packets', timeout = 30_000): Promise<void> {
+/** Polls until what `page` receives of `person` (or of each of several) rises (field: packets, frames or energy). */
+export async function rising(page: Page, person: string | null | string[], kind: 'audio' | 'video', field: keyof Received = 'packets', timeout = 45_000): Promise<void> {
+  const keys = (Array.isArray(person) ? person : [person]).map((p) => p ?? '*');
   const end = Date.now() + timeout;
-  const first = (await received(page, person, kind))[field];
+  const value = (r: Record<string, Received>, k: string) => r[k]?.[field] ?? 0;
+  const first = await receivedAll(page, kind);
+  let waiting = keys;
   while (Date.now() < end) {
-    await sleep(300);
-    if ((await received(page, person, kind))[field] > first) return;
+    await sleep(500);
+    const now = await receivedAll(page, kind);
+    waiting = waiting.filter((k) => value(now, k) <= value(first, k));
+    if (waiting.length === 0) return;
   }
-  throw new Error(`${kind} ${field} of ${person} did not rise at ${page.url()}`);
+  throw new Error(`${kind} ${field} of ${waiting.join(', ')} did not rise at ${await who(page)}`);
 }
+
+const who = (page: Page) => page.evaluate(() => document.querySelector('.who')?.textContent ?? location.hash.slice(0, 40));
 
 /** Polls until nothing more of `person`'s sound or picture arrives at `page` over a whole 2 s window. */
 export async function flat(page: Page, person: string | null, kind: 'audio' | 'video', timeout = 30_000): Promise<void> {
@@ -132,11 +142,18 @@ export async function flat(page: Page, person: string | null, kind: 'audio' | 'v
     if (now <= last) return;
     last = now;
   }
-  throw new Error(`${kind} of ${person} kept arriving at ${page.url()}`);
+  throw new Error(`${kind} of ${person ?? 'anyone'} kept arriving at ${await who(page)}`);
 }
 
 /** Close codes of /video this page has seen. */
 export const videoCloses = (page: Page): Promise<number[]> => page.evaluate(() => (window as unknown as { __rr: { closes: number[] } }).__rr.closes);
 
 /** Waits until the page's video pane says connected. */
-export const whenVideo = (page: Page, timeout = 60_000) => expect.poll(() => page.locator('[data-video-status]').first().getAttribute('data-video-status'), { timeout }).toBe('connected');
+export async function whenVideo(page: Page, timeout = 60_000): Promise<void> {
+  const status = () => page.evaluate(() => document.querySelector('[data-video-status]')?.getAttribute('data-video-status') ?? 'none');
+  const end = Date.now() + timeout;
+  while ((await status()) !== 'connected') {
+    if (Date.now() > end) throw new Error(`video of ${page.url()} is ${await status()}: frames ${await page.evaluate(() => JSON.stringify((window as unknown as { __rr: unknown }).__rr))}`);
+    await sleep(250);
+  }
+}
