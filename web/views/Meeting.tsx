@@ -86,7 +86,8 @@ function MeetingBody(props: { s: Session }) {
         <RecordingBanner s={s} />
         {/* HYB-1: the room device shows the picture in large, nothing to operate. */}
         <Show when={role() !== 'room'} fallback={<RoomView s={s} />}>
-          <div class="cockpit-grid" data-vote-open={voteOpen() ? 'true' : 'false'}>
+          {/* A running vote goes to the top for those who vote; the public keeps the meeting's title first. */}
+          <div class="cockpit-grid" data-vote-open={voteOpen() && member() ? 'true' : 'false'}>
             <div class="area-overview">
               <Overview s={s} />
             </div>
