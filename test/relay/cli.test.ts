@@ -47,7 +47,7 @@ describe('ratsraum export and verify', () => {
     const r = cli('verify', write('record.json', exportRecord()));
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toMatch(/^OK: 10 envelopes, 10 applied/); // 4 of the demo setup, 6 of the session
+    expect(lines[0]).toMatch(/^OK: 11 envelopes, 11 applied/); // 5 of the demo setup, 6 of the session
     expect(lines[1]).toBe(`tenant key fingerprint: ${await realFingerprint()} (NOT CHECKED: compare it with the fingerprint your municipality publishes, or pass --tenant-key)`);
     expect(r.stdout).toContain('session closed');
     expect(r.stdout).toContain('vote v1 (roll-call decision) "Radverkehrskonzept": closed; yes 1, no 0, abstain 0 -> accepted');
@@ -57,7 +57,7 @@ describe('ratsraum export and verify', () => {
   it('SEC-1 (finding 12) a record taken while the session is open is pending (exit 3), not failed', () => {
     const r = cli('verify', write('open.json', openRecord));
     expect(r.status, r.stdout + r.stderr).toBe(3);
-    expect(r.stdout).toMatch(/^PENDING: 9 envelopes, 9 applied/);
+    expect(r.stdout).toMatch(/^PENDING: 10 envelopes, 10 applied/);
     expect(r.stdout).toContain('pending: the session is open: the record is not final');
     expect(r.stdout).not.toContain('problem:');
   });

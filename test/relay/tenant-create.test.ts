@@ -64,7 +64,8 @@ async function site() {
   return { smtp, dataDir, relay, http, create, register, adminCall };
 }
 
-const filesOf = (dir: string) => readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1'));
+/** Every file under `dir` (the SFU's and TURN's config folders included), as latin1 text. */
+const filesOf = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((f) => (f.isDirectory() ? filesOf(join(dir, f.name)) : [readFileSync(join(dir, f.name)).toString('latin1')]));
 
 describe('real tenants', () => {
   it('SEC-4 (Real tenants) tenant create prints a one-time setup link; the relay stores only the hash and the public key the browser registers, once', async () => {
