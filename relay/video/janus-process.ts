@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { stopChild } from './child.js';
 import { JanusAdmin, JanusClient } from './janus-api.js';
 
 export interface JanusOptions {
@@ -250,11 +251,6 @@ export class JanusSupervisor {
     this.instance?.client.close();
     this.instance?.admin.close();
     this.instance = undefined;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const gone = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill('SIGTERM');
-    const t = setTimeout(() => c.kill('SIGKILL'), 3000);
-    await gone;
-    clearTimeout(t);
+    await stopChild(c, 3000);
   }
 }

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import type { RTCIceServerLike } from '../../core/video-wire.js';
+import { stopChild } from './child.js';
 
 export const TURN_REALM = 'ratsraum';
 export const TURN_LIFETIME_S = 3600;
@@ -145,13 +146,7 @@ export async function startTurn(o: TurnOptions): Promise<Turn> {
     },
     async close() {
       closing = true;
-      const c = child;
-      if (!c || c.exitCode !== null || c.signalCode !== null) return;
-      const exited = new Promise<void>((ok) => c.once('exit', () => ok()));
-      c.kill('SIGTERM');
-      const cut = setTimeout(() => c.kill('SIGKILL'), 2000);
-      await exited;
-      clearTimeout(cut);
+      await stopChild(child, 2000);
     },
   };
 }
