@@ -279,7 +279,7 @@ export class Replica {
           this.claims.set(key, list.slice(-32));
         }
       }
-    this.changed();
+    this.changed(false); // a beacon changes what the device knows of others' heads, never the fold
     return true;
   }
 
@@ -334,8 +334,8 @@ export class Replica {
     return () => this.listeners.delete(fn);
   }
 
-  private changed(): void {
-    this.folded = undefined;
+  private changed(refold = true): void {
+    if (refold) this.folded = undefined;
     for (const fn of this.listeners) fn();
   }
 }

@@ -84,6 +84,7 @@ export type VideoServerMessage =
   | { t: 'ready'; mode: 'sfu' | 'mesh'; person: string | null; iceServers: RTCIceServerLike[]; mesh?: { path: string; key: string; peerId: string; token: string } }
   | { t: 'published'; jsep: Jsep }
   | { t: 'offer'; jsep: Jsep; streams: StreamInfo[] }
+  | { t: 'streams'; streams: StreamInfo[] }
   | { t: 'trickle'; pc: 'pub' | 'sub'; candidate: v.InferOutput<typeof candidate> }
   | { t: 'presence'; members: PresenceEntry[]; peers?: { person: string; peerId: string }[] }
   | { t: 'error'; code: string; message: string };

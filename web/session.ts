@@ -85,8 +85,8 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
   await replica.receive(await idb.loadEnvelopes(tenant, meeting));
   const persisted = new Set<string>([...replica.log.all()].map((e) => e.id));
 
-  const [state, setState] = createSignal(replica.state, { equals: false });
-  const [integrity, setIntegrity] = createSignal(replica.integrity(), { equals: false });
+  const [state, setState] = createSignal(replica.state); // the replica keeps one state object until it refolds
+  const [integrity, setIntegrity] = createSignal(replica.integrity(), { equals: (a, b) => JSON.stringify(a) === JSON.stringify(b) });
   const [status, setStatus] = createSignal<SyncStatus>('offline');
   const [presence, setPresence] = createSignal<Presence>([]);
   const [error, setError] = createSignal<string>();
@@ -98,12 +98,15 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
   let persistedCerts = certSigs();
 
   let scheduled = false;
+  let shown: SessionState | undefined;
+  const root = document.documentElement;
   const refresh = () => {
     scheduled = false;
     const s = replica.state;
-    setState(s);
     setIntegrity(replica.integrity());
-    const root = document.documentElement;
+    if (s === shown) return; // a beacon: nothing folded anew, nothing to store
+    shown = s;
+    setState(s);
     root.dataset.stateHash = stateHash(s);
     root.dataset.logSize = String(replica.log.size);
     const fresh = [...replica.log.all()].filter((e) => !persisted.has(e.id));

@@ -264,6 +264,11 @@ export class VideoConn {
       });
   }
 
+  /** The public stream now carries someone else: a watcher's labels follow without a new offer. */
+  forwardChanged(): void {
+    if (this.offering === 'watch') this.send({ t: 'streams', streams: this.watchStreams() });
+  }
+
   private watchStreams(): StreamInfo[] {
     const source = [...this.m.conns].find((c) => c.pubId !== null && c.pubId === this.m.room?.forward?.publisher);
     if (!source) return [];

@@ -96,8 +96,10 @@ export class MeetingVideo {
     if (!room) return;
     const before = room.requests;
     const parts = [...this.conns].filter((c) => c.ticket.role === 'device' && c.joined).map((c) => c.participant);
+    const forwarded = room.forward?.publisher ?? null;
     await enforce(this.state.state, room, parts, this.enforced);
     this.orders += room.requests - before;
+    if ((room.forward?.publisher ?? null) !== forwarded) for (const c of this.conns) c.forwardChanged();
   }
 
   /** A new publisher: every other subscriber gets its feed. */

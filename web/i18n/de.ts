@@ -71,6 +71,7 @@ export const de = {
   choice: 'Stimme',
   status: 'Status',
   'checkin.in': 'Anwesend melden (digital)',
+  'checkin.onsite': 'Anwesend melden (im Saal)',
   'checkin.out': 'Abmelden',
   'chair.heading': 'Sitzungsleitung',
   'chair.readiness': 'Vor der Eröffnung: digitaler Zugang aller Mitglieder',

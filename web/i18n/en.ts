@@ -73,6 +73,7 @@ export const en: Record<MessageKey, string> = {
   choice: 'Vote',
   status: 'Status',
   'checkin.in': 'Check in (remote)',
+  'checkin.onsite': 'Check in (in the room)',
   'checkin.out': 'Check out',
   'chair.heading': 'Chair',
   'chair.readiness': 'Before opening: digital access of all members',

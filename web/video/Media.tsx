@@ -2,15 +2,21 @@
  * One media element for a stream. Sound plays from the element itself (muted only where the fold says so);
  * where the browser's autoplay policy blocks it, `onBlocked` lets the page offer *Ton einschalten*.
  */
-import { createEffect, onCleanup } from 'solid-js';
+import { createEffect, on, onCleanup } from 'solid-js';
 
 export function Media(props: { stream: MediaStream; muted: boolean; hidden?: boolean; label: string; onBlocked?: () => void; person?: string }) {
   let el!: HTMLVideoElement;
-  createEffect(() => {
-    if (el.srcObject !== props.stream) el.srcObject = props.stream;
-    el.muted = props.muted;
-    el.play().catch((e: Error) => e.name === 'NotAllowedError' && props.onBlocked?.());
-  });
+  createEffect(() => (el.muted = props.muted));
+  // Only a new stream is played anew: a play() per change of the tile around it costs a busy page dearly.
+  createEffect(
+    on(
+      () => props.stream,
+      (stream) => {
+        el.srcObject = stream;
+        el.play().catch((e: Error) => e.name === 'NotAllowedError' && props.onBlocked?.());
+      },
+    ),
+  );
   onCleanup(() => (el.srcObject = null));
   return <video ref={el} class="video-media" classList={{ 'video-hidden': !!props.hidden }} autoplay playsinline aria-label={props.label} data-person={props.person} />;
 }

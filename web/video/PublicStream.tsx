@@ -20,8 +20,8 @@ export function PublicStream(props: { s: Session }) {
     onCleanup(() => v.close());
   });
   const floor = () => s.state().room.floor;
-  // The mountpoint carries whoever the relay forwards: the floor holder (else the room), whatever the offer named then.
-  const stream = () => (video()?.client()?.remotes() ?? []).map((r) => (floor() ? { ...r, person: floor()!, room: undefined } : r));
+  // The mountpoint carries whoever the relay forwards (the floor holder, else the room): its `streams` message says who.
+  const stream = () => video()?.client()?.remotes() ?? [];
   return (
     <section class="card public-stream" aria-labelledby="public-stream-h" data-video-status={video()?.status() ?? 'closed'}>
       <h2 id="public-stream-h">{t('video.public')}</h2>

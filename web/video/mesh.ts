@@ -8,6 +8,7 @@
 import { type CallOption, type MediaConnection, Peer } from 'peerjs';
 import { createSignal } from 'solid-js';
 import type { PresenceEntry, VideoServerMessage } from '../../core/video-wire.js';
+import { capVideo } from './bitrate.js';
 import type { Ready, RemoteMedia, VideoClient, VideoRole } from './client.js';
 import type { VideoSignal } from './signal.js';
 import { ownMedia } from './sfu.js';
@@ -142,7 +143,7 @@ export class MeshClient implements VideoClient {
     media.on('stream', (s) => {
       call.stream = s;
       this.refresh();
-      void this.applySelf();
+      void this.applySelf().then(() => capVideo(media.peerConnection));
     });
     const gone = () => {
       if (this.calls.get(id) !== call) return;

@@ -6,9 +6,10 @@
 import { createSignal } from 'solid-js';
 import type { Jsep, StreamInfo, VideoServerMessage } from '../../core/video-wire.js';
 import type { Ready, RemoteMedia, VideoClient, VideoRole } from './client.js';
+import { VIDEO_MAX_BITRATE } from './bitrate.js';
 import type { VideoSignal } from './signal.js';
 
-/** 320x240 at 15 frames is enough for a gallery and keeps the upload of a member well below 1.5 Mbit/s. */
+/** 320x240 at 15 frames is enough for a gallery; with the cap of bitrate.ts a member uploads ~0.35 Mbit/s. */
 const CAMERA: MediaStreamConstraints = { audio: true, video: { width: 320, height: 240, frameRate: 15 } };
 
 export async function ownMedia(): Promise<MediaStream | undefined> {
@@ -92,6 +93,7 @@ export class SfuClient implements VideoClient {
     if (this.closed) return;
     if (m.t === 'published') this.serial(async () => void (await this.pub?.setRemoteDescription(m.jsep)));
     if (m.t === 'offer') this.serial(() => this.answer(m.jsep, m.streams));
+    if (m.t === 'streams') this.serial(async () => ((this.info = m.streams), this.refresh()));
     if (m.t === 'trickle' && m.candidate) {
       const pc = m.pc === 'pub' ? this.pub : this.sub;
       void pc?.addIceCandidate(m.candidate).catch(() => {});
@@ -114,7 +116,10 @@ export class SfuClient implements VideoClient {
     this.setLocal(media);
     const { pc, opened } = this.connection('pub');
     this.pub = pc;
-    for (const track of media.getTracks()) this.senders[track.kind as 'audio' | 'video'] = pc.addTransceiver(track, { direction: 'sendonly', streams: [media] }).sender;
+    for (const track of media.getTracks()) {
+      const sendEncodings = track.kind === 'video' ? [{ maxBitrate: VIDEO_MAX_BITRATE }] : undefined;
+      this.senders[track.kind as 'audio' | 'video'] = pc.addTransceiver(track, { direction: 'sendonly', streams: [media], sendEncodings }).sender;
+    }
     await this.applySelf();
     await pc.setLocalDescription(await pc.createOffer());
     this.signal.send({ t: 'publish', jsep: jsepOf(pc.localDescription), audio: this.out.audio, video: this.out.video });

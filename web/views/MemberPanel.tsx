@@ -1,6 +1,6 @@
 /**
- * A member's own attendance and conflict of interest. Checking in (remote) sits in the meeting page's action
- * bar (CheckIn); the chair checks on-site members in from the chair panel.
+ * A member's own attendance and conflict of interest. Checking in (digital or in the chamber) sits in the
+ * meeting page's action bar (CheckIn); the chair checks in on-site members without a device from the chair panel.
  */
 import { Show } from 'solid-js';
 import { t } from '../i18n/index.js';
@@ -12,7 +12,7 @@ const myPerson = (s: Session) => {
   return me && s.state().persons.some((p) => p.id === me) ? me : undefined;
 };
 
-/** The one check-in button, shown while this member is absent and the session is not closed. */
+/** The check-in buttons (digital or in the chamber), shown while this member is absent and the session is not closed. */
 export function CheckIn(props: { s: Session }) {
   const s = props.s;
   const me = () => myPerson(s);
@@ -20,6 +20,9 @@ export function CheckIn(props: { s: Session }) {
     <Show when={me() && !s.state().attendance[me()!]?.present && s.state().session !== 'closed'}>
       <button type="button" class="primary" onClick={() => s.act('attendance.in', { person: me()!, place: 'remote' })}>
         {t('checkin.in')}
+      </button>
+      <button type="button" onClick={() => s.act('attendance.in', { person: me()!, place: 'onsite' })}>
+        {t('checkin.onsite')}
       </button>
     </Show>
   );

@@ -31,16 +31,17 @@ export function SpeakersList(props: { s: Session; chair: boolean }) {
         )}
       </Show>
       <ol class="queue" data-testid="queue">
-        <For each={room().queue} fallback={<li class="muted">{t('cockpit.queueEmpty')}</li>}>
-          {(q) => (
-            <li data-person={q.person}>
-              <span class="who">{name(q.person)}</span> <span class="muted">{t('cockpit.waiting', { time: elapsed(now() - q.at) })}</span>
+        {/* Keyed by person: a fold re-creates no row, so the keyboard focus stays on its button. */}
+        <For each={room().queue.map((q) => q.person)} fallback={<li class="muted">{t('cockpit.queueEmpty')}</li>}>
+          {(person) => (
+            <li data-person={person}>
+              <span class="who">{name(person)}</span> <span class="muted">{t('cockpit.waiting', { time: elapsed(now() - (room().queue.find((q) => q.person === person)?.at ?? now())) })}</span>
               <Show when={props.chair && open()}>
                 <span class="acts">
-                  <button type="button" aria-label={t('cockpit.giveTo', { name: name(q.person) })} onClick={() => s.act('floor.give', { person: q.person })}>
+                  <button type="button" aria-label={t('cockpit.giveTo', { name: name(person) })} onClick={() => s.act('floor.give', { person })}>
                     {t('cockpit.give')}
                   </button>
-                  <button type="button" class="quiet" aria-label={t('cockpit.strike', { name: name(q.person) })} onClick={() => s.act('floor.cancel', { person: q.person })}>
+                  <button type="button" class="quiet" aria-label={t('cockpit.strike', { name: name(person) })} onClick={() => s.act('floor.cancel', { person })}>
                     ✕
                   </button>
                 </span>
