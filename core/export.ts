@@ -58,7 +58,18 @@ export type Verdict = 'ok' | 'pending' | 'failed';
 export interface VerifyOptions {
   /** The tenant key's fingerprint as the municipality publishes it (32 hex digits, spaces optional). */
   tenantKey?: string;
+  /** Called as the check advances: signatures in chunks of RECEIVE_CHUNK envelopes, then the fold, the secret votes, the signed heads. */
+  onProgress?: (p: VerifyProgress) => void;
 }
+
+export interface VerifyProgress {
+  step: 'signatures' | 'fold' | 'secret' | 'heads';
+  done: number;
+  total: number;
+}
+
+/** Envelopes per receive() call: the same for every caller, so a progress callback never changes the verdict. */
+const RECEIVE_CHUNK = 1000;
 
 export interface VerifyReport {
   ok: boolean;
@@ -97,7 +108,13 @@ export async function verifyExport(input: unknown, opts: VerifyOptions = {}): Pr
       problems.push(`envelope #${i} is not base64`);
     }
   });
-  const { rejected } = await r.receive(wires);
+  const rejected: { id?: string; reason: string }[] = [];
+  const progress = opts.onProgress ?? (() => {});
+  progress({ step: 'signatures', done: 0, total: wires.length });
+  for (let i = 0; i < wires.length; i += RECEIVE_CHUNK) {
+    rejected.push(...(await r.receive(wires.slice(i, i + RECEIVE_CHUNK))).rejected);
+    progress({ step: 'signatures', done: Math.min(i + RECEIVE_CHUNK, wires.length), total: wires.length });
+  }
   const byId = new Map<string, Envelope>();
   const listed: Envelope[] = [];
   for (const w of wires) {
@@ -130,16 +147,20 @@ export async function verifyExport(input: unknown, opts: VerifyOptions = {}): Pr
     if (c && !listedCerts.has(c.sig) && r.directory.holds(c.sig))
       problems.push(`rollback: the log records a certificate version of device ${String(c.body.device).slice(0, 16)} (${String(c.body.person)}${c.body.revoked !== undefined ? ', revoked' : ''}) that the record's certificates lack`);
   }
+  progress({ step: 'fold', done: 0, total: 1 });
   const state = r.state;
+  progress({ step: 'fold', done: 1, total: 1 });
   for (const v of state.votes)
     if (v.mode === 'secret' && v.status === 'closed' && !v.postal && !v.counts) {
       const bad = v.partials.filter((p) => !p.valid).length;
       if (v.decryption === 'failed') problems.push(`secret vote ${v.id}: the partial decryptions do not decrypt the sum`);
       else pending.push(`secret vote ${v.id}: closed, its result waits for the trustees (${v.partials.length - bad} valid, ${bad} invalid partial decryptions so far)`);
     }
-  const secret = auditSecretVotes(`${rec.tenant}/${rec.meeting}`, state, r.log.ordered());
+  const secret = auditSecretVotes(`${rec.tenant}/${rec.meeting}`, state, r.log.ordered(), { onProgress: (done, total) => progress({ step: 'secret', done, total }) });
   for (const p of secret.problems) problems.push(`secret vote ${p.vote}: ${p.detail} (${p.subject})`);
+  progress({ step: 'heads', done: 0, total: 1 });
   const heads = await headsCheck(rec, r, state);
+  progress({ step: 'heads', done: 1, total: 1 });
   problems.push(...heads.problems);
   pending.push(...heads.pending);
   const verdict: Verdict = problems.length > 0 ? 'failed' : pending.length > 0 ? 'pending' : 'ok';
