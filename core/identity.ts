@@ -22,10 +22,10 @@ export const setupInput = (tenant: string, token: string, key: string): Uint8Arr
 /** Login with the second factor: the device signs the relay's nonce (the code travels beside it). */
 export const sessionInput = (nonce: string, tenant: string, device: string): Uint8Array => utf8(`${SESSION_DOMAIN}${nonce}\n${tenant}\n${device}`);
 
-export const ADMIN_ACTIONS = ['directory', 'audit', 'invite', 'certify', 'revoke', 'oparl.preview', 'oparl.import', 'session', 'settings.save'] as const;
+export const ADMIN_ACTIONS = ['directory', 'audit', 'invite', 'certify', 'revoke', 'oparl.preview', 'oparl.import', 'session', 'settings.save', 'retention', 'retention.save'] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 /** Actions that change something; each is kept, signed, in the audit log. */
-export const CHANGES: readonly AdminAction[] = ['invite', 'certify', 'revoke', 'oparl.import', 'settings.save'];
+export const CHANGES: readonly AdminAction[] = ['invite', 'certify', 'revoke', 'oparl.import', 'settings.save', 'retention.save'];
 
 /** What the audit log lists besides admin changes: the relay's identity decisions and admin entries in meeting logs. */
 export const AUDIT_ACTIONS = [...CHANGES, 'tenant.setup', 'enrol.start', 'enrol.refused', 'enrol.confirmed', 'enrol.failed', 'enrol.locked', 'login', 'login.failed', 'login.locked', 'session', ...ADMIN_KINDS] as const;

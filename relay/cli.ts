@@ -20,6 +20,8 @@ import { importOparl } from './oparl/command.js';
 import { openSqlite } from './store.js';
 import { Invitations, type SmtpConfig } from './invitations.js';
 import { localSmtp, readable } from './mailbox.js';
+import { Retention } from './retention.js';
+import { verifyDeletions } from '../core/retention.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,6 +32,9 @@ const USAGE = `usage:
   ratsraum tenant create <id> --name "Stadt Musterstadt" [--data ./data] [--public-url https://ratsraum.example.org] [--ttl-hours 24]
   ratsraum export --data DIR --tenant T --meeting M [--doc public|members]
   ratsraum verify <export.json> [--tenant-key <fingerprint>]   exit 0 ok, 3 pending, 1 failed, 2 unreadable
+  ratsraum retention --data DIR [--now ISO]                   delete what is past its period (DS-2), print the records
+  ratsraum deletions --data DIR --tenant T                    the tenant's signed deletion records (ratsraum-deletions/v1)
+  ratsraum verify-deletions <deletions.json> [--tenant-key <fingerprint>]   exit 0 ok, 3 pending, 1 failed, 2 unreadable
   ratsraum seats --method sainte-lague|hare-niemeyer|dhondt --seats N --votes "A=12,B=7,C=3" [--lot SEEDHEX]
   ratsraum import-oparl <dir|url> --tenant T [--data ./data] [--dry-run]`;
 
@@ -246,6 +251,44 @@ async function importOparlCmd(args: string[]): Promise<number> {
   }
 }
 
+/** DS-2: one retention run over a data folder; `--now` stands in for the wall clock (never beyond the witnessed time). */
+async function retentionCmd(args: string[], list: boolean): Promise<number> {
+  const { values } = parseArgs({ args, options: { data: { type: 'string' }, now: { type: 'string' }, tenant: { type: 'string' } } });
+  const wall = values.now === undefined ? Date.now() : Date.parse(values.now);
+  if (!Number.isFinite(wall)) throw new UsageError(`--now wants an ISO time, got '${values.now}'`);
+  if (list && !values.tenant) throw new UsageError('deletions needs --tenant');
+  const dataDir = resolve(values.data ?? process.env.RATSRAUM_DATA ?? 'data');
+  if (!existsSync(join(dataDir, 'relay.sqlite'))) throw new UsageError(`no relay data in ${dataDir}`);
+  const store = openSqlite(join(dataDir, 'relay.sqlite'));
+  const retention = new Retention({ dataDir, store, clock: { wall: () => wall, mono: () => performance.now() }, log: (m) => console.error(m) });
+  try {
+    if (list) console.log(JSON.stringify(retention.file(values.tenant!), null, 1));
+    else for (const r of await retention.run()) console.log(JSON.stringify(r));
+    return 0;
+  } finally {
+    await retention.close();
+    store.close();
+  }
+}
+
+async function verifyDeletionsCmd(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'tenant-key': { type: 'string' } } });
+  if (!positionals[0]) throw new UsageError('verify-deletions needs a file');
+  let file: unknown;
+  try {
+    file = JSON.parse(readFileSync(positionals[0], 'utf8'));
+  } catch (e) {
+    console.error(`cannot read ${positionals[0]}: ${(e as Error).message}`);
+    return 2;
+  }
+  const r = await verifyDeletions(file, values['tenant-key'] !== undefined ? { tenantKey: values['tenant-key'] } : {});
+  console.log(`${r.verdict.toUpperCase()}: ${r.records} deletion records; deleted ${Object.entries(r.deleted).map(([k, n]) => `${k} ${n}`).join(', ') || 'nothing'}`);
+  if (r.tenantKeyFingerprint) console.log(`tenant key fingerprint: ${r.tenantKeyFingerprint}${values['tenant-key'] === undefined ? ' (NOT CHECKED: pass --tenant-key)' : ''}; relay retention key: ${r.relayKeyFingerprint}`);
+  for (const p of r.problems) console.log(`  problem: ${p}`);
+  for (const p of r.pending) console.log(`  pending: ${p}`);
+  return r.verdict === 'ok' ? 0 : r.verdict === 'pending' ? 3 : 1;
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
@@ -265,6 +308,12 @@ async function main(argv: string[]): Promise<number> {
       return seats(rest);
     case 'import-oparl':
       return importOparlCmd(rest);
+    case 'retention':
+      return retentionCmd(rest, false);
+    case 'deletions':
+      return retentionCmd(rest, true);
+    case 'verify-deletions':
+      return verifyDeletionsCmd(rest);
     default:
       console.error(USAGE);
       return 2;

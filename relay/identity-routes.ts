@@ -22,6 +22,7 @@ import { saveSchema, type TenantSettings } from './settings.js';
 import { rateLimit } from './rate-limit.js';
 import type { Store } from './store.js';
 import type { Totp } from './totp.js';
+import type { Retention } from './retention.js';
 
 export interface IdentityDeps {
   store: Store;
@@ -32,6 +33,8 @@ export interface IdentityDeps {
   audit: AuditLog;
   directory: MasterData;
   settings: TenantSettings;
+  /** DS-2: retention periods and deletion records (actions `retention`, `retention.save`). */
+  retention?: Retention;
   smtp?: SmtpConfig;
   /** The origin invitation links must name (the browser makes them); the host the admin reached when unset. */
   publicUrl?: string;
@@ -344,6 +347,18 @@ export function identityRoutes(d: IdentityDeps): Hono {
         const changed = d.settings.save(tenant, parse(saveSchema, data));
         if (changed.length) record(`settings changed: ${changed.join(', ')}`);
         return c.json(d.settings.view(tenant));
+      }
+      case 'retention':
+      case 'retention.save': {
+        if (!d.retention) throw new Refusal(503, 'no-retention', 'retention is not running on this relay', 'Die Aufbewahrungsfristen sind auf diesem Server nicht verfügbar.');
+        if (req.action === 'retention') return c.json(d.retention.view(tenant));
+        try {
+          d.retention.save(tenant, { req: req as AdminRequest, sig }, now);
+        } catch (e) {
+          throw new Refusal(400, 'bad-retention', (e as Error).message, 'Die Aufbewahrungsfristen sind ungültig (ganze Minuten, höchstens 30 Jahre) oder nennen nicht den Schlüssel dieses Servers.');
+        }
+        record(`retention periods saved: ${Object.entries((data as { periods?: Record<string, number> }).periods ?? {}).map(([k, m]) => `${k} ${m} min`).join(', ') || 'defaults'}`);
+        return c.json(d.retention.view(tenant));
       }
       // The console's own admin device (web/views/admin/create-meeting.ts) syncs with a session the tenant key asks
       // for: whoever holds that key can certify any device anyway, so this grants nothing a TOTP login would guard.

@@ -23,6 +23,7 @@ import { identityRoutes, type IdentityDeps } from './identity-routes.js';
 import { Invitations, type SmtpConfig } from './invitations.js';
 import { MasterData } from './master-data.js';
 import { Totp } from './totp.js';
+import { Retention, type RetentionClock } from './retention.js';
 import { ADMIN_KINDS } from '../core/entries.js';
 import { fingerprint } from '../crypto/hash.js';
 import { toHex } from '../crypto/bytes.js';
@@ -60,6 +61,8 @@ export interface RelayOptions {
   demo?: boolean;
   /** Video (docs/PROTOCOL.md, "Video"): with it the relay starts its own coturn (not with `turn: false`); `turn.ip` defaults to RATSRAUM_TURN_IP, RATSRAUM_ICE_IP, else `host`; `turn.publicHost` to RATSRAUM_TURN_HOST. */
   video?: { turn?: false | { ip?: string; port?: number; publicHost?: string } } & VideoOptions;
+  /** DS-2: how often the retention run deletes what is past its period (default 10 minutes); tests inject the clock. */
+  retention?: { intervalMs?: number; clock?: RetentionClock };
 }
 
 /** The identity side of the relay: invitations, second factors, enrolments and sessions, audit log, master data. */
@@ -83,6 +86,8 @@ export interface Relay {
   turn: Turn | undefined;
   /** The SFU side (relay/video/service.ts): `status()` gives mode and Janus' pid (tests kill it). */
   video: VideoService;
+  /** DS-2 (relay/retention.ts): `run()` deletes what is past its period now. */
+  retention: Retention;
   close(): Promise<void>;
 }
 
@@ -135,7 +140,9 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
   });
   // The municipality's name for invitation mails: from the tenant's settings, else the tenant id.
   const municipality = (tenant: string) => identity.settings.values(tenant).municipality || tenant;
-  const identityDeps: IdentityDeps = { store, hub, ...identity, smtp: o.smtp, publicUrl: o.publicUrl, rate: o.identityRate, sessionTtlMs: o.sessionTtlMs, municipality, trustedProxies: o.trustedProxies };
+  const retention = new Retention({ dataDir: o.dataDir, store, clock: o.retention?.clock, log });
+  retention.start(o.retention?.intervalMs);
+  const identityDeps: IdentityDeps = { store, hub, ...identity, retention, smtp: o.smtp, publicUrl: o.publicUrl, rate: o.identityRate, sessionTtlMs: o.sessionTtlMs, municipality, trustedProxies: o.trustedProxies };
   const staticDir = o.staticDir && existsSync(o.staticDir) ? resolve(o.staticDir) : undefined;
   const app = createApp({
     store,
@@ -176,12 +183,14 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     mesh,
     turn: turn ?? undefined,
     video,
+    retention,
     async close() {
       mesh.close();
       const turnClosed = turn?.close(); // first, so that a failing step below cannot leave coturn running
       await videoSockets.close();
       await video.close();
       await Promise.all([sync.close(), turnClosed]);
+      await retention.close();
       store.close();
       for (const x of [identity.invitations, identity.totp, identity.enrolments, identity.audit, identity.settings]) x.close();
       directoryDb.close();

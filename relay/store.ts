@@ -35,6 +35,8 @@ export interface Store {
   /** The latest signed heads (beacon) of each device and doc scope of a meeting. */
   putBeacon(tenant: string, meeting: string, scope: string, b: SignedBeacon): void;
   beacons(tenant: string, meeting: string): SignedBeacon[];
+  /** The newest signed time (`at`, ms) of any stored beacon, 0 without one: a clock witness for retention. */
+  newestBeacon(): number;
   has(tenant: string, meeting: string, id: string): boolean;
   /** The subset of `ids` stored for the meeting. */
   hasIds(tenant: string, meeting: string, ids: readonly string[]): Set<string>;
@@ -149,6 +151,7 @@ export function openSqlite(file: string): Store {
     chainsOf: (t, d) => Object.fromEntries(q.chainsOf.all(t, d).map((r) => [chainKey(r.meeting, r.doc), r.s])),
     putBeacon: (t, m, scope, b) => void q.putBeacon.run(t, m, b.author, scope, b.at, JSON.stringify(b)),
     beacons: (t, m) => q.beacons.all(t, m).map((r) => JSON.parse(r.beacon) as SignedBeacon),
+    newestBeacon: () => db.prepare<[], { at: number | null }>('SELECT MAX(at) AS at FROM beacons').get()?.at ?? 0,
     has: (t, m, id) => q.byId.get(t, m, id) !== undefined,
     hasIds: (t, m, ids) => new Set(ids.filter((id) => q.byId.get(t, m, id) !== undefined)),
     get: (t, m, id) => {

@@ -404,6 +404,7 @@ export const de = {
   'audit.act.legal.decision': "Ratsbeschluss zur digitalen Sitzung",
   'audit.act.legal.clause': "Hauptsatzungsregelung",
   'audit.act.legal.recording': "Aufzeichnungsregelung",
+  'audit.act.retention.save': "Aufbewahrungsfristen geändert",
   'audit.what.invite': "{name} <{email}> als {roles}",
   'audit.what.cert': "{name}, Gerät {fp}: {roles}",
   'audit.what.revoke': "{name}, Gerät {fp}",

@@ -406,6 +406,7 @@ export const en: Record<MessageKey, string> = {
   'audit.act.legal.decision': "Council decision on digital sessions",
   'audit.act.legal.clause': "Main statute clause",
   'audit.act.legal.recording': "Recording rule",
+  'audit.act.retention.save': "Retention periods changed",
   'audit.what.invite': "{name} <{email}> as {roles}",
   'audit.what.cert': "{name}, device {fp}: {roles}",
   'audit.what.revoke': "{name}, device {fp}",
