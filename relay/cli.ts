@@ -1,7 +1,7 @@
 /**
  * The `ratsraum` command: start (relay + PWA, with the demo council unless --no-demo), tenant create (a
  * municipality's one-time setup link), export (a meeting's record from the store), verify (re-check an
- * export record offline), seats (§ 50 Abs. 3), import-oparl (ORG-1).
+ * export record offline), seats (§ 50 Abs. 3), import-oparl (ORG-1), dossier (the compliance dossier).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -17,6 +17,7 @@ import { fromHex } from '../crypto/bytes.js';
 import { type Demo, demoLinks, demoMasterData, makeDemo, seedDemo } from './demo.js';
 import { startRelay } from './server.js';
 import { importOparl } from './oparl/command.js';
+import * as dossier from './dossier.js';
 import { openSqlite } from './store.js';
 import { Invitations, type SmtpConfig } from './invitations.js';
 import { localSmtp, readable } from './mailbox.js';
@@ -36,7 +37,8 @@ const USAGE = `usage:
   ratsraum deletions --data DIR --tenant T                    the tenant's signed deletion records (ratsraum-deletions/v1)
   ratsraum verify-deletions <deletions.json> [--tenant-key <fingerprint>]   exit 0 ok, 3 pending, 1 failed, 2 unreadable
   ratsraum seats --method sainte-lague|hare-niemeyer|dhondt --seats N --votes "A=12,B=7,C=3" [--lot SEEDHEX]
-  ratsraum import-oparl <dir|url> --tenant T [--data ./data] [--dry-run]`;
+  ratsraum import-oparl <dir|url> --tenant T [--data ./data] [--dry-run]
+  ratsraum dossier --report vitest.json [--bench bench.json] [--requirements docs/REQUIREMENTS.md] [--compliance docs/compliance.md] --out DIR`;
 
 /** `--janus PATH|off` (RATSRAUM_JANUS), `--ice-interface IF` (RATSRAUM_ICE_INTERFACE): our own Janus, or the mesh fallback. */
 function videoOptions(janus = process.env.RATSRAUM_JANUS, iceInterface = process.env.RATSRAUM_ICE_INTERFACE) {
@@ -251,6 +253,28 @@ async function importOparlCmd(args: string[]): Promise<number> {
   }
 }
 
+/** The compliance dossier (relay/dossier.ts): dossier.md and dossier.pdf in --out, from the last test run's JSON report. */
+async function dossierCmd(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { report: { type: 'string' }, bench: { type: 'string' }, requirements: { type: 'string' }, compliance: { type: 'string' }, out: { type: 'string' } } });
+  if (!values.report || !values.out) throw new UsageError('dossier needs --report (vitest run --reporter=json --outputFile=FILE) and --out DIR');
+  const read = (file: string) => readFileSync(resolve(file), 'utf8');
+  const d = dossier.buildDossier({
+    requirements: dossier.parseRequirements(read(values.requirements ?? join(ROOT, 'docs/REQUIREMENTS.md'))),
+    compliance: dossier.parseCompliance(read(values.compliance ?? join(ROOT, 'docs/compliance.md'))),
+    run: dossier.parseVitestReport(JSON.parse(read(values.report)), ROOT),
+    reportName: values.report,
+    bench: values.bench ? { ...dossier.parseBench(JSON.parse(read(values.bench))), name: values.bench } : undefined,
+  });
+  const out = resolve(values.out);
+  mkdirSync(out, { recursive: true });
+  const markdown = dossier.toMarkdown(d);
+  writeFileSync(join(out, 'dossier.md'), markdown);
+  writeFileSync(join(out, 'dossier.pdf'), await dossier.toPdf(markdown));
+  const open = d.rows.filter((r) => !r.met).map((r) => r.req.id);
+  console.log(`dossier: ${d.rows.length - open.length} of ${d.rows.length} requirements met, open: ${open.join(', ') || 'none'}; written to ${out}/dossier.md and dossier.pdf`);
+  return 0;
+}
+
 /** DS-2: one retention run over a data folder; `--now` stands in for the wall clock (never beyond the witnessed time). */
 async function retentionCmd(args: string[], list: boolean): Promise<number> {
   const { values } = parseArgs({ args, options: { data: { type: 'string' }, now: { type: 'string' }, tenant: { type: 'string' } } });
@@ -314,6 +338,8 @@ async function main(argv: string[]): Promise<number> {
       return retentionCmd(rest, true);
     case 'verify-deletions':
       return verifyDeletionsCmd(rest);
+    case 'dossier':
+      return dossierCmd(rest);
     default:
       console.error(USAGE);
       return 2;
