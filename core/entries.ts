@@ -160,6 +160,8 @@ export const schemas = {
   'vote.onsite': strict({ vote: id, person: id, choice: id }),
   /** A conflict of interest (GO NRW §§ 31, 43): the member takes no part in votes on the item. */
   'conflict.declare': strict({ person: id, item: id }),
+  /** MIN-2: the chair or the minute-taker signs the minutes, naming minutesHash of the minutes data (core/minutes.ts). */
+  'minutes.sign': strict({ hash: hex64 }),
 } as const;
 
 /** A certificate version recorded in the meeting's log (`cert.note`), so that no relay can take it back. */

@@ -77,6 +77,7 @@ function emptyState(): SessionState {
     acknowledgements: [],
     notAcknowledged: [],
     room: emptyRoom(),
+    minutes: { signatures: [], final: null },
     rejected: [],
     applied: 0,
   };

@@ -8,16 +8,17 @@ import type { CertBody, Role } from '../crypto/cert.js';
 import type { Envelope } from '../crypto/envelope.js';
 import { type DomainKind, type Payload, schemas } from './entries.js';
 import type { Context } from './fold.js';
-import { applyY, itemCurrent } from './rules/agenda.js';
+import { itemCurrent } from './rules/agenda.js';
 import { attendance } from './rules/attendance.js';
 import { conflictDeclare } from './rules/conflicts.js';
 import { voteCandidate } from './rules/elections.js';
 import { handbookAck } from './rules/handbook.js';
 import { legalClause, legalDecision } from './rules/legal.js';
 import { lotCommit, lotOpen, lotReveal } from './rules/lot.js';
-import { ADMIN, AGENDA_EDITORS, CHAIR, CLERK, NOTARIES, RECORDERS, VOTERS } from './rules/roles.js';
+import { ADMIN, CHAIR, CLERK, NOTARIES, RECORDERS, VOTERS } from './rules/roles.js';
 import { floorAsk, floorCancel, floorEnd, floorGive, legalRecording, mediaOrder, participantReadmit, participantRemove, recordingStart, recordingStop, roomLock } from './rules/room.js';
 import { certNote } from './rules/certs.js';
+import { applyDraftOrAgenda, minutesSign, MINUTES_SIGNERS, Y_WRITERS } from './rules/minutes.js';
 import { keySetup, keyStep, votePartial } from './rules/secret.js';
 import { meetingSetup, sessionClose, sessionOpen } from './rules/session.js';
 import { voteBallot, voteCast, voteClose, voteOnsite, voteOpen, votePostal, voteResult } from './rules/votes.js';
@@ -47,7 +48,8 @@ export interface KindSpec<K extends Kind> {
 const chair = (denied: string): Who => ({ roles: CHAIR, denied: `role: only the chair or deputy may ${denied}` });
 
 export const kinds = {
-  y: { schema: null, doc: 'either', who: { roles: AGENDA_EDITORS, denied: 'role: only chair, deputy, assistant or admin may edit the agenda' }, apply: applyY },
+  // The agenda (chair, deputy, assistant, admin) and the minutes draft (chair, deputy, minute-taker): core/rules/minutes.ts judges each update by what it touches.
+  y: { schema: null, doc: 'either', who: { roles: Y_WRITERS, denied: 'role: only chair, deputy, assistant or admin may edit the agenda' }, apply: applyDraftOrAgenda },
   'meeting.setup': { schema: schemas['meeting.setup'], doc: 'public', who: { roles: ADMIN, denied: 'role: only an admin may set up the meeting' }, apply: meetingSetup },
   'legal.decision': { schema: schemas['legal.decision'], doc: 'public', who: { roles: ADMIN, denied: 'role: only an admin may record a legal basis' }, apply: legalDecision },
   'legal.clause': { schema: schemas['legal.clause'], doc: 'public', who: { roles: ADMIN, denied: 'role: only an admin may record a legal basis' }, apply: legalClause },
@@ -87,6 +89,7 @@ export const kinds = {
   'legal.recording': { schema: schemas['legal.recording'], doc: 'public', who: { roles: ADMIN, denied: 'role: only an admin may record the recording setting' }, apply: legalRecording },
   'recording.start': { schema: schemas['recording.start'], doc: 'public', who: { roles: RECORDERS, denied: 'role: only the chair or a recorder may start a recording' }, apply: recordingStart },
   'recording.stop': { schema: schemas['recording.stop'], doc: 'public', who: { roles: RECORDERS, denied: 'role: only the chair or a recorder may stop a recording' }, apply: recordingStop },
+  'minutes.sign': { schema: schemas['minutes.sign'], doc: 'members', who: { roles: MINUTES_SIGNERS, denied: 'role: only the chair, deputy or minute-taker may sign the minutes' }, apply: minutesSign },
 } satisfies { [K in Kind]: KindSpec<K> };
 
 /** The registry entry of a kind, typed by the kind. */

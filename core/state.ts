@@ -177,6 +177,21 @@ export interface RoomState {
   recordings: { from: number; to: number | null; by: PersonId; entry: string }[];
 }
 
+/** MIN-2: a signature of the minutes (`minutes.sign`): who signed which minutesHash, in which role. */
+export interface MinutesSignature {
+  person: PersonId;
+  role: 'chair' | 'deputy' | 'minutes';
+  hash: string; // hex minutesHash of the minutes data (core/minutes.ts)
+  at: number;
+  entry: string;
+}
+
+/** MIN-2: the minutes' signatures; `final` once the chair (or deputy) and the minute-taker signed the same hash. */
+export interface MinutesState {
+  signatures: MinutesSignature[];
+  final: { hash: string; at: number; entry: string } | null;
+}
+
 export interface RejectedEntry {
   entry: string;
   author: string; // device key hex
@@ -208,6 +223,7 @@ export interface SessionState {
   acknowledgements: { person: PersonId; kind: 'security' | 'privacy'; version: string; at: number; entry: string }[];
   notAcknowledged: PersonId[]; // LEG-2, SEC-2, DS-1: persons without an acknowledgement of both texts (derived)
   room: RoomState;
+  minutes: MinutesState;
   rejected: RejectedEntry[];
   applied: number; // entries folded
 }

@@ -9,8 +9,11 @@ import { checkPublicKey, type Signer, verify } from './ed25519.js';
 
 export const DOMAIN = 'ratsraum/cert/v1\n';
 
-/** `room`: the room device of a hybrid meeting (HYB-1); `recorder`: may start and stop a recording (DS-3). */
-export const ROLES = ['admin', 'chair', 'deputy', 'assistant', 'member', 'advisory', 'staff', 'room', 'recorder'] as const;
+/**
+ * `room`: the room device of a hybrid meeting (HYB-1); `recorder`: may start and stop a recording (DS-3);
+ * `minutes`: the minute-taker (Schriftführer/in), who writes the minutes draft and signs the minutes (MIN-2).
+ */
+export const ROLES = ['admin', 'chair', 'deputy', 'assistant', 'member', 'advisory', 'staff', 'room', 'recorder', 'minutes'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface CertBody {
