@@ -116,6 +116,7 @@ async function start(args: string[]): Promise<void> {
   for (const m of links.advisory) console.log(`  ${m.name}\n    ${m.url}`);
   console.log(`\nVerwaltung / admin device: ${links.admin.name}\n  ${links.admin.url}`);
   if (links.room) console.log(`\nRaumgerät / room device: ${links.room.name}\n  ${links.room.url}`);
+  if (links.minutes) console.log(`\nSchriftführung / minute-taker: ${links.minutes.name}\n  ${links.minutes.url}`);
   console.log(`\nVerwaltung (Admin-Ansicht, hält den Schlüssel der Kommune) / admin console:\n  ${links.console}`);
   console.log(`\nÖffentlichkeit / public:\n  ${links.public}\n`);
   console.log(videoNote);

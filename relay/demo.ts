@@ -39,9 +39,11 @@ const FACTIONS = [
   { id: 'fdp', name: 'FDP', members: ['Katrin Braun', 'Oliver Krüger'] },
 ];
 const ADVISORY = ['Dr. Ulrich Hartmann', 'Fatma Demir'];
-/** Devices that are no persons of the body: the administration's and the room's. */
+/** Devices that are no persons of the body: the administration's, the room's and the minute-taker's. */
 const ROOM = 'saal';
-const notPersons = new Set(['verwaltung', ROOM]);
+/** MIN-2: the minute-taker (Schriftführer/in) of the administration writes the minutes draft and signs the minutes. */
+const MINUTE_TAKER = { person: 'protokoll', name: 'Łukasz Nowak' };
+const notPersons = new Set(['verwaltung', ROOM, MINUTE_TAKER.person]);
 const INVITEES = [{ person: 'b3', name: 'Sevim Arslan', faction: null, voting: false }];
 
 export const AGENDA: { doc: DocName; id: string; no: string; title: string }[] = [
@@ -66,6 +68,7 @@ export function makeDemo(): Demo {
   ADVISORY.forEach((name, i) => devices.push({ person: `b${i + 1}`, name, roles: ['advisory'], faction: null, voting: false, seed: toHex(generateSeed()) }));
   // HYB-1: the room's PC with the chamber camera and microphone joins as one participant; no member of the body.
   devices.push({ person: ROOM, name: 'Sitzungssaal Rathaus', roles: ['room'], faction: null, voting: false, seed: toHex(generateSeed()) });
+  devices.push({ ...MINUTE_TAKER, roles: ['minutes', 'staff'], faction: null, voting: false, seed: toHex(generateSeed()) });
   return { tenant: 'musterstadt', meeting: 'bv-mitte-2026-12', tenantSeed: toHex(generateSeed()), devices, invitees: INVITEES };
 }
 
@@ -137,6 +140,8 @@ export interface DemoLinks {
   admin: { name: string; url: string };
   /** HYB-1: the room device of the hybrid meeting (chamber camera and microphone). */
   room?: { name: string; url: string }; // absent in a data folder seeded before the room device existed
+  /** MIN-2: the minute-taker's device (absent in a data folder seeded before it existed). */
+  minutes?: { name: string; url: string };
   /** The administration's admin view: holds the tenant key (a demo shortcut; see README). */
   console: string;
   public: string;
@@ -152,6 +157,7 @@ export async function demoLinks(demo: Demo, base: string): Promise<DemoLinks> {
     advisory: demo.devices.filter((d) => d.roles.includes('advisory')).map((d) => ({ name: d.name, url: link(d) })),
     admin: { name: 'Verwaltung', url: link(demo.devices[0]!) },
     room: ((d) => d && { name: d.name, url: link(d) })(demo.devices.find((d) => d.roles.includes('room'))),
+    minutes: ((d) => d && { name: d.name, url: link(d) })(demo.devices.find((d) => d.roles.includes('minutes'))),
     console: `${base}/#/admin/${demo.tenant}?key=${demo.tenantSeed}&fp=${fp}`,
     public: `${base}/#/public/${demo.tenant}/${demo.meeting}`,
   };

@@ -8,7 +8,7 @@ import { grants } from '../fold.js';
 import type { PersonId, SessionState } from '../state.js';
 import { CHAIR } from './roles.js';
 
-export type Badge = 'chair' | 'advisory' | 'admin' | 'room' | 'member' | 'public';
+export type Badge = 'chair' | 'advisory' | 'admin' | 'room' | 'minutes' | 'member' | 'public';
 
 /**
  * The role a device acts in here, by its current certificate: roles other than admin count only for the
@@ -21,6 +21,7 @@ export function badge(s: SessionState, cert: CertBody | undefined): Badge {
   if (grants(cert, ['advisory'], body)) return 'advisory';
   if (grants(cert, ['admin'], body)) return 'admin';
   if (grants(cert, ['room'], body)) return 'room'; // HYB-1: the room device shows the video only
+  if (grants(cert, ['minutes'], body)) return 'minutes'; // MIN-2: the minute-taker follows and writes the minutes, no vote
   return grants(cert, cert.roles, body) ? 'member' : 'public';
 }
 

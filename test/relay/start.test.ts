@@ -41,7 +41,7 @@ describe('ratsraum start', () => {
     const first = await start(dataDir);
     const printed = links(first.out());
     const device_ = printed.filter((u) => u.includes('#/m/'));
-    expect(device_).toHaveLength(15 + 2 + 1 + 1); // 15 voting members incl. the chair, 2 advisory, the admin device, the room device
+    expect(device_).toHaveLength(15 + 2 + 1 + 1 + 1); // 15 voting members incl. the chair, 2 advisory, the admin device, the room device, the minute-taker
     for (const u of device_) expect(u).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#\/m\/musterstadt\/[\w-]+\?device=[0-9a-f]{64}&fp=[0-9a-f]{32}$/);
     expect(printed.filter((u) => u.includes('#/public/'))).toEqual([`${first.base}/#/public/musterstadt/bv-mitte-2026-12`]);
     expect(first.out()).toMatch(/Sitzungsleitung \/ chair: .+\n {2}http/);

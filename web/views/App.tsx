@@ -11,6 +11,7 @@ import { Enrol } from './Enrol.js';
 import { Header } from './Header.js';
 import { Home } from './Home.js';
 import { Meeting } from './Meeting.js';
+import { MinutesPage } from './minutes/MinutesPage.js';
 
 export type MeetingRoute = { view: 'device'; tenant: string; meeting: string; join?: { seed: string; fp: string } } | { view: 'public'; tenant: string; meeting: string };
 export type Route =
@@ -19,6 +20,7 @@ export type Route =
   | { view: 'home'; tenant: string; public?: boolean }
   | { view: 'admin'; tenant: string; join?: { key: string; fp: string } }
   | { view: 'setup'; tenant: string; token: string }
+  | { view: 'minutes'; tenant: string; meeting: string }
   | { view: 'none' };
 
 const ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -40,6 +42,7 @@ export function parseRoute(hash: string): Route {
   }
   if (!tenant || !meeting || !ID.test(tenant) || !ID.test(meeting)) return { view: 'none' };
   if (kind === 'public') return { view: 'public', tenant, meeting };
+  if (kind === 'minutes') return { view: 'minutes', tenant, meeting };
   if (kind !== 'm') return { view: 'none' };
   const q = new URLSearchParams(query);
   const seed = q.get('device');
@@ -78,6 +81,9 @@ export function App() {
       </Match>
       <Match when={(route().view === 'device' || route().view === 'public') && (route() as MeetingRoute)} keyed>
         {(r) => <Meeting route={r} />}
+      </Match>
+      <Match when={route().view === 'minutes' && (route() as Extract<Route, { view: 'minutes' }>)} keyed>
+        {(r) => <MinutesPage tenant={r.tenant} meeting={r.meeting} />}
       </Match>
     </Switch>
   );

@@ -38,7 +38,7 @@ export function Meeting(props: { route: MeetingRoute }) {
   );
 }
 
-function Loading(props: { failed: unknown }) {
+export function Loading(props: { failed: unknown }) {
   return (
     <>
       <Header />
@@ -51,7 +51,7 @@ function Loading(props: { failed: unknown }) {
   );
 }
 
-function Failure(props: { error: unknown }) {
+export function Failure(props: { error: unknown }) {
   const key = () => (props.error instanceof SessionError ? (props.error.key as MessageKey) : undefined);
   return (
     <p class="alert" role="alert">
@@ -114,6 +114,11 @@ function MeetingBody(props: { s: Session }) {
             </div>
             <div class="area-docs">
               <Agenda s={s} />
+              <Show when={role() === 'chair' || role() === 'minutes'}>
+                <p>
+                  <a href={`#/minutes/${s.ref}`} data-testid="minutes-link">{t('minutes.open')}</a>
+                </p>
+              </Show>
               <Show when={member()}>
                 <Handbook s={s} />
               </Show>

@@ -1,0 +1,71 @@
+/**
+ * #/minutes/<tenant>/<meeting> (MIN-2): the minutes as the record says them (core/minutes.ts), the draft's
+ * text parts as fields for the chair and the minute-taker, and the signatures. Works offline like the meeting
+ * page: the same session, local store first.
+ */
+import { createMemo, createResource, createEffect, ErrorBoundary, onCleanup, Show } from 'solid-js';
+import { draftTexts, minutesHash, minutesOf, type Lang } from '../../../core/minutes.js';
+import { badge } from '../../../core/rules/participants.js';
+import { lang, t } from '../../i18n/index.js';
+import { openSession, type Session } from '../../session.js';
+import { Header } from '../Header.js';
+import { Failure, Loading } from '../Meeting.js';
+import { DraftDoc } from './draft.js';
+import { DraftField } from './DraftField.js';
+import { DraftText, Sections } from './Sections.js';
+import { Signatures } from './Signatures.js';
+
+export function MinutesPage(props: { tenant: string; meeting: string }) {
+  const [session] = createResource(() => openSession({ tenant: props.tenant, meeting: props.meeting, device: true }));
+  onCleanup(() => session()?.stop());
+  return (
+    <ErrorBoundary fallback={(e) => <Failure error={e} />}>
+      <Show when={session()} fallback={<Loading failed={session.error} />}>
+        {(s) => <MinutesBody s={s()} />}
+      </Show>
+    </ErrorBoundary>
+  );
+}
+
+/** The minutes are signed in German, whatever language the page shows: both signers must hash the same data. */
+export const SIGNED_LANG: Lang = 'de';
+
+function MinutesBody(props: { s: Session }) {
+  const s = props.s;
+  const role = () => badge(s.state(), s.me());
+  const editor = () => role() === 'chair' || role() === 'minutes';
+  const draft = new DraftDoc(s.replica);
+  onCleanup(() => draft.stop());
+  createEffect(() => draft.sync(s.state()));
+  const personOf = (device: string) => s.replica.directory.get(device)?.person;
+  const minutes = (l: Lang) => {
+    const st = s.state();
+    const log = s.replica.log.ordered();
+    return minutesOf(st, { log, personOf, texts: draftTexts(log, st), lang: l });
+  };
+  const signed = createMemo(() => minutes(SIGNED_LANG));
+  const shown = createMemo(() => (lang() === SIGNED_LANG ? signed() : minutes(lang())));
+  const hash = createMemo(() => minutesHash(signed()));
+  const final = () => s.state().minutes.final !== null;
+  return (
+    <>
+      <Header status={s.status} who={s.me() ? t('youAre', { name: s.me()!.name, role: t(`role.${role()}`) }) : undefined} />
+      <main id="main" class="page minutes" data-role={role()}>
+        <h1 id="minutes-title">{shown().title}</h1>
+        <p>
+          <a href={`#/m/${s.ref}`}>{t('minutes.back')}</a>
+        </p>
+        <Show when={s.error()}>
+          {(e) => (
+            <p class="alert" role="alert">
+              {t('error.action')} <span lang="en">({e()})</span>
+            </p>
+          )}
+        </Show>
+        <p class="muted">{editor() ? (final() ? t('minutes.introFinal') : t('minutes.introEditor')) : t('minutes.introReader')}</p>
+        <Sections sections={shown().sections} field={(b) => (editor() ? <DraftField block={b} draft={draft} disabled={final()} /> : <DraftText block={b} />)} />
+        <Signatures s={s} hash={hash()} canSign={editor()} unsent={draft.unsent[0]()} />
+      </main>
+    </>
+  );
+}
