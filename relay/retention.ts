@@ -149,10 +149,10 @@ export class Retention {
   }
 
   /** The newest time witnessed apart from the wall clock now (core/retention.ts `trustedNow`). */
-  private witnessed(): number {
+  private witnessed(wall: number): number {
     const held = this.db.prepare<[], { trusted: number }>('SELECT trusted FROM retention_clock WHERE id = 1').get()?.trusted;
     let t: number;
-    if (this.base) t = this.base.trusted + Math.max(0, this.clock.mono() - this.base.mono);
+    if (this.base) t = this.base.trusted + Math.max(0, Math.floor(this.clock.mono() - this.base.mono));
     else if (held !== undefined) t = held;
     else {
       // The first run of a data folder: the newest time the relay wrote into the data it would delete.
@@ -160,9 +160,13 @@ export class Retention {
         .map((s) => s.split(':') as [string, string])
         .filter(([table]) => this.hasTable(table))
         .map(([table, col]) => this.db.prepare<[], { t: number | null }>(`SELECT MAX(${col}) AS t FROM ${table}`).get()?.t ?? 0);
-      t = Math.max(0, ...newest);
+      // A fresh folder holds nothing its clock could date too old: it starts from the wall clock.
+      t = Math.max(0, ...newest) || wall;
     }
-    return Math.max(t, this.o.store.newestBeacon());
+    // Times other clocks signed: a device's beacon, the admin's requests (the tenant key's device).
+    const admin = this.hasTable('audit') ? (this.db.prepare<[], { t: number | null }>("SELECT MAX(json_extract(request, '$.at')) AS t FROM audit WHERE actor = 'admin' AND request IS NOT NULL").get()?.t ?? 0) : 0;
+    const certified = this.db.prepare<[], { t: number | null }>("SELECT MAX(json_extract(request, '$.at')) AS t FROM retention_certification").get()?.t ?? 0;
+    return Math.max(t, this.o.store.newestBeacon(), admin, certified);
   }
 
   /** Deletes, for every tenant, what is past its period; returns the records made. One run at a time. */
@@ -174,8 +178,8 @@ export class Retention {
 
   private async runOnce(): Promise<DeletionRecord[]> {
     const wall = this.clock.wall();
-    const witnessed = this.witnessed();
-    const now = trustedNow(wall, witnessed);
+    const witnessed = this.witnessed(wall);
+    const now = Math.floor(trustedNow(wall, witnessed));
     if (wall - now > 5 * 60_000) this.o.log?.(`retention: the relay's clock (${new Date(wall).toISOString()}) runs ahead of the witnessed time (${new Date(now).toISOString()}); deleting only up to the witnessed time`);
     const made: DeletionRecord[] = [];
     for (const tenant of this.o.store.tenants()) {
@@ -211,7 +215,7 @@ export class Retention {
     };
     const found = count();
     if (found.count === 0) return undefined;
-    const { rec, store } = await this.record(tenant, kind, found, period, cutoff, now, wall);
+    const { rec, store } = await this.record(tenant, kind, { count: found.count, from: found.from, to: found.to }, period, cutoff, now, wall);
     this.db.transaction(() => {
       // What was counted before signing must be exactly what goes: else nothing goes, and the next run tries again.
       const again = count();
