@@ -1,12 +1,14 @@
 /**
  * Hash routes: #/m/<tenant>/<meeting>[?device=&fp=] (device), #/public/<tenant>/<meeting> (public),
  * #/enrol/<tenant>/<token>?fp= (invitation link), #/home/<tenant> (login, meetings), #/admin/<tenant>[?key=&fp=],
- * #/setup/<tenant>/<token> (a new tenant's one-time setup link).
+ * #/setup/<tenant>/<token> (a new tenant's one-time setup link), #/check (anyone checks a downloaded record).
  */
 import { createSignal, Match, onCleanup, Switch } from 'solid-js';
 import { t } from '../i18n/index.js';
 import { Admin } from './admin/Admin.js';
 import { TenantSetup } from './admin/TenantSetup.js';
+import { Check } from './check/Check.js';
+import { CheckLink } from './check/CheckLink.js';
 import { Enrol } from './Enrol.js';
 import { Header } from './Header.js';
 import { Home } from './Home.js';
@@ -21,6 +23,7 @@ export type Route =
   | { view: 'admin'; tenant: string; join?: { key: string; fp: string } }
   | { view: 'setup'; tenant: string; token: string }
   | { view: 'minutes'; tenant: string; meeting: string }
+  | { view: 'check' }
   | { view: 'none' };
 
 const ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -29,6 +32,7 @@ export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
   const [, kind, tenant, meeting] = path.split('/');
   const q0 = new URLSearchParams(query);
+  if (kind === 'check' && !tenant) return { view: 'check' };
   if (tenant && ID.test(tenant)) {
     const fp = q0.get('fp');
     const key = q0.get('key');
@@ -63,10 +67,14 @@ export function App() {
           <main id="main" class="page">
             <h1>{t('appName')}</h1>
             <p>{t('route.hint')}</p>
+            <CheckLink />
           </main>
         </>
       }
     >
+      <Match when={route().view === 'check'}>
+        <Check />
+      </Match>
       <Match when={route().view === 'enrol' && (route() as Extract<Route, { view: 'enrol' }>)} keyed>
         {(r) => <Enrol tenant={r.tenant} token={r.token} fp={r.fp} />}
       </Match>

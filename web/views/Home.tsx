@@ -5,6 +5,7 @@
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { t } from '../i18n/index.js';
 import { currentSession, meetingsOf, tenantDevice } from '../identity.js';
+import { CheckLink } from './check/CheckLink.js';
 import { Header } from './Header.js';
 import { LoginForm } from './Login.js';
 import { when } from './Overview.js';
@@ -37,6 +38,7 @@ export function PublicMeetings(props: { tenant: string }) {
       <Show when={!meetings.loading} fallback={<p aria-busy="true">{t('loading')}</p>}>
         <MeetingList tenant={props.tenant} meetings={meetings()} href={(id) => `#/public/${props.tenant}/${id}`} testid="public-meetings" />
       </Show>
+      <CheckLink />
     </section>
   );
 }
