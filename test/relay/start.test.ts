@@ -26,7 +26,7 @@ async function start(dataDir: string): Promise<{ child: ChildProcess; out: () =>
       return new Promise<void>((r) => child.once('exit', () => r()));
     }
   });
-  await until(() => /Each device link/.test(out), 'the links are printed', 20_000).catch((e) => {
+  await until(() => /Each device link/.test(out), 'the links are printed', 90_000).catch((e) => {
     throw new Error(`${e.message}\n${out}`);
   });
   return { child, out: () => out, base: /Ratsraum relay on (http:\/\/\S+)/.exec(out)![1]! };
