@@ -21,6 +21,7 @@ import type { SessionState } from './state.js';
 export { draftTexts, DRAFT_MAP } from './minutes/draft.js';
 export { recordHead, SIGN_KIND } from './minutes/log.js';
 export { signaturesOf, type MinutesSignature } from './minutes/signatures.js';
+export { minutesRecord, RECORD_FORMAT, type CertsOf, type MinutesRecord } from './minutes/record.js';
 export type { Lang } from './minutes/labels.js';
 export type { PersonOf } from './minutes/log.js';
 

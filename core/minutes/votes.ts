@@ -43,10 +43,10 @@ function voteBlocks(s: SessionState, log: MinutesLog, v: Vote, L: Labels, lang: 
   if (v.kind === 'election') fields.push([V.round, previous ? `${v.round} (${V.runoffOf(previous.title)})` : String(v.round)]);
   fields.push([V.opened, at(v.openedAt, day, lang)], [V.closed, v.closedAt === null ? L.notYet : at(v.closedAt, day, lang)]);
   if (v.postal) {
-    fields.push([V.source, V.postal], [V.postal, V.postalOrdered(at(v.postal.at, day, lang), v.postal.reason)]);
-    if (entered) fields.push([V.postal, V.postalEntered(at(entered.e.hlc.wall, day, lang))]);
+    fields.push([V.source, V.postal], [V.postalOrdered, `${at(v.postal.at, day, lang)}: ${v.postal.reason}`]);
+    if (entered) fields.push([V.postalEntered, at(entered.e.hlc.wall, day, lang)]);
   } else fields.push([V.source, V.digital]);
-  if (v.mode === 'secret' && !v.postal) fields.push([V.mode, V.secretBallots(v.ballots.filter((b) => b.status === 'counted').length)]);
+  if (v.mode === 'secret' && !v.postal) fields.push([V.ballots, V.secretBallots(v.ballots.filter((b) => b.status === 'counted').length)]);
   if (key) fields.push([V.trustees, key.trustees.map((t) => nameOf(s, t)).join(', ')]);
   if (!v.publicResult) fields.push([V.result, V.notPublic]);
   fields.push([v.postal ? V.postalResult : V.result, resultText(L, v)]);

@@ -1,0 +1,336 @@
+/**
+ * The minutes (core/minutes.ts) as PDF, with pdf-lib and the DejaVu fonts embedded as subsets, so every name
+ * prints as written ("Łukasz", "Çelik", "Ğ"): A4, page numbers ("Seite 3 von 7"), tables that break across
+ * pages with their header row repeated, and on the last page the record's head hash, the minutes' hash and
+ * their signatures. The minutes data itself rides along as the attachment `minutes.json` (PDF/A-3 associated
+ * file, AFRelationship Data), which `ratsraum verify --minutes` compares with the record.
+ *
+ * PDF/A: XMP metadata with pdfaid part 3 / conformance B, the document ID in the trailer and in XMP, fonts
+ * embedded, no transparency, the attachment declared in the catalog's /AF. Missing for full PDF/A-3B: an
+ * output intent with an ICC profile (none is shipped), and no validator (veraPDF) checks the file in CI.
+ *
+ * The drawing is deterministic (dates from the minutes, IDs from their hash): the same data gives the same
+ * text at the same places, which the verifier re-draws and compares (relay/minutes-pdf-read.ts).
+ */
+import fontkit from '@pdf-lib/fontkit';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { AFRelationship, PDFDocument, PDFHexString, PDFName, type PDFFont, type PDFPage, rgb } from 'pdf-lib';
+import { fromHex, utf8 } from '../crypto/bytes.js';
+import { type Block, type Minutes, type MinutesRecord, RECORD_FORMAT } from '../core/minutes.js';
+import { dateTime } from '../core/minutes/time.js';
+
+/** The attachment's name: the minutes record (core/minutes/record.ts) as JSON. */
+export const ATTACHMENT = 'minutes.json';
+
+export interface Fonts {
+  regular: Uint8Array;
+  bold: Uint8Array;
+}
+
+/** DejaVu Sans from the npm package `dejavu-fonts-ttf` (no system font needed). */
+export function dejavu(): Fonts {
+  const require = createRequire(import.meta.url);
+  const read = (f: string) => new Uint8Array(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${f}`)));
+  return { regular: read('DejaVuSans.ttf'), bold: read('DejaVuSans-Bold.ttf') };
+}
+
+const PAGE = { w: 595.28, h: 841.89, left: 56, right: 56, top: 64, bottom: 64 };
+const WIDTH = PAGE.w - PAGE.left - PAGE.right;
+const SIZE = { title: 15, section: 12.5, heading: 10.5, body: 9.5, table: 8.5, footer: 7.5 };
+const LINE = 1.3; // line height as a multiple of the font size
+const PAD = 3; // table cell padding
+const GREY = rgb(0.45, 0.45, 0.45);
+const BLACK = rgb(0, 0, 0);
+const WORDS = {
+  de: { page: (n: number, of: number) => `Seite ${n} von ${of}`, empty: '(kein Text)', signTitle: 'Unterzeichnung und Prüfung', head: 'Protokollkopf (SHA-256 über die Köpfe des Protokolls)', hash: 'Prüfsumme der Niederschrift (minutesHash)', data: 'Die Daten dieser Niederschrift liegen dieser Datei als Anhang minutes.json bei.', check: 'Prüfen: ratsraum verify <protokoll.json> --minutes <diese-datei.pdf>', signed: 'Unterzeichnet', none: 'Noch nicht unterzeichnet.', name: 'Name', at: 'Zeit', entry: 'Eintrag', signs: 'Unterzeichnet Prüfsumme', same: 'diese Fassung', other: 'eine andere Fassung', continued: '(Fortsetzung)' },
+  en: { page: (n: number, of: number) => `Page ${n} of ${of}`, empty: '(no text)', signTitle: 'Signatures and check', head: 'Record head (SHA-256 over the heads of the log)', hash: 'Hash of the minutes (minutesHash)', data: 'The data of these minutes is attached to this file as minutes.json.', check: 'Check: ratsraum verify <record.json> --minutes <this-file.pdf>', signed: 'Signed', none: 'Not signed yet.', name: 'Name', at: 'Time', entry: 'Entry', signs: 'Signs hash', same: 'this version', other: 'another version', continued: '(continued)' },
+};
+
+/** One drawn string: the unit the verifier compares. */
+export interface Run {
+  page: number;
+  x: number;
+  y: number;
+  size: number;
+  bold: boolean;
+  text: string;
+  grey?: boolean;
+}
+
+/**
+ * fontkit with one glyph per code point (no shaping, kerning or ligatures): its full layout costs milliseconds
+ * per string, which a long session's minutes cannot afford; Latin, Greek and Cyrillic names need no shaping,
+ * and one glyph per character keeps the text that PDF readers extract exactly the text drawn.
+ */
+const fastFontkit = {
+  create(bytes: Uint8Array, name?: string) {
+    const font = fontkit.create(bytes as never, name) as unknown as { glyphForCodePoint(cp: number): { advanceWidth: number }; layout: unknown };
+    const glyphs = new Map<number, { advanceWidth: number }>();
+    const glyph = (cp: number) => {
+      let g = glyphs.get(cp);
+      if (!g) glyphs.set(cp, (g = font.glyphForCodePoint(cp)));
+      return g;
+    };
+    font.layout = (text: string) => {
+      const list = Array.from(text, (ch) => glyph(ch.codePointAt(0)!));
+      return { glyphs: list, positions: list.map((g) => ({ xAdvance: g.advanceWidth, yAdvance: 0, xOffset: 0, yOffset: 0 })) };
+    };
+    return font;
+  },
+} as unknown as typeof fontkit;
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+interface Measure {
+  width(text: string, size: number, bold: boolean): number;
+}
+
+/** Text widths from the embedded fonts, memoised per string (fontkit lays out each string it measures). */
+export function measure(font: (bold: boolean) => PDFFont): Measure {
+  const cache = new Map<string, number>();
+  return {
+    width(text, size, bold) {
+      const key = `${bold ? 1 : 0}${text}`;
+      let w = cache.get(key);
+      if (w === undefined) cache.set(key, (w = font(bold).widthOfTextAtSize(text, 1000)));
+      return (w * size) / 1000;
+    },
+  };
+}
+
+/** Lines of at most `width`, broken at spaces (a word longer than a line is broken by characters). */
+function wrap(m: Measure, text: string, size: number, bold: boolean, width: number): string[] {
+  const out: string[] = [];
+  for (const para of text.split('\n')) {
+    let line = '';
+    for (const word of para.split(/ +/)) {
+      const next = line ? `${line} ${word}` : word;
+      if (m.width(next, size, bold) <= width) {
+        line = next;
+        continue;
+      }
+      if (line) out.push(line);
+      line = '';
+      let rest = word;
+      while (m.width(rest, size, bold) > width) {
+        let n = rest.length - 1;
+        while (n > 1 && m.width(rest.slice(0, n), size, bold) > width) n--;
+        out.push(rest.slice(0, n));
+        rest = rest.slice(n);
+      }
+      line = rest;
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+/** Column widths: each column's natural width, scaled to fit; wide columns share what narrow ones leave. */
+function columns(m: Measure, head: string[], rows: string[][], size: number): number[] {
+  const n = head.length;
+  const natural = head.map((h, i) => Math.max(m.width(h, size, true), ...rows.map((r) => m.width(r[i] ?? '', size, false))) + 2 * PAD + 1);
+  const total = natural.reduce((a, b) => a + b, 0);
+  if (total <= WIDTH) return natural.map((w) => (w * WIDTH) / total);
+  const widths = natural.map((w) => Math.min(w, WIDTH / n));
+  const spare = WIDTH - widths.reduce((a, b) => a + b, 0);
+  const excess = natural.map((w, i) => w - widths[i]!);
+  const sum = excess.reduce((a, b) => a + b, 0);
+  return widths.map((w, i) => (sum > 0 ? w + (spare * excess[i]!) / sum : w));
+}
+
+/** Lays the minutes out on pages: pure, given the font metrics, so the verifier can re-draw and compare. */
+export function layout(data: MinutesRecord, m: Measure): { runs: Run[]; rules: { page: number; x1: number; x2: number; y: number }[]; pages: number } {
+  const W = WORDS[data.minutes.lang];
+  const runs: Run[] = [];
+  const rules: { page: number; x1: number; x2: number; y: number }[] = [];
+  let page = 0;
+  let y = PAGE.h - PAGE.top;
+  const newPage = () => {
+    page++;
+    y = PAGE.h - PAGE.top;
+  };
+  const room = (h: number) => {
+    if (y - h < PAGE.bottom) newPage();
+  };
+  const text = (t: string, size: number, bold: boolean, x = PAGE.left, width = WIDTH, grey = false) => {
+    for (const line of wrap(m, t, size, bold, width)) {
+      room(size * LINE);
+      y -= size * LINE;
+      if (line) runs.push({ page, x: round(x), y: round(y), size, bold, text: line, ...(grey ? { grey } : {}) });
+    }
+  };
+  const gap = (h: number) => (y -= h);
+
+  const table = (head: string[], rows: string[][], caption?: string) => {
+    const size = SIZE.table;
+    const widths = columns(m, head, rows, size);
+    const cells = (r: string[], bold: boolean) => r.map((c, i) => wrap(m, c ?? '', size, bold, widths[i]! - 2 * PAD));
+    const rowHeight = (lines: string[][]) => Math.max(1, ...lines.map((l) => l.length)) * size * LINE + 2 * PAD;
+    const headLines = cells(head, true);
+    const drawRow = (lines: string[][], bold: boolean) => {
+      let x = PAGE.left;
+      lines.forEach((cell, i) => {
+        cell.forEach((line, j) => {
+          if (line) runs.push({ page, x: round(x + PAD), y: round(y - PAD - (j + 1) * size * LINE + size * 0.25), size, bold, text: line });
+        });
+        x += widths[i]!;
+      });
+      y -= rowHeight(lines);
+      rules.push({ page, x1: PAGE.left, x2: PAGE.left + WIDTH, y: round(y) });
+    };
+    const header = (cont: boolean) => {
+      if (caption) text(cont ? `${caption} ${W.continued}` : caption, SIZE.body, true);
+      else if (cont) text(W.continued, SIZE.table, false, PAGE.left, WIDTH, true);
+      rules.push({ page, x1: PAGE.left, x2: PAGE.left + WIDTH, y: round(y) });
+      drawRow(headLines, true);
+    };
+    room((caption ? SIZE.body * LINE : 0) + rowHeight(headLines) + (rows[0] ? rowHeight(cells(rows[0], false)) : 0));
+    header(false);
+    for (const r of rows) {
+      const lines = cells(r, false);
+      if (y - rowHeight(lines) < PAGE.bottom) {
+        newPage();
+        header(true);
+      }
+      drawRow(lines, false);
+    }
+    gap(SIZE.body * 0.8);
+  };
+
+  const block = (b: Block) => {
+    switch (b.type) {
+      case 'fields': {
+        const labelW = Math.min(170, Math.max(...b.rows.map(([l]) => m.width(l, SIZE.body, true))) + 10);
+        for (const [label, value] of b.rows) {
+          const lines = wrap(m, value, SIZE.body, false, WIDTH - labelW);
+          room(lines.length * SIZE.body * LINE);
+          const top = y;
+          text(label, SIZE.body, true, PAGE.left, labelW - 6);
+          const afterLabel = y;
+          y = top;
+          text(value, SIZE.body, false, PAGE.left + labelW, WIDTH - labelW);
+          y = Math.min(y, afterLabel);
+        }
+        gap(SIZE.body * 0.6);
+        return;
+      }
+      case 'table':
+        return table(b.head, b.rows, b.caption);
+      case 'heading':
+        room(SIZE.heading * LINE * 4);
+        gap(SIZE.heading * 0.5);
+        return text(b.text, SIZE.heading, true);
+      case 'text':
+        text(b.text, SIZE.body, false);
+        return gap(SIZE.body * 0.5);
+      case 'draft':
+        room(SIZE.body * LINE * 3);
+        text(b.label, SIZE.body, true);
+        if (b.text.trim()) text(b.text, SIZE.body, false);
+        else text(W.empty, SIZE.body, false, PAGE.left, WIDTH, true);
+        return gap(SIZE.body * 0.6);
+    }
+  };
+
+  newPage();
+  text(data.minutes.title, SIZE.title, true);
+  gap(SIZE.body);
+  for (const s of data.minutes.sections) {
+    room(SIZE.section * LINE * 4);
+    gap(SIZE.section * 0.6);
+    text(s.title, SIZE.section, true);
+    gap(SIZE.body * 0.3);
+    for (const b of s.blocks) block(b);
+  }
+  newPage();
+  text(W.signTitle, SIZE.section, true);
+  gap(SIZE.body * 0.5);
+  block({ type: 'fields', rows: [[W.head, data.recordHead], [W.hash, data.hash]] });
+  text(W.data, SIZE.body, false);
+  text(W.check, SIZE.body, false);
+  gap(SIZE.body);
+  if (data.signatures.length === 0) text(W.none, SIZE.body, true);
+  else
+    table(
+      [W.name, W.at, W.entry, W.signs],
+      data.signatures.map((s) => [s.name, dateTime(s.at, data.minutes.lang), s.entry, `${s.hash} (${s.hash === data.hash ? W.same : W.other})`]),
+      W.signed,
+    );
+  const pages = page;
+  for (let p = 1; p <= pages; p++) {
+    const label = W.page(p, pages);
+    runs.push({ page: p, x: round(PAGE.left + WIDTH - m.width(label, SIZE.footer, false)), y: PAGE.bottom - 28, size: SIZE.footer, bold: false, text: label, grey: true });
+    runs.push({ page: p, x: PAGE.left, y: PAGE.bottom - 28, size: SIZE.footer, bold: false, text: `${data.minutes.title.slice(0, 80)} · ${data.recordHead.slice(0, 16)}`, grey: true });
+  }
+  return { runs, rules, pages };
+}
+
+/** When the minutes were made, for the PDF's dates: the session's close, else the meeting's start. */
+function madeAt(m: Minutes): Date {
+  const facts = m.sections.find((s) => s.id === 'meeting')?.facts as { closed?: { at: number } | null; meeting?: { start: number } } | null | undefined;
+  return new Date(facts?.closed?.at ?? facts?.meeting?.start ?? 0);
+}
+
+const xmlEscape = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function xmp(data: MinutesRecord, keywords: string, at: Date): string {
+  const iso = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const id = `uuid:${data.hash.slice(0, 8)}-${data.hash.slice(8, 12)}-${data.hash.slice(12, 16)}-${data.hash.slice(16, 20)}-${data.hash.slice(20, 32)}`;
+  return `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/">
+   <pdfaid:part>3</pdfaid:part>
+   <pdfaid:conformance>B</pdfaid:conformance>
+   <dc:format>application/pdf</dc:format>
+   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">${xmlEscape(data.minutes.title)}</rdf:li></rdf:Alt></dc:title>
+   <dc:creator><rdf:Seq><rdf:li>Ratsraum</rdf:li></rdf:Seq></dc:creator>
+   <xmp:CreateDate>${iso}</xmp:CreateDate>
+   <xmp:ModifyDate>${iso}</xmp:ModifyDate>
+   <xmp:CreatorTool>Ratsraum</xmp:CreatorTool>
+   <pdf:Producer>Ratsraum (pdf-lib)</pdf:Producer>
+   <pdf:Keywords>${xmlEscape(keywords)}</pdf:Keywords>
+   <xmpMM:DocumentID>${id}</xmpMM:DocumentID>
+   <xmpMM:InstanceID>${id}</xmpMM:InstanceID>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>`;
+}
+
+/** The keywords name the record head, the minutes' hash and each signature's entry, for tools that read only metadata. */
+export const keywordsOf = (d: MinutesRecord): string => [RECORD_FORMAT, `head:${d.recordHead}`, `hash:${d.hash}`, ...d.signatures.map((s) => `signature:${s.entry}`)].join(' ');
+
+export async function minutesPdf(data: MinutesRecord, fonts: Fonts = dejavu()): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  doc.registerFontkit(fastFontkit);
+  const regular = await doc.embedFont(fonts.regular, { subset: true });
+  const bold = await doc.embedFont(fonts.bold, { subset: true });
+  const font = (b: boolean): PDFFont => (b ? bold : regular);
+  const { runs, rules, pages } = layout(data, measure(font));
+  const list: PDFPage[] = Array.from({ length: pages }, () => doc.addPage([PAGE.w, PAGE.h]));
+  for (const r of rules) list[r.page - 1]!.drawLine({ start: { x: r.x1, y: r.y }, end: { x: r.x2, y: r.y }, thickness: 0.4, color: GREY });
+  // One font switch per page and weight: pdf-lib adds a font resource for every drawText that names a font.
+  for (const [i, page] of list.entries())
+    for (const b of [false, true]) {
+      page.setFont(font(b));
+      for (const r of runs) if (r.page === i + 1 && r.bold === b) page.drawText(r.text, { x: r.x, y: r.y, size: r.size, color: r.grey ? GREY : BLACK });
+    }
+  const at = madeAt(data.minutes);
+  const keywords = keywordsOf(data);
+  doc.setTitle(data.minutes.title, { showInWindowTitleBar: true });
+  doc.setSubject(`${data.minutes.tenant}/${data.minutes.meeting}`);
+  doc.setKeywords([keywords]);
+  doc.setProducer('Ratsraum (pdf-lib)');
+  doc.setCreator('Ratsraum');
+  doc.setCreationDate(at);
+  doc.setModificationDate(at);
+  doc.setLanguage(data.minutes.lang);
+  await doc.attach(utf8(JSON.stringify(data)), ATTACHMENT, { mimeType: 'application/json', description: `Ratsraum minutes record (${RECORD_FORMAT})`, creationDate: at, modificationDate: at, afRelationship: AFRelationship.Data });
+  const metadata = doc.context.stream(xmp(data, keywords, at), { Type: 'Metadata', Subtype: 'XML' });
+  doc.catalog.set(PDFName.of('Metadata'), doc.context.register(metadata));
+  const id = PDFHexString.of(Array.from(fromHex(data.hash, 32).slice(0, 16), (b) => b.toString(16).padStart(2, '0')).join(''));
+  doc.context.trailerInfo.ID = doc.context.obj([id, id]);
+  return doc.save({ useObjectStreams: false });
+}
