@@ -19,6 +19,7 @@ import { startRelay } from './server.js';
 import { importOparl } from './oparl/command.js';
 import * as dossier from './dossier.js';
 import { openSqlite } from './store.js';
+import { minutesCmd, verifyMinutesCmd } from './minutes-cli.js';
 import { Invitations, type SmtpConfig } from './invitations.js';
 import { localSmtp, readable } from './mailbox.js';
 import { Retention } from './retention.js';
@@ -33,6 +34,8 @@ const USAGE = `usage:
   ratsraum tenant create <id> --name "Stadt Musterstadt" [--data ./data] [--public-url https://ratsraum.example.org] [--ttl-hours 24]
   ratsraum export --data DIR --tenant T --meeting M [--doc public|members]
   ratsraum verify <export.json> [--tenant-key <fingerprint>]   exit 0 ok, 3 pending, 1 failed, 2 unreadable
+  ratsraum verify <export.json> --minutes <minutes.pdf> [--tenant-key <fingerprint>]   the PDF against the record
+  ratsraum minutes --data DIR --tenant T --meeting M (--out FILE.pdf | --json) [--lang de|en]
   ratsraum retention --data DIR [--now ISO]                   delete what is past its period (DS-2), print the records
   ratsraum deletions --data DIR --tenant T                    the tenant's signed deletion records (ratsraum-deletions/v1)
   ratsraum verify-deletions <deletions.json> [--tenant-key <fingerprint>]   exit 0 ok, 3 pending, 1 failed, 2 unreadable
@@ -172,11 +175,12 @@ function exportCmd(args: string[]): void {
 }
 
 async function verify(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'tenant-key': { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'tenant-key': { type: 'string' }, minutes: { type: 'string' } } });
   const file = positionals[0];
   if (!file) throw new UsageError('verify needs a file');
   const expected = values['tenant-key'];
   if (expected !== undefined && !/^[0-9a-f]{32}$/i.test(expected.replace(/\s/g, ''))) throw new UsageError('--tenant-key needs the fingerprint: 32 hex digits (spaces allowed)');
+  if (values.minutes !== undefined) return verifyMinutesCmd(file, values.minutes, expected);
   let record: unknown;
   try {
     record = JSON.parse(readFileSync(file, 'utf8'));
@@ -329,6 +333,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'verify':
       return verify(rest);
+    case 'minutes':
+      return minutesCmd(rest);
     case 'seats':
       return seats(rest);
     case 'import-oparl':
