@@ -7,10 +7,12 @@ import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../crypto/envelope.js';
 import { fold } from '../../core/fold.js';
+import { Replica } from '../../core/replica.js';
+import { DraftDoc } from '../../web/views/minutes/draft.js';
 import { minutesHash, minutesOf } from '../../core/minutes.js';
 import { draftKey } from '../../core/minutes/draft.js';
 import type { SessionState } from '../../core/state.js';
-import { council, MEMBERS, Story, topoSort } from '../helpers/envelopes.js';
+import { council, MEETING, MEMBERS, Story, TENANT, topoSort } from '../helpers/envelopes.js';
 
 const WITH_MINUTE_TAKER = [...MEMBERS, { person: 'protokoll', name: 'Łukasz Çelik', roles: ['minutes' as const], faction: null, voting: false }];
 
@@ -199,5 +201,45 @@ describe('the signatures of the minutes', () => {
     expect(JSON.stringify(m)).toContain('Herr Çelik (Łódź) berichtet.');
     // Another text gives other minutes data, so a signature of the old hash would not match it.
     expect(minutesHash(minutesOf(st, { log: topoSort(d.s.all), personOf, texts: { ...d.texts(st), [draftKey.item('i2')]: 'anders' } }))).not.toBe(h);
+  });
+});
+
+describe('the draft on two devices', () => {
+  it('MIN-2 chair and minute-taker who both start the same text part offline keep both texts on every device', async () => {
+    const d = await meeting();
+    const device = async (who: string) => {
+      const r = new Replica({ tenant: TENANT, meeting: MEETING, tenantKey: d.s.c.tenantKey, docs: ['public', 'members'], signer: d.s.c.devices[who]!.signer, now: () => d.s.now });
+      await r.addCerts(Object.values(d.s.c.devices).flatMap((x) => (x.cert ? [x.cert] : [])));
+      await r.receive(d.s.all.map((e) => e.wire));
+      const draft = new DraftDoc(r);
+      draft.sync(r.state);
+      return { r, draft };
+    };
+    const [taker, chair] = [await device('protokoll'), await device('chair')];
+    const key = draftKey.item('i2');
+    // Offline, each creates the text part (its own Y.Text in the map) and writes.
+    taker.draft.set(key, 'Bericht der Verwaltung.');
+    chair.draft.set(key, 'Hinweis der Vorsitzenden.');
+    await taker.draft.flush();
+    await chair.draft.flush();
+    const exchange = async () => {
+      await chair.r.receive(taker.r.envelopes().map((e) => e.wire));
+      await taker.r.receive(chair.r.envelopes().map((e) => e.wire));
+      for (const x of [taker, chair]) x.draft.sync(x.r.state);
+      for (const x of [taker, chair]) await x.draft.flush();
+    };
+    await exchange(); // back online: the map keeps one of the two texts; the other device writes its own again
+    await exchange();
+    const [a, b] = [taker.draft.text(key), chair.draft.text(key)];
+    expect(a).toBe(b);
+    expect(a).toContain('Bericht der Verwaltung.');
+    expect(a).toContain('Hinweis der Vorsitzenden.');
+    // What the fold gives every device (and a verifier) is that text too.
+    expect(taker.r.state.rejected.filter((x) => x.kind === 'y')).toEqual([]);
+    expect(fold(taker.r.log.ordered(), taker.r.directory).rejected).toEqual(taker.r.state.rejected);
+    const reader = new Y.Doc();
+    for (const e of taker.r.log.ordered()) if (e.kind === 'y' && e.doc === 'members') Y.applyUpdate(reader, e.payload);
+    expect(reader.getMap('minutes').get(key)!.toString()).toBe(a);
+    for (const x of [taker, chair]) x.draft.stop();
   });
 });

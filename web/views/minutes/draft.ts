@@ -33,6 +33,8 @@ export class DraftDoc {
   private doc = new Y.Doc();
   private held = new Set<string>(); // ids of the applied updates in `doc`
   private pending: Uint8Array[] = [];
+  /** Text parts this device created, with what they read: a concurrent creation elsewhere may replace them. */
+  private created = new Map<string, Y.Text>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly version = createSignal(0);
   readonly unsent = createSignal(false);
@@ -57,12 +59,45 @@ export class DraftDoc {
       this.doc = new Y.Doc(); // a fresh client id: the dropped updates may have used clocks of the old one
       this.held = new Set();
       this.pending = [];
+      this.created = new Map();
       this.listen();
     }
+    const before = new Map([...this.created].map(([key, text]) => [key, text.toString()]));
     Y.transact(this.doc, () => {
       for (const e of updates) if (!this.held.has(e.id)) Y.applyUpdate(this.doc, e.payload);
     });
     this.held = ids;
+    this.rescue(before);
+  }
+
+  /**
+   * Two editors who both start a text part offline each create its Y.Text; the map keeps one of them on every
+   * device. The editor whose text lost writes it again into the one that stays, so nothing typed is lost.
+   */
+  private rescue(before: Map<string, string>): void {
+    const map = this.doc.getMap<Y.Text>(DRAFT_MAP);
+    const lost = [...this.created].filter(([key, text]) => map.get(key) !== text);
+    if (lost.length === 0) return;
+    Y.transact(
+      this.doc,
+      () => {
+        for (const [key] of lost) {
+          this.created.delete(key);
+          const text = before.get(key) ?? '';
+          const kept = map.get(key);
+          if (!text || !(kept instanceof Y.Text) || kept.toString().includes(text)) continue;
+          kept.insert(kept.length, kept.length > 0 ? `\n${text}` : text);
+        }
+      },
+      LOCAL,
+    );
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.unsent[1](this.pending.length > 0);
+    clearTimeout(this.timer);
+    if (this.pending.length > 0) this.timer = setTimeout(() => void this.flush(), IDLE_MS);
   }
 
   text(key: string): string {
@@ -78,16 +113,14 @@ export class DraftDoc {
       this.doc,
       () => {
         const text = map.get(key);
-        if (!(text instanceof Y.Text)) return void map.set(key, new Y.Text(value));
+        if (!(text instanceof Y.Text)) return void this.created.set(key, map.set(key, new Y.Text(value)));
         const d = splice(text.toString(), value);
         if (d.remove > 0) text.delete(d.at, d.remove);
         if (d.insert) text.insert(d.at, d.insert);
       },
       LOCAL,
     );
-    this.unsent[1](this.pending.length > 0);
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.flush(), IDLE_MS);
+    this.schedule();
   }
 
   /** Signs what was typed since the last entry as one `y` entry of the members document. */
