@@ -257,6 +257,14 @@ export function identityRoutes(d: IdentityDeps): Hono {
     return c.json({ session: s.token, expires: s.expires });
   });
 
+  // DS-2: the tenant's retention periods are public (the privacy notice names them); devices prune by them.
+  app.get('/api/:tenant/retention', (c) => {
+    const tenant = c.req.param('tenant');
+    tenantKeyOf(tenant);
+    if (!d.retention) throw new Refusal(503, 'no-retention', 'retention is not running on this relay', 'Die Aufbewahrungsfristen sind auf diesem Server nicht verfügbar.');
+    return c.json({ periods: d.retention.periods(tenant) });
+  });
+
   // Meetings of the tenant, for a member's start page (titles from the public setup entries).
   app.get('/api/:tenant/meetings', (c) => {
     const tenant = c.req.param('tenant');

@@ -3,9 +3,14 @@ import { render } from 'solid-js/web';
 import { lang } from './i18n/index.js';
 import { listenForInstall, registerServiceWorker } from './pwa.js';
 import { App } from './views/App.js';
+import { pruneDevice } from './retention.js';
 import './styles.css';
 
 document.documentElement.lang = lang();
 registerServiceWorker();
 listenForInstall();
 render(() => <App />, document.getElementById('root')!);
+// DS-2: what this device holds past its period goes, at start and every hour.
+const prune = () => void pruneDevice().catch(() => {});
+prune();
+setInterval(prune, 3_600_000);

@@ -174,6 +174,9 @@ describe('DS-2 retention on the relay', () => {
     expect((await post(await signAdmin(admin, s.demo.tenant, 'retention.save', { periods: { invitations: 5 }, relayKey: toHex(publicKeyOf(generateSeed())) }))).json.code).toBe('bad-retention');
     const other = await signerFromSeed(generateSeed());
     expect((await post(await signAdmin(other, s.demo.tenant, 'retention.save', { periods: { invitations: 5 }, relayKey }))).status).toBe(403);
+    // What devices prune by: public, and still the ten minutes saved last.
+    const pub = (await (await fetch(`${s.relay.url}/api/${s.demo.tenant}/retention`)).json()) as { periods: Record<string, number> };
+    expect(pub.periods).toEqual(Object.fromEntries(RETENTION_KINDS.map((k) => [k, 10])));
   });
 });
 

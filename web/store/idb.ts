@@ -123,6 +123,12 @@ export async function putCerts(tenant: string, meeting: string, tenantKey: strin
   return updateMeta(tenant, meeting, (m) => ({ ...m, tenantKey, certs }));
 }
 
+/** Every tenant this browser holds metadata of (keys '<tenant>/<meeting>'). */
+export async function tenants(): Promise<string[]> {
+  const keys = (await request((await db()).transaction('meta').objectStore('meta').getAllKeys())) as string[];
+  return [...new Set(keys.map((k) => k.slice(0, k.indexOf('/'))))];
+}
+
 /** The certificate versions this browser holds for the tenant, from any of its meetings. */
 export async function tenantCerts(tenant: string, tenantKey: string): Promise<Cert[]> {
   const m = await getMeta(tenant, '');
