@@ -14,19 +14,14 @@
  * deputy and the minute-taker have signed the same hash.
  */
 import * as Y from 'yjs';
-import type { CertBody, Role } from '../../crypto/cert.js';
+import type { CertBody } from '../../crypto/cert.js';
 import type { Envelope } from '../../crypto/envelope.js';
 import type { Payload } from '../entries.js';
 import { type Context, docOf } from '../fold.js';
 import { DRAFT_MAP } from '../minutes/draft.js';
 import { applyY } from './agenda.js';
 import { reject } from './reject.js';
-import { AGENDA_EDITORS, CHAIR } from './roles.js';
-
-/** Who writes the minutes draft and signs the minutes. */
-export const MINUTES_SIGNERS: readonly Role[] = ['chair', 'deputy', 'minutes'];
-/** Who may make a `y` entry at all; what each may touch is checked by applyDraftOrAgenda. */
-export const Y_WRITERS: readonly Role[] = [...AGENDA_EDITORS, 'minutes'];
+import { AGENDA_EDITORS, CHAIR, MINUTES_SIGNERS } from './roles.js';
 
 /** Stands for a shared type the update reaches that could not be named (garbage-collected content). */
 const UNNAMED = '\u0000unnamed';

@@ -10,3 +10,7 @@ export const NOTARIES: readonly Role[] = ['chair', 'deputy', 'assistant', 'admin
 export const VOTERS: readonly Role[] = ['chair', 'deputy', 'member'];
 /** Who may start and stop a recording (DS-3): the chair, or an assistant given the recorder role. */
 export const RECORDERS: readonly Role[] = ['chair', 'deputy', 'recorder'];
+/** MIN-2: who writes the minutes draft and signs the minutes. */
+export const MINUTES_SIGNERS: readonly Role[] = ['chair', 'deputy', 'minutes'];
+/** Who may make a `y` entry at all; what each may touch is checked by core/rules/minutes.ts. */
+export const Y_WRITERS: readonly Role[] = [...AGENDA_EDITORS, 'minutes'];
