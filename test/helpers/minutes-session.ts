@@ -31,7 +31,7 @@ export const PEOPLE: { person: string; name: string; roles: Role[]; faction: str
   { person: 'm5', name: 'Jürgen Richter', roles: ['member'], faction: 'f2', voting: true },
   { person: 'm6', name: 'Claudia Klein', roles: ['member'], faction: 'f1', voting: true },
   { person: 'adv', name: 'Sevim Arslan', roles: ['advisory'], faction: null, voting: false },
-  { person: 'clerk', name: 'Jana Nowak', roles: ['assistant', 'minutes'] as Role[], faction: null, voting: false },
+  { person: 'clerk', name: 'Jana Nowak', roles: ['assistant', 'minutes'], faction: null, voting: false },
 ];
 const VOTERS = ['chair', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6'];
 
