@@ -143,3 +143,13 @@ export function minutesSign(ctx: Context, e: Envelope, cert: CertBody, p: Payloa
   const chairSide = (r: string) => r === 'chair' || r === 'deputy';
   if (m.signatures.some((s) => s.hash === p.hash && chairSide(s.role) !== chairSide(role))) m.final = { hash: p.hash, at: e.hlc.wall, entry: e.id };
 }
+
+/**
+ * The log as it stood when the minutes became final: up to and including the signature that made them final
+ * (every entry after it, a rejected late edit included, would change the minutes data and so their hash).
+ * `ordered` is the log in fold order; without final minutes, all of it.
+ */
+export function signedLog<E extends { id: string }>(ordered: readonly E[], final: { entry: string } | null): readonly E[] {
+  const at = final ? ordered.findIndex((e) => e.id === final.entry) : -1;
+  return at < 0 ? ordered : ordered.slice(0, at + 1);
+}

@@ -8,8 +8,9 @@ import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../crypto/envelope.js';
 import { fold } from '../../core/fold.js';
 import { Replica } from '../../core/replica.js';
+import { signedLog } from '../../core/rules/minutes.js';
 import { DraftDoc } from '../../web/views/minutes/draft.js';
-import { minutesHash, minutesOf } from '../../core/minutes.js';
+import { draftTexts, minutesHash, minutesOf } from '../../core/minutes.js';
 import { draftKey } from '../../core/minutes/draft.js';
 import type { SessionState } from '../../core/state.js';
 import { council, MEETING, MEMBERS, Story, TENANT, topoSort } from '../helpers/envelopes.js';
@@ -201,6 +202,17 @@ describe('the signatures of the minutes', () => {
     expect(JSON.stringify(m)).toContain('Herr Çelik (Łódź) berichtet.');
     // Another text gives other minutes data, so a signature of the old hash would not match it.
     expect(minutesHash(minutesOf(st, { log: topoSort(d.s.all), personOf, texts: { ...d.texts(st), [draftKey.item('i2')]: 'anders' } }))).not.toBe(h);
+    // A late edit is rejected, yet it is part of the log: the minutes as signed are those of the log up to the
+    // signature that made them final, folded as it stood then.
+    await d.edit('protokoll', write(draftKey.item('i2'), ' Zu spät.'));
+    const after = d.state();
+    expect(after.rejected.at(-1)?.reason).toBe('y: the minutes are signed and final; the draft cannot change');
+    const whole = topoSort(d.s.all);
+    expect(minutesHash(minutesOf(after, { log: whole, personOf, texts: d.texts(after) }))).not.toBe(h);
+    const cut = signedLog(whole, after.minutes.final);
+    expect(cut.at(-1)?.id).toBe(chair.id);
+    const then = fold(cut, d.s.c.directory);
+    expect(minutesHash(minutesOf(then, { log: cut, personOf, texts: draftTexts(cut, then) }))).toBe(h);
   });
 });
 

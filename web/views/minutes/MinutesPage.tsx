@@ -5,6 +5,8 @@
  */
 import { createMemo, createResource, createEffect, ErrorBoundary, onCleanup, Show } from 'solid-js';
 import { draftTexts, minutesHash, minutesOf, type Lang } from '../../../core/minutes.js';
+import { fold } from '../../../core/fold.js';
+import { signedLog } from '../../../core/rules/minutes.js';
 import { badge } from '../../../core/rules/participants.js';
 import { lang, t } from '../../i18n/index.js';
 import { openSession, type Session } from '../../session.js';
@@ -38,9 +40,15 @@ function MinutesBody(props: { s: Session }) {
   onCleanup(() => draft.stop());
   createEffect(() => draft.sync(s.state()));
   const personOf = (device: string) => s.replica.directory.get(device)?.person;
-  const minutes = (l: Lang) => {
+  // Once final, the minutes as signed: the log up to the signature that made them final, folded as it stood then.
+  const basis = createMemo(() => {
     const st = s.state();
-    const log = s.replica.log.ordered();
+    const all = s.replica.log.ordered();
+    const log = signedLog(all, st.minutes.final);
+    return { log, st: log === all ? st : fold(log, s.replica.directory, s.ref) };
+  });
+  const minutes = (l: Lang) => {
+    const { st, log } = basis();
     return minutesOf(st, { log, personOf, texts: draftTexts(log, st), lang: l });
   };
   const signed = createMemo(() => minutes(SIGNED_LANG));
