@@ -3,7 +3,7 @@
  * and the proof taken where an auditor would look: the SQLite files themselves (rows, raw bytes), the
  * recordings folder, and the deletion records checked by `ratsraum verify-deletions` in a process of its own.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -13,6 +13,7 @@ import { generateSeed, publicKeyOf, signerFromSeed, type Signer } from '../../cr
 import { fingerprint } from '../../crypto/hash.js';
 import { signAdmin } from '../../core/identity.js';
 import { type DeletionsFile, RETENTION_KINDS } from '../../core/retention.js';
+import { Retention } from '../../relay/retention.js';
 import { cleanup, demoRelay, until } from '../helpers/relay.js';
 
 const MIN = 60_000;
@@ -69,7 +70,17 @@ function inIdentityFile(tag: string): boolean {
   return bytes.some((b) => b.includes(`${tag}@example.org`) || b.includes(`p-${tag}`));
 }
 const recording = (tag: string) => existsSync(join(s.dataDir, 'recordings', s.demo.tenant, s.demo.meeting, `${tag}-video.mjr`));
-const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/ratsraum.mjs', ...args], { encoding: 'utf8' });
+/** The CLI in a process of its own; asynchronous, so the test worker stays responsive on a loaded machine. */
+const cli = (...args: string[]) =>
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((ok, fail) => {
+    const child = spawn(process.execPath, ['bin/ratsraum.mjs', ...args]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('error', fail);
+    child.on('close', (status) => ok({ status, stdout, stderr }));
+  });
 
 beforeAll(async () => {
   s = await demoRelay({ relay: { retention: { intervalMs: 3_600_000, clock: { wall: () => clock.wall, mono: () => clock.mono } } } });
@@ -129,10 +140,25 @@ describe('DS-2 retention on the relay', () => {
     expect(Object.keys(diff(before, counts())).sort()).toEqual(['identity.sqlite:audit', 'identity.sqlite:enrolments', 'identity.sqlite:invitations', 'identity.sqlite:retention_records', 'identity.sqlite:sessions', 'identity.sqlite:totp']);
   });
 
+  it('DS-2 after a restart with the clock a year ahead, the run trusts only the time stored by the last run', async () => {
+    seed('restart-mid', T - 5 * MIN);
+    seed('restart-old', T - 20 * MIN);
+    const restarted = new Retention({ dataDir: s.dataDir, store: s.relay.store, clock: { wall: () => T + 365 * 24 * 60 * MIN, mono: () => 0 } });
+    try {
+      const made = await restarted.run();
+      expect(made.map((r) => [r.body.kind, r.body.count, r.body.now])).toEqual(['invitations', 'logins', 'audit', 'recordings', 'revoked-devices'].map((k) => [k, k === 'logins' ? 2 : 1, T + MIN]));
+    } finally {
+      await restarted.close();
+    }
+    expect(inIdentityFile('restart-mid')).toBe(true);
+    expect(recording('restart-mid')).toBe(true);
+    expect(inIdentityFile('restart-old')).toBe(false);
+  });
+
   it('DS-2 `ratsraum retention --now` far ahead deletes only up to the witnessed time', async () => {
     seed('cli-mid', T - 5 * MIN);
     seed('cli-old', T - 30 * MIN);
-    const r = cli('retention', '--data', s.dataDir, '--now', '2099-01-01T00:00:00Z');
+    const r = await cli('retention', '--data', s.dataDir, '--now', '2099-01-01T00:00:00Z');
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { body: { kind: string; count: number } });
     expect(lines.map((l) => l.body.kind).sort()).toEqual(['audit', 'invitations', 'logins', 'recordings', 'revoked-devices']);
@@ -143,12 +169,12 @@ describe('DS-2 retention on the relay', () => {
   });
 
   it('DS-2 the deletion records verify with `ratsraum verify-deletions`, name kind, count and period, carry nothing of the content, and a changed count fails', async () => {
-    const out = cli('deletions', '--data', s.dataDir, '--tenant', s.demo.tenant);
+    const out = await cli('deletions', '--data', s.dataDir, '--tenant', s.demo.tenant);
     expect(out.status, out.stderr).toBe(0);
     const file = JSON.parse(out.stdout) as DeletionsFile;
-    expect(file.records.length).toBe(15);
+    expect(file.records.length).toBe(20);
     expect(file.records[0]!.body).toMatchObject({ seq: 1, kind: 'invitations', count: 1, from: T - 20 * MIN + MIN / 2, to: T - 20 * MIN + MIN / 2, period: 1 });
-    for (const tag of ['old', 'older', 'cli-old']) {
+    for (const tag of ['old', 'older', 'restart-old', 'cli-old']) {
       expect(out.stdout).not.toContain(`${tag}@example.org`);
       expect(out.stdout).not.toContain(`p-${tag}`);
       expect(out.stdout).not.toContain(`${tag}-video`);
@@ -156,13 +182,13 @@ describe('DS-2 retention on the relay', () => {
     const fp = fingerprint(fromHex(file.tenantKey, 32));
     const path = join(s.dataDir, 'deletions.json');
     writeFileSync(path, out.stdout);
-    const ok = cli('verify-deletions', path, '--tenant-key', fp);
+    const ok = await cli('verify-deletions', path, '--tenant-key', fp);
     expect(ok.status, ok.stdout).toBe(0);
-    expect(ok.stdout).toMatch(/^OK: 15 deletion records; deleted invitations 3, logins 6, audit 3, recordings 3, revoked-devices 3/);
+    expect(ok.stdout).toMatch(/^OK: 20 deletion records; deleted invitations 4, logins 8, audit 4, recordings 4, revoked-devices 4/);
     const tampered = JSON.parse(out.stdout) as DeletionsFile;
     tampered.records[4]!.body.count = 0 + 2;
     writeFileSync(path, JSON.stringify(tampered));
-    const bad = cli('verify-deletions', path, '--tenant-key', fp);
+    const bad = await cli('verify-deletions', path, '--tenant-key', fp);
     expect(bad.status).toBe(1);
     expect(bad.stdout).toMatch(/record 5: signature does not verify/);
   });
