@@ -43,8 +43,8 @@ const PAD = 3; // table cell padding
 const GREY = rgb(0.45, 0.45, 0.45);
 const BLACK = rgb(0, 0, 0);
 const WORDS = {
-  de: { page: (n: number, of: number) => `Seite ${n} von ${of}`, empty: '(kein Text)', signTitle: 'Unterzeichnung und Prüfung', head: 'Protokollkopf (SHA-256 über die Köpfe des Protokolls)', hash: 'Prüfsumme der Niederschrift (minutesHash)', data: 'Die Daten dieser Niederschrift liegen dieser Datei als Anhang minutes.json bei.', check: 'Prüfen: ratsraum verify <protokoll.json> --minutes <diese-datei.pdf>', signed: 'Unterzeichnet', none: 'Noch nicht unterzeichnet.', name: 'Name', at: 'Zeit', entry: 'Eintrag', signs: 'Unterzeichnet Prüfsumme', same: 'diese Fassung', other: 'eine andere Fassung', continued: '(Fortsetzung)' },
-  en: { page: (n: number, of: number) => `Page ${n} of ${of}`, empty: '(no text)', signTitle: 'Signatures and check', head: 'Record head (SHA-256 over the heads of the log)', hash: 'Hash of the minutes (minutesHash)', data: 'The data of these minutes is attached to this file as minutes.json.', check: 'Check: ratsraum verify <record.json> --minutes <this-file.pdf>', signed: 'Signed', none: 'Not signed yet.', name: 'Name', at: 'Time', entry: 'Entry', signs: 'Signs hash', same: 'this version', other: 'another version', continued: '(continued)' },
+  de: { page: (n: number, of: number) => `Seite ${n} von ${of}`, empty: '(kein Text)', signTitle: 'Unterzeichnung und Prüfung', head: 'Protokollkopf (SHA-256 über die Köpfe des Protokolls)', hash: 'Prüfsumme der Niederschrift (minutesHash)', data: 'Die Daten dieser Niederschrift liegen dieser Datei als Anhang minutes.json bei.', check: 'Prüfen: ratsraum verify <protokoll.json> --minutes <diese-datei.pdf>', signed: 'Unterzeichnet', none: 'Noch nicht unterzeichnet.', entry: 'Eintrag', signs: 'Unterzeichnete Prüfsumme', same: 'diese Fassung', other: 'eine andere Fassung', continued: '(Fortsetzung)' },
+  en: { page: (n: number, of: number) => `Page ${n} of ${of}`, empty: '(no text)', signTitle: 'Signatures and check', head: 'Record head (SHA-256 over the heads of the log)', hash: 'Hash of the minutes (minutesHash)', data: 'The data of these minutes is attached to this file as minutes.json.', check: 'Check: ratsraum verify <record.json> --minutes <this-file.pdf>', signed: 'Signed', none: 'Not signed yet.', entry: 'Entry', signs: 'Signs hash', same: 'this version', other: 'another version', continued: '(continued)' },
 };
 
 /** One drawn string: the unit the verifier compares. */
@@ -246,17 +246,23 @@ export function layout(data: MinutesRecord, m: Measure): { runs: Run[]; rules: {
   newPage();
   text(W.signTitle, SIZE.section, true);
   gap(SIZE.body * 0.5);
-  block({ type: 'fields', rows: [[W.head, data.recordHead], [W.hash, data.hash]] });
+  // Hashes stay whole on one line each, so that they can be read off and compared.
+  for (const [label, value] of [[W.head, data.recordHead], [W.hash, data.hash]] as const) {
+    text(label, SIZE.body, true);
+    text(value, SIZE.table, false);
+    gap(SIZE.body * 0.4);
+  }
   text(W.data, SIZE.body, false);
   text(W.check, SIZE.body, false);
   gap(SIZE.body);
-  if (data.signatures.length === 0) text(W.none, SIZE.body, true);
-  else
-    table(
-      [W.name, W.at, W.entry, W.signs],
-      data.signatures.map((s) => [s.name, dateTime(s.at, data.minutes.lang), s.entry, `${s.hash} (${s.hash === data.hash ? W.same : W.other})`]),
-      W.signed,
-    );
+  text(W.signed, SIZE.body, true);
+  if (data.signatures.length === 0) text(W.none, SIZE.body, false);
+  for (const s of data.signatures) {
+    gap(SIZE.body * 0.3);
+    text(`${s.name}, ${dateTime(s.at, data.minutes.lang)} (${s.hash === data.hash ? W.same : W.other})`, SIZE.body, false);
+    text(`${W.entry}: ${s.entry}`, SIZE.table, false);
+    text(`${W.signs}: ${s.hash}`, SIZE.table, false);
+  }
   const pages = page;
   for (let p = 1; p <= pages; p++) {
     const label = W.page(p, pages);
@@ -311,12 +317,15 @@ export async function minutesPdf(data: MinutesRecord, fonts: Fonts = dejavu()): 
   const { runs, rules, pages } = layout(data, measure(font));
   const list: PDFPage[] = Array.from({ length: pages }, () => doc.addPage([PAGE.w, PAGE.h]));
   for (const r of rules) list[r.page - 1]!.drawLine({ start: { x: r.x1, y: r.y }, end: { x: r.x2, y: r.y }, thickness: 0.4, color: GREY });
-  // One font switch per page and weight: pdf-lib adds a font resource for every drawText that names a font.
-  for (const [i, page] of list.entries())
-    for (const b of [false, true]) {
-      page.setFont(font(b));
-      for (const r of runs) if (r.page === i + 1 && r.bold === b) page.drawText(r.text, { x: r.x, y: r.y, size: r.size, color: r.grey ? GREY : BLACK });
-    }
+  // In reading order (what text extraction and screen readers follow), switching the font only where the weight
+  // changes: pdf-lib adds a font resource for every drawText that names a font.
+  const current = new Map<PDFPage, boolean>();
+  for (const r of runs) {
+    const page = list[r.page - 1]!;
+    if (current.get(page) !== r.bold) page.setFont(font(r.bold));
+    current.set(page, r.bold);
+    page.drawText(r.text, { x: r.x, y: r.y, size: r.size, color: r.grey ? GREY : BLACK });
+  }
   const at = madeAt(data.minutes);
   const keywords = keywordsOf(data);
   doc.setTitle(data.minutes.title, { showInWindowTitleBar: true });
@@ -328,7 +337,7 @@ export async function minutesPdf(data: MinutesRecord, fonts: Fonts = dejavu()): 
   doc.setModificationDate(at);
   doc.setLanguage(data.minutes.lang);
   await doc.attach(utf8(JSON.stringify(data)), ATTACHMENT, { mimeType: 'application/json', description: `Ratsraum minutes record (${RECORD_FORMAT})`, creationDate: at, modificationDate: at, afRelationship: AFRelationship.Data });
-  const metadata = doc.context.stream(xmp(data, keywords, at), { Type: 'Metadata', Subtype: 'XML' });
+  const metadata = doc.context.stream(utf8(xmp(data, keywords, at)), { Type: 'Metadata', Subtype: 'XML' }); // XMP is UTF-8
   doc.catalog.set(PDFName.of('Metadata'), doc.context.register(metadata));
   const id = PDFHexString.of(Array.from(fromHex(data.hash, 32).slice(0, 16), (b) => b.toString(16).padStart(2, '0')).join(''));
   doc.context.trailerInfo.ID = doc.context.obj([id, id]);
