@@ -1,12 +1,16 @@
 /**
  * DS-2 on the device, in Chromium: the app's own retention code (web/retention.ts, bundled for a bare page of
  * its own origin) deletes a login session past the tenant's period from IndexedDB, with the period served as the
- * relay serves it; the test reads IndexedDB with code of its own and finds everything else as it was.
+ * relay serves it; the test reads IndexedDB with code of its own and finds everything else as it was. And the
+ * admin console's periods form (ORG-2: axe-clean in German and English, at 360 px too), checked in identity.sqlite.
  */
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch } from '../helpers/browser.js';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { axe, demoSite, launch, participant } from '../helpers/browser.js';
+import { cleanup } from '../helpers/relay.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -77,5 +81,33 @@ describe('DS-2 retention on the device', () => {
     const { session: _, ...rest } = before.meta!['musterstadt/'] as Record<string, unknown>;
     expect(after).toEqual({ ...before, meta: { ...before.meta, 'musterstadt/': rest } });
     await context.close();
+  }, 120_000);
+
+  it('DS-2 (ORG-2) the admin console saves a period in days and certifies the relay\'s retention key; axe-clean in German and English, at 360 px', async () => {
+    const site = await demoSite();
+    try {
+      for (const [lang, width] of [['de', 1100], ['en', 360]] as const) {
+        const { context, page } = await participant(browser, site.links.console, { bypassCSP: true, lang, width });
+        await page.getByRole('button', { name: lang === 'de' ? 'Einstellungen' : 'Settings', exact: true }).click();
+        await page.getByTestId('retention-key').waitFor();
+        expect(await axe(page), `${lang} ${width}`).toEqual([]);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+        if (lang === 'de') {
+          expect(await page.getByTestId('retention-key').textContent()).toContain('noch nicht bestätigt');
+          await page.getByLabel('Einladungen (ab Verwendung oder Ablauf), Tage').fill('1,5');
+          await page.getByRole('button', { name: 'Fristen speichern' }).click();
+          await page.getByText('Fristen gespeichert.').waitFor();
+          await expect.poll(() => page.getByTestId('retention-key').textContent()).toContain('bestätigt mit dem Schlüssel der Kommune');
+          const db = new Database(join(site.dataDir, 'identity.sqlite'), { readonly: true });
+          expect(db.prepare("SELECT kind, minutes FROM retention_periods WHERE tenant = 'musterstadt'").all()).toEqual([{ kind: 'invitations', minutes: 36 * 60 }]);
+          expect((db.prepare("SELECT request FROM retention_certification WHERE tenant = 'musterstadt'").get() as { request: string }).request).toContain(site.relay.retention.relayKey);
+          db.close();
+        }
+        await context.close();
+      }
+    } finally {
+      await site.relay.close();
+      cleanup(site.dataDir);
+    }
   }, 120_000);
 });

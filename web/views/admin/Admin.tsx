@@ -16,6 +16,7 @@ import { ImportView } from './ImportView.js';
 import { MeetingsView } from './MeetingsView.js';
 import { PeopleView } from './PeopleView.js';
 import { type SettingsData, SettingsView } from './SettingsView.js';
+import { RetentionView } from './RetentionView.js';
 
 export interface DirectoryData {
   tenant: string;
@@ -154,6 +155,7 @@ function Console(props: { tenant: string; signer: Signer }) {
         </Match>
         <Match when={tab() === 'settings'}>
           <SettingsView ctx={ctx} />
+          <RetentionView ctx={ctx} />
         </Match>
       </Switch>
     </>
