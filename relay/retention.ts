@@ -256,8 +256,18 @@ export class Retention {
       }
     });
     if (gone.length === 0) return undefined;
-    const { rec, store } = await this.record(tenant, 'recordings', { count: gone.length, from: Math.min(...gone.map((f) => f.t)), to: Math.max(...gone.map((f) => f.t)) }, period, cutoff, now, wall);
-    store();
+    // The files are gone already: a record that lost its seq to another process is made again with the next one.
+    const found = { count: gone.length, from: Math.min(...gone.map((f) => f.t)), to: Math.max(...gone.map((f) => f.t)) };
+    let rec: DeletionRecord | undefined;
+    for (let attempt = 0; !rec; attempt++) {
+      const made = await this.record(tenant, 'recordings', found, period, cutoff, now, wall);
+      try {
+        made.store();
+        rec = made.rec;
+      } catch (e) {
+        if (attempt >= 2) throw e;
+      }
+    }
     this.o.log?.(`retention: deleted ${gone.length} recording files of ${tenant}`);
     return rec;
   }

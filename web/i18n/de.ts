@@ -422,6 +422,8 @@ export const de = {
   'retention.records': "Löschnachweise",
   'retention.none': "Noch nichts gelöscht.",
   'retention.record': "{when}: {count} × {kind} gelöscht (aus der Zeit {from} bis {to})",
+  'error.no-retention': "Die Aufbewahrungsfristen sind auf diesem Server nicht verfügbar.",
+  'error.bad-retention': "Die Aufbewahrungsfristen sind ungültig (ganze Minuten, höchstens 30 Jahre) oder nennen nicht den Schlüssel dieses Servers.",
   'audit.what.invite': "{name} <{email}> als {roles}",
   'audit.what.cert': "{name}, Gerät {fp}: {roles}",
   'audit.what.revoke': "{name}, Gerät {fp}",

@@ -424,6 +424,8 @@ export const en: Record<MessageKey, string> = {
   'retention.records': "Deletion records",
   'retention.none': "Nothing deleted yet.",
   'retention.record': "{when}: {count} × {kind} deleted (from the time {from} to {to})",
+  'error.no-retention': "Retention periods are not available on this server.",
+  'error.bad-retention': "The retention periods are not valid (whole minutes, at most 30 years) or do not name this server's key.",
   'audit.what.invite': "{name} <{email}> as {roles}",
   'audit.what.cert': "{name}, device {fp}: {roles}",
   'audit.what.revoke': "{name}, device {fp}",
