@@ -183,7 +183,7 @@ export function toMarkdown(d: Dossier): string {
   ];
   const open = d.rows.filter((r) => !r.met);
   if (open.length === 0) out.push('Keine.');
-  for (const r of open) out.push(`- ${r.req.id}: ${r.open}. ${r.how ? plain(r.how) : 'Keine Beschreibung der Umsetzung.'}`);
+  for (const r of open) out.push(`- ${r.req.id}: ${r.open}${r.how ? '' : '; keine Beschreibung der Umsetzung'}. Anforderung: ${plain(r.req.text)}`);
   let group = '';
   for (const r of d.rows) {
     if (r.req.group !== group) out.push('', `## ${plain((group = r.req.group))}`);
