@@ -2,15 +2,15 @@
 import { For, Show } from 'solid-js';
 import { t } from '../../i18n/index.js';
 import { when } from '../Overview.js';
-import type { CheckSummary } from './summary.js';
+import type { CheckSummary, Finding } from './summary.js';
 
-function Findings(props: { items: { code: string; detail: string }[]; prefix: 'problem' | 'pending' }) {
+function Findings<C extends string>(props: { items: Finding<C>[]; label: (code: C) => string; testid: string }) {
   return (
-    <ul data-testid={`check-${props.prefix}s`}>
+    <ul data-testid={props.testid}>
       <For each={props.items}>
         {(f) => (
           <li data-code={f.code}>
-            {t(`check.${props.prefix}.${f.code}` as Parameters<typeof t>[0])}{' '}
+            {props.label(f.code)}{' '}
             <span class="muted">
               ({t('check.detail')}: <code>{f.detail}</code>)
             </span>
@@ -32,8 +32,8 @@ export function CheckResult(props: { s: CheckSummary; file: string }) {
       </p>
       <Show when={s().problems.length > 0 || s().pending.length > 0}>
         <h3>{t('check.why')}</h3>
-        <Findings items={s().problems} prefix="problem" />
-        <Findings items={s().pending} prefix="pending" />
+        <Findings items={s().problems} label={(c) => t(`check.problem.${c}`)} testid="check-problems" />
+        <Findings items={s().pending} label={(c) => t(`check.pending.${c}`)} testid="check-pendings" />
       </Show>
       <h3>{t('check.fingerprint')}</h3>
       <p>
@@ -52,7 +52,7 @@ export function CheckResult(props: { s: CheckSummary; file: string }) {
               </Show>
               <br />
               <span class="muted">
-                {m().tenant} / {m().id} · {t(`session.${m().session}` as Parameters<typeof t>[0])}
+                {m().tenant} / {m().id} · {t(`session.${m().session}`)}
               </span>
             </p>
           </>

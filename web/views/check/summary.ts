@@ -4,6 +4,7 @@
  * words (the English line of `ratsraum verify` stays beside it as the technical detail).
  */
 import type { VerifyReport } from '../../../core/export.js';
+import type { SessionState } from '../../../core/state.js';
 
 export const PROBLEMS = ['format', 'tenantKey', 'cert', 'signature', 'rejected', 'listing', 'fork', 'gap', 'missing', 'rollback', 'secret', 'heads', 'cut', 'other'] as const;
 export type ProblemCode = (typeof PROBLEMS)[number];
@@ -20,7 +21,7 @@ export interface CheckSummary {
   fingerprint: string | null;
   /** Whether the fingerprint matches the one entered; null when none was entered. */
   keyMatches: boolean | null;
-  meeting: { tenant: string; id: string; title: string; body: string; start: number | null; session: string } | null;
+  meeting: { tenant: string; id: string; title: string; body: string; start: number | null; session: SessionState['session'] } | null;
   counts: { envelopes: number; applied: number; items: number; nonPublic: number; votes: number; present: number; statutory: number; attendanceChanges: number };
   stateHash: string | null;
   problems: Finding<ProblemCode>[];
