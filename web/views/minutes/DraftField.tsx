@@ -1,7 +1,6 @@
 /** One text part of the minutes draft: a labelled textarea bound to its Y.Text, kept in place while others write. */
 import { createEffect } from 'solid-js';
 import type { Block } from '../../../core/minutes.js';
-import { t } from '../../i18n/index.js';
 import type { DraftDoc } from './draft.js';
 import { fieldId } from './Sections.js';
 
@@ -23,14 +22,11 @@ export function DraftField(props: { block: Extract<Block, { type: 'draft' }>; dr
         id={id}
         ref={area}
         rows={5}
-        aria-describedby={`${id}-hint`}
+        aria-describedby="minutes-intro"
         disabled={props.disabled}
         onInput={(e) => props.draft.set(props.block.key, e.currentTarget.value)}
         onBlur={() => void props.draft.flush()}
       />
-      <p id={`${id}-hint`} class="muted">
-        {props.disabled ? t('minutes.lockedHint') : t('minutes.fieldHint')}
-      </p>
     </div>
   );
 }

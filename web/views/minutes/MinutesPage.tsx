@@ -70,7 +70,7 @@ function MinutesBody(props: { s: Session }) {
             </p>
           )}
         </Show>
-        <p class="muted">{editor() ? (final() ? t('minutes.introFinal') : t('minutes.introEditor')) : t('minutes.introReader')}</p>
+        <p class="muted" id="minutes-intro">{editor() ? (final() ? t('minutes.introFinal') : t('minutes.introEditor')) : t('minutes.introReader')}</p>
         <Sections sections={shown().sections} field={(b) => (editor() ? <DraftField block={b} draft={draft} disabled={final()} /> : <DraftText block={b} />)} />
         <Signatures s={s} hash={hash()} canSign={editor()} unsent={draft.unsent[0]()} />
       </main>
