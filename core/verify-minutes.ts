@@ -43,6 +43,14 @@ function where(m: MinutesRecord, path: string): string {
   return s ? `section '${s.id}' (${s.title}): ${path}` : path;
 }
 
+/** A replica holding a record that passed verifyExport (after the fact: no clock bound). */
+export async function foldRecord(rec: ExportRecord): Promise<Replica> {
+  const r = new Replica({ tenant: rec.tenant, meeting: rec.meeting, tenantKey: fromHex(rec.tenantKey, 32), docs: rec.docs as DocName[], now: () => Number.MAX_SAFE_INTEGER });
+  await r.addCerts(rec.certs as Cert[]);
+  await r.receive(rec.envelopes.map(fromBase64));
+  return r;
+}
+
 export async function verifyMinutes(record: unknown, claimed: unknown, opts: VerifyOptions = {}): Promise<MinutesCheck> {
   const report = await verifyExport(record, opts);
   const problems: string[] = [];
@@ -52,10 +60,7 @@ export async function verifyMinutes(record: unknown, claimed: unknown, opts: Ver
   if (!m || typeof m !== 'object' || m.format !== RECORD_FORMAT || !m.minutes || typeof m.hash !== 'string')
     return { report, problems: [`the minutes carry no ${RECORD_FORMAT} data`], notes, expected: null };
   // The record passed verifyExport: fold it again to hold its log and certificates.
-  const rec = record as ExportRecord;
-  const r = new Replica({ tenant: rec.tenant, meeting: rec.meeting, tenantKey: fromHex(rec.tenantKey, 32), docs: rec.docs as DocName[], now: () => Number.MAX_SAFE_INTEGER });
-  await r.addCerts(rec.certs as Cert[]);
-  await r.receive(rec.envelopes.map(fromBase64));
+  const r = await foldRecord(record as ExportRecord);
   const expected = minutesRecord(r.state, [...r.log.ordered()], r.directory, m.minutes.lang === 'en' ? 'en' : 'de');
   if (minutesHash(m.minutes) !== m.hash) problems.push(`hash: the minutes name the hash ${m.hash}, but their own data hashes to ${minutesHash(m.minutes)}`);
   if (m.recordHead !== expected.recordHead) problems.push(`head: the minutes were made from a log with head ${m.recordHead}; this record's head is ${expected.recordHead} (another or a changed record)`);

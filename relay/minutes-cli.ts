@@ -5,15 +5,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fromBase64 } from '../crypto/bytes.js';
-import type { Cert } from '../crypto/cert.js';
 import { makeRecord, verifyExport } from '../core/export.js';
 import { minutesRecord } from '../core/minutes.js';
-import { Replica } from '../core/replica.js';
+import { foldRecord } from '../core/verify-minutes.js';
 import { minutesPdf } from './minutes-pdf.js';
 import { checkMinutesPdf } from './minutes-pdf-read.js';
 import { openSqlite } from './store.js';
-import { fromHex } from '../crypto/bytes.js';
 
 const fail = (message: string, code = 2) => {
   console.error(message);
@@ -44,9 +41,7 @@ export async function minutesCmd(args: string[]): Promise<number> {
     return 1;
   }
   for (const p of report.pending) console.error(`  pending: ${p}`);
-  const r = new Replica({ tenant: record.tenant, meeting: record.meeting, tenantKey: fromHex(record.tenantKey, 32), docs: record.docs, now: () => Number.MAX_SAFE_INTEGER });
-  await r.addCerts(record.certs as Cert[]);
-  await r.receive(record.envelopes.map(fromBase64));
+  const r = await foldRecord(record);
   const m = minutesRecord(r.state, [...r.log.ordered()], r.directory, lang);
   if (values.json) console.log(JSON.stringify(m, null, 1));
   if (values.out) {

@@ -26,7 +26,7 @@ const de = {
     closed: 'Geschlossen',
     by: (time: string, name: string) => `${time} durch ${name}`,
     statutory: 'Gesetzliche Mitgliederzahl',
-    rejected: 'Vom Protokoll zurückgewiesene Einträge',
+    rejected: 'Zurückgewiesene Einträge im Protokoll',
   },
   agenda: {
     title: 'Tagesordnung',
