@@ -34,7 +34,7 @@ describe('PWA in Chromium', { timeout: 60_000 }, () => {
     expect(names).not.toContain(site.links.members[0]!.name);
     expect(names).toContain(site.links.members[1]!.name);
     expect(names).toContain(site.links.advisory[0]!.name);
-    expect(certs.length).toBe(19); // 17 persons' devices, the admin's and the room's (HYB-1)
+    expect(certs.length).toBe(20); // 17 persons' devices, the admin's, the room's (HYB-1) and the minute-taker's (MIN-2)
     // When the member leaves, the chair sees it at once.
     await member.context.close();
     await expect.poll(async () => (await notConnected.locator('li').allTextContents()).includes(site.links.members[0]!.name)).toBe(true);
@@ -49,7 +49,7 @@ describe('PWA in Chromium', { timeout: 60_000 }, () => {
     try {
       const missing = other.demo.devices.find((d) => d.person === 'm09')!;
       const db = (other.relay.store as unknown as { certs: (t: string) => { body: { device: string } }[] }).certs(other.demo.tenant);
-      expect(db.length).toBe(19);
+      expect(db.length).toBe(20);
       // Remove the certificate directly in SQLite, as an admin who never enrolled that member would have.
       const sqlite = await import('better-sqlite3');
       const conn = new sqlite.default(`${other.dataDir}/relay.sqlite`);
