@@ -3,49 +3,19 @@
  * phone and the public page; the speakers list and the chair's orders as signed entries the relay stores;
  * on-site ballots; confirmations; and the bugs fixed on the way, each where a user would meet it.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../crypto/bytes.js';
 import { signerFromSeed } from '../../crypto/ed25519.js';
 import * as envelope from '../../crypto/envelope.js';
-import { axe, demoSite, launch, participant, whenStatus } from '../helpers/browser.js';
-import { cleanup } from '../helpers/relay.js';
+import { axe, type demoSite, whenStatus } from '../helpers/browser.js';
+import { perTestSites } from '../helpers/per-test-sites.js';
 
 type Site = Awaited<ReturnType<typeof demoSite>>;
 
-let browser: Browser;
-let sites: Site[] = [];
-let contexts: BrowserContext[] = [];
-beforeAll(async () => {
-  browser = await launch();
-}, 60_000);
-// Each test's browsers and relay go when it ends: 2 shared cores, and a relay closes while pages still hold sockets.
-afterEach(async () => {
-  for (const c of contexts) await c.close();
-  for (const s of sites) {
-    await s.relay.close();
-    cleanup(s.dataDir);
-  }
-  contexts = [];
-  sites = [];
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-}, 60_000);
-
-async function open(url: string, opts: Parameters<typeof participant>[2] = {}) {
-  const p = await participant(browser, url, { bypassCSP: true, ...opts });
-  contexts.push(p.context);
-  return p;
-}
+const { open, site } = perTestSites();
 
 const T = { timeout: 20_000 };
-
-async function site(): Promise<Site> {
-  const s = await demoSite();
-  sites.push(s);
-  return s;
-}
 
 /** The chair and the given members online, checked in remotely, the session open and TOP 3 called. */
 async function session(s: Site, members: { i: number; width?: number }[], o: { chairWidth?: number; checkIn?: boolean } = {}) {

@@ -3,44 +3,22 @@
  * sign the minutes. What they signed is checked where an independent reader finds it: the envelopes in the
  * relay's SQLite store, folded here by a fresh replica, whose minutes data must hash to the signed hash.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../crypto/bytes.js';
 import { signerFromSeed } from '../../crypto/ed25519.js';
 import * as envelope from '../../crypto/envelope.js';
 import { draftTexts, minutesHash, minutesOf } from '../../core/minutes.js';
 import { Replica } from '../../core/replica.js';
-import { axe, demoSite, launch, participant, whenStatus } from '../helpers/browser.js';
-import { cleanup } from '../helpers/relay.js';
+import { axe, type demoSite, whenStatus } from '../helpers/browser.js';
+import { perTestSites } from '../helpers/per-test-sites.js';
 
 type Site = Awaited<ReturnType<typeof demoSite>>;
 
-let browser: Browser;
-let sites: Site[] = [];
-let contexts: BrowserContext[] = [];
-beforeAll(async () => {
-  browser = await launch();
-}, 60_000);
-afterEach(async () => {
-  for (const c of contexts) await c.close();
-  for (const s of sites) {
-    await s.relay.close();
-    cleanup(s.dataDir);
-  }
-  contexts = [];
-  sites = [];
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-}, 60_000);
+const h = perTestSites();
+const open = (url: string, width: number) => h.open(url, { width });
 
 const T = { timeout: 60_000 };
-
-async function open(url: string, width: number) {
-  const p = await participant(browser, url, { bypassCSP: true, width });
-  contexts.push(p.context);
-  return p;
-}
 
 /** What the relay stored for the meeting, both documents, decoded, with the demo person of each author. */
 async function stored(s: Site) {
@@ -56,8 +34,7 @@ const SUMMARY = 'Die Verwaltung stellt das Radverkehrskonzept vor; Frau Çelik f
 
 describe('the minutes page', () => {
   it('MIN-2 ORG-2 the minute-taker writes a summary offline, reconnects, the chair sees it, both sign; axe-clean in German and English at 360 px and desktop', async () => {
-    const s = await demoSite();
-    sites.push(s);
+    const s = await h.site();
     expect(s.links.minutes, 'the demo prints a link for the minute-taker').toBeDefined();
     const chair = (await open(s.links.chair.url, 1280)).page;
     const takerP = await open(s.links.minutes!.url, 360);

@@ -73,3 +73,4 @@ export async function axe(page: Page): Promise<string[]> {
   });
   return violations;
 }
+
