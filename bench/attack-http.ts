@@ -33,15 +33,15 @@ const relay = await startRelay({ dataDir: mkdtempSync(join(tmpdir(), 'ratsraum-b
 const demo = makeDemo();
 await seedDemo(relay.store, demo);
 const author = toHex(randomBytes(32));
-for (let i = 1; i <= ${ENVELOPES}; i++) relay.store.insert(demo.tenant, demo.meeting, { doc: 'public', author, seq: i, id: toHex(randomBytes(32)), wire: randomBytes(400) });
+for (let i = 1; i <= ${ENVELOPES}; i++) await relay.store.insert(demo.tenant, demo.meeting, { doc: 'public', author, seq: i, id: toHex(randomBytes(32)), wire: randomBytes(400) });
 const admin = await signerFromSeed(fromHex(demo.tenantSeed, 32));
 const devices = [];
 const now = Date.now();
 for (let i = 0; i < ${3 * LOGINS}; i++) {
   const seed = generateSeed();
   const device = toHex((await signerFromSeed(seed)).publicKey);
-  relay.store.putCert(await issue({ v: 1, tenant: demo.tenant, person: 'p' + i, name: 'Person ' + i, device, roles: ['member'], bodies: ['bv-mitte'], notBefore: now - 60000, notAfter: now + 86400000 }, admin));
-  devices.push({ seed: toHex(seed), secret: relay.identity.totp.create(demo.tenant, device, 'Person ' + i).secret });
+  await relay.store.putCert(await issue({ v: 1, tenant: demo.tenant, person: 'p' + i, name: 'Person ' + i, device, roles: ['member'], bodies: ['bv-mitte'], notBefore: now - 60000, notAfter: now + 86400000 }, admin));
+  devices.push({ seed: toHex(seed), secret: (await relay.identity.totp.create(demo.tenant, device, 'Person ' + i)).secret });
 }
 console.log(JSON.stringify({ url: relay.url, tenant: demo.tenant, meeting: demo.meeting, devices }));
 `;

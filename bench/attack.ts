@@ -33,7 +33,7 @@ const relay = await startRelay({ dataDir: mkdtempSync(join(tmpdir(), 'ratsraum-b
 const demo = makeDemo();
 await seedDemo(relay.store, demo);
 const author = toHex(randomBytes(32));
-for (let i = 1; i <= ${ENVELOPES}; i++) relay.store.insert(demo.tenant, demo.meeting, { doc: 'public', author, seq: i, id: toHex(randomBytes(32)), wire: new Uint8Array(${KB * 1024}).fill(i % 251) });
+for (let i = 1; i <= ${ENVELOPES}; i++) await relay.store.insert(demo.tenant, demo.meeting, { doc: 'public', author, seq: i, id: toHex(randomBytes(32)), wire: new Uint8Array(${KB * 1024}).fill(i % 251) });
 console.log(JSON.stringify({ port: relay.port, tenant: demo.tenant, meeting: demo.meeting, pid: process.pid }));
 `;
 

@@ -44,7 +44,7 @@ const pct = (xs: number[], p: number) => {
 async function seed(dataDir: string) {
   const admin = await signerFromSeed(generateSeed());
   const store = openSqlite(join(dataDir, 'relay.sqlite'));
-  store.putTenant(tenant, toHex(admin.publicKey));
+  await store.putTenant(tenant, toHex(admin.publicKey));
   const devices: { person: string; signer: Signer }[] = [];
   const certs = [];
   for (let i = 0; i <= MEMBERS; i++) {
@@ -52,7 +52,7 @@ async function seed(dataDir: string) {
     const roles: Role[] = i === 0 ? ['admin'] : i === 1 ? ['chair', 'member'] : ['member'];
     const signer = await signerFromSeed(generateSeed());
     const cert = await issue({ v: 1, tenant, person, name: person, device: toHex(signer.publicKey), roles, bodies: ['b'], notBefore: 0, notAfter: Date.now() + 86_400_000 }, admin);
-    store.putCert(cert);
+    await store.putCert(cert);
     certs.push(cert);
     devices.push({ person, signer });
   }
@@ -64,8 +64,8 @@ async function seed(dataDir: string) {
     persons: devices.slice(1).map((d) => ({ id: d.person, name: d.person, faction: 'f', voting: true })),
     meeting: { id: meeting, title: 'Fan-out', start: Date.now(), place: 'Saal' },
   });
-  for (const e of setup.envelopes()) store.insert(tenant, meeting, { doc: e.doc, author: toHex(e.author), seq: e.seq, id: e.id, wire: e.wire });
-  store.close();
+  for (const e of setup.envelopes()) await store.insert(tenant, meeting, { doc: e.doc, author: toHex(e.author), seq: e.seq, id: e.id, wire: e.wire });
+  await store.close();
   return { admin, devices };
 }
 

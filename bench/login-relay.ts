@@ -11,7 +11,7 @@ const relay = await startRelay({
   smtp: { host: '127.0.0.1', port: Number(process.env.BENCH_SMTP_PORT), from: 'bench@localhost' },
   identityRate: { burst: 1e9, perSecond: 1e9 }, // the benchmark measures the work, not the limiter
 });
-relay.store.putTenant('bench', process.env.BENCH_TENANT_KEY!);
+await relay.store.putTenant('bench', process.env.BENCH_TENANT_KEY!);
 console.log(JSON.stringify({ url: relay.url }));
 process.on('SIGTERM', async () => {
   await relay.close();

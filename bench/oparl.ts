@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqliteDirectory } from '../relay/identity-schema.js';
 import { importOparl } from '../relay/oparl/command.js';
 
 const MEETINGS = 300;
@@ -119,7 +119,7 @@ try {
     return objects;
   });
 
-  const db = new Database(':memory:');
+  const db = openSqliteDirectory(':memory:');
   let summary = '';
   const first = await measure(async () => {
     const r = await importOparl({ source: dir, db, tenant: 'bench' });
@@ -130,7 +130,7 @@ try {
     const r = await importOparl({ source: dir, db, tenant: 'bench' });
     summary += `; re-import: ${r.preview.total.unchanged} unchanged, ${r.preview.total.updated} updated`;
   });
-  db.close();
+  await db.close();
 
   console.log(summary);
   const row = (name: string, f: Figures) =>

@@ -79,7 +79,7 @@ async function session(n: number, video: RelayOptions['video']): Promise<{ perBr
   try {
     const demo = makeDemo();
     await seedDemo(relay.store, demo);
-    relay.identity.directory.put(demo.tenant, demoMasterData(demo));
+    await relay.identity.directory.put(demo.tenant, demoMasterData(demo));
     const links = await demoLinks(demo, relay.url);
     for (const url of [links.chair.url, ...links.members.map((m) => m.url)].slice(0, n)) members.push(await member(url));
     // Measured even where not every picture arrives within the wait: the figures then say how many did.

@@ -53,6 +53,8 @@ export const schemas = {
       /** LEG-1: the form of the meeting and, for digital or hybrid under § 47a, the council decision it rests on. */
       format: v.optional(v.picklist(['in-person', 'hybrid', 'digital'])),
       basis: v.optional(id),
+      /** End-to-end encryption (core/sealed.ts): every members' entry but `keys.wrap` is sealed; once set, for good. */
+      sealed: v.optional(v.literal(true)),
     }),
   }),
   /** LEG-1: a council decision on the exceptional situation (§ 47a GO NRW), recorded by the administration. */
@@ -73,7 +75,13 @@ export const schemas = {
    * The current item. For a non-public item the chair writes `{item: null, nonPublic: true}` to the public
    * document (the public learns only that a non-public part runs, not which item) and the item to the members'.
    */
-  'item.current': strict({ item: v.nullable(id), nonPublic: v.optional(v.literal(true)) }),
+  'item.current': strict({
+    item: v.nullable(id),
+    nonPublic: v.optional(v.literal(true)),
+    /** With the marker only: the item's bare number (PUB-5) and who is excluded for a conflict of interest (BEF-1). */
+    no: v.optional(text(16)),
+    excluded: v.optional(v.pipe(v.array(id), v.maxLength(1000))),
+  }),
   /** A member checks in (self) or the chair/assistant checks someone in (on-site). */
   'attendance.in': strict({ person: id, place: v.picklist(['remote', 'onsite']) }),
   'attendance.out': strict({ person: id }),
@@ -93,6 +101,8 @@ export const schemas = {
     runoffOf: v.optional(id),
     key: v.optional(id),
     publicResult: v.optional(v.boolean()),
+    /** DIS-2: the impaired vote this one repeats (a new round; the impaired one stays, marked void). */
+    repeats: v.optional(id),
   }),
   /** A candidate added to an election before its first ballot (VOTE-9). */
   'vote.candidate': strict({ vote: id, candidate }),
@@ -160,8 +170,40 @@ export const schemas = {
   'vote.onsite': strict({ vote: id, person: id, choice: id }),
   /** A conflict of interest (GO NRW §§ 31, 43): the member takes no part in votes on the item. */
   'conflict.declare': strict({ person: id, item: id }),
+  /** BEF-1: the chair confirms (or rejects) a declared conflict before the item is called. */
+  'conflict.confirm': strict({ person: id, item: id, confirmed: v.boolean() }),
+  /** PUB-6: the chair reminds everyone of the duty of confidentiality before a non-public part. */
+  'confidentiality.remind': strict({}),
+  /** PUB-6: a remote member confirms that no third party can see or hear. */
+  'confidentiality.confirm': strict({ person: id }),
+  /** PUB-6: the chair records who did not confirm, so the non-public part may start. */
+  'confidentiality.missing': strict({ persons: v.pipe(v.array(id), v.minLength(1), v.maxLength(1000)) }),
+  /** DIS-3, DIS-4: the body's settings for disruptions (admin): the report window after a drop and the second reporting channel. */
+  'disruption.rules': strict({ reportMinutes: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440)), phone: v.optional(text(100)), email: v.optional(text(200)) }),
+  /** AV-2, DIS-2, DIS-4: a member's connection quality as their own device or the chair's (from the relay's presence) saw it; on change only. */
+  'quality.report': strict({ person: id, quality: v.picklist(['good', 'fair', 'poor', 'lost']) }),
+  /** DIS-1: a member objects to a disruption of picture or sound (rügt); the chair enters a report received by the second channel, naming it. */
+  'disruption.report': strict({ id, person: id, media: v.picklist(['picture', 'sound', 'both']), channel: v.optional(v.picklist(['phone', 'email', 'other'])), note: v.optional(text(500)) }),
+  /** DIS-1: the chair records an attempt to fix an open disruption. */
+  'disruption.fix': strict({ id, note: text(500) }),
+  /** DIS-1: the chair classifies an open disruption: fixed, irrelevant, or the member's own responsibility, with the reason. */
+  'disruption.resolve': strict({ id, outcome: v.picklist(['fixed', 'irrelevant', 'own']), reason: text(500) }),
   /** MIN-2: the chair or the minute-taker signs the minutes, naming minutesHash of the minutes data (core/minutes.ts). */
   'minutes.sign': strict({ hash: hex64 }),
+  /** PUB-4: the chair records a resident's question of the question time (its number and text, never the name) and whether it was answered. */
+  'question.mark': strict({ question: id, no: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10000)), text: text(2000), answered: v.boolean() }),
+  /**
+   * A content key (`key`: its 16-byte id) wrapped for one device (`to`, at its X25519 key `dh`): the meeting key
+   * (`item: null`) or a non-public item's key. The first wrap of a key creates it (core/rules/keys.ts).
+   */
+  'keys.wrap': strict({
+    key: v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, 'expected 32 lower-case hex digits')),
+    item: v.nullable(id),
+    to: hex64,
+    dh: hex64,
+    epk: hex64,
+    ct: v.pipe(v.string(), v.regex(/^[0-9a-f]{96}$/, 'expected 96 lower-case hex digits')),
+  }),
 } as const;
 
 /** A certificate version recorded in the meeting's log (`cert.note`), so that no relay can take it back. */
@@ -182,7 +224,7 @@ export class PayloadError extends Error {
 }
 
 /** Entries only an admin makes: the audit log lists them (SEC-4); test/core/kinds.test.ts checks them against the registry. */
-export const ADMIN_KINDS = ['meeting.setup', 'legal.decision', 'legal.clause', 'legal.recording'] as const;
+export const ADMIN_KINDS = ['meeting.setup', 'legal.decision', 'legal.clause', 'legal.recording', 'disruption.rules'] as const;
 
 /** Decode and validate a payload. Throws PayloadError with an English reason. */
 export function decodeEntry(kind: string, payload: Uint8Array): Entry {

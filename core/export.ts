@@ -13,6 +13,7 @@ import { type AuditReport, auditSecretVotes } from './audit.js';
 import { CERT_NOTE, decodeEntry, DOCS, type DocName } from './entries.js';
 import * as beacon from './beacon.js';
 import { preds } from './log.js';
+import { keyOf, mustSeal, setupSeals } from './sealed.js';
 import { type Integrity, Replica } from './replica.js';
 import { type SessionState, stateHash } from './state.js';
 import type { SignedBeacon } from './wire.js';
@@ -175,6 +176,7 @@ export async function verifyExport(input: unknown, opts: VerifyOptions = {}): Pr
 function listingProblems(listed: Envelope[], byId: Map<string, Envelope>): string[] {
   const problems: string[] = [];
   const index = new Map<string, number>();
+  const sealedMeeting = listed.some(setupSeals);
   listed.forEach((e, i) => {
     if (index.has(e.id)) problems.push(`envelope ${e.id} is listed twice (#${index.get(e.id)} and #${i})`);
     else index.set(e.id, i);
@@ -187,7 +189,10 @@ function listingProblems(listed: Envelope[], byId: Map<string, Envelope>): strin
       if (e.doc === 'public' && byId.get(p)?.doc === 'members') problems.push(`public envelope ${e.id} depends on the members envelope ${p}`);
     }
     try {
-      if (e.kind === 'y') Y.decodeUpdate(e.payload);
+      // A sealed entry's payload is ciphertext: its format is checked here, its content by key holders only.
+      if (mustSeal(sealedMeeting, e.doc, e.kind)) {
+        if (keyOf(e.payload) === undefined) throw new Error("a members' entry of a sealed meeting must be sealed");
+      } else if (e.kind === 'y') Y.decodeUpdate(e.payload);
       else decodeEntry(e.kind, e.payload);
     } catch (err) {
       problems.push(`envelope ${e.id} (#${i}) has an invalid payload: ${(err as Error).message}`);

@@ -19,10 +19,12 @@ import { preds } from './log.js';
 import { specOf } from './kinds.js';
 import { agenda } from './rules/agenda.js';
 import { derive } from './rules/derived.js';
+import { afterEntry, beforeEntry, emptyDisruption } from './rules/disruptions.js';
 import { reject } from './rules/reject.js';
 import { emptyRoom } from './rules/room.js';
 import type * as secret from './secret.js';
-import type { AgendaItem, KeyState, Person, SessionState, Vote } from './state.js';
+import { keyOf, mustSeal, opened, openedKey } from './sealed.js';
+import type { AgendaItem, ContentKey, KeyState, Person, SessionState, Vote } from './state.js';
 
 export { compareItemNo } from './rules/agenda.js';
 
@@ -30,6 +32,12 @@ export { compareItemNo } from './rules/agenda.js';
 export interface CertLookup {
   judge(deviceHex: string, meeting: string, doc: string, seq: number, wall: number): Judge | undefined;
   holds(sig: string): boolean;
+}
+
+/** The content keys a device holds (core/keyring.ts): the fold opens sealed entries through it. */
+export interface Opener {
+  has(key: string): boolean;
+  open(e: Envelope): Uint8Array | undefined;
 }
 
 /** Kinds an admin makes before the setup exists (the legal basis the setup rests on) and the setup itself. */
@@ -66,6 +74,7 @@ function emptyState(): SessionState {
     closedAt: null,
     currentItem: null,
     nonPublicPart: false,
+    nonPublicNo: null,
     attendance: {},
     attendanceLog: [],
     attendanceByFaction: [],
@@ -74,10 +83,15 @@ function emptyState(): SessionState {
     votes: [],
     keys: [],
     conflicts: [],
+    exclusions: [],
+    confidentiality: { remindedAt: null, confirmed: [], missing: [], pending: [] },
     acknowledgements: [],
     notAcknowledged: [],
     room: emptyRoom(),
     minutes: { signatures: [], final: null },
+    disruption: emptyDisruption(),
+    questions: [],
+    e2e: { sealed: false, keys: [], wraps: [], unreadable: [] },
     rejected: [],
     applied: 0,
   };
@@ -92,18 +106,21 @@ export class Context {
   readonly votes = new Map<string, VoteIndex>(); // doc + ' ' + vote id
   readonly keys = new Map<string, KeyIndex>();
   readonly conflicts = new Set<string>(); // person + ' ' + item
+  readonly contentKeys = new Map<string, ContentKey>(); // key id -> the key's creation (core/rules/keys.ts)
   persons = new Map<string, Person>();
   agendaCache: Record<Doc, AgendaItem[] | null> = { public: null, members: null };
   /** Entries whose causal past holds an applied meeting.setup (the setup itself included). */
   private readonly afterSetup = new Set<string>();
 
   constructor(
-    private readonly certs: CertLookup,
+    readonly certs: CertLookup,
     readonly meetingRef: string,
+    private readonly opener?: Opener,
   ) {}
 
   apply(e: Envelope): void {
-    this.folded.set(e.id, { e, at: this.folded.size });
+    const at = this.folded.size;
+    this.folded.set(e.id, { e, at });
     const author = toHex(e.author);
     try {
       // The version in force at this entry's place in its author's chain; a revocation cuts by position.
@@ -111,6 +128,11 @@ export class Context {
       if (judged.revoked) reject('device revoked');
       const cert = judged.cert;
       this.checkPlace(e, cert);
+      if (mustSeal(this.s.e2e.sealed, e.doc, e.kind)) {
+        const opened = this.unseal(e);
+        if (!opened) return;
+        this.folded.set(e.id, { e: (e = opened), at });
+      }
       const entry = decodeEntry(e.kind, e.payload);
       const spec = specOf(entry.kind);
       if (spec.doc !== 'either' && docOf(e) !== spec.doc) reject(`${entry.kind}: belongs in the ${spec.doc} document`);
@@ -119,13 +141,32 @@ export class Context {
         const self = who.self && (entry.payload as { person?: string }).person === cert.person;
         if (!self) reject(who.denied);
       }
+      beforeEntry(this, e, entry.kind);
       spec.apply(this, e, cert, entry.payload);
+      afterEntry(this, e, cert, entry.kind, entry.payload);
       if (entry.kind === 'meeting.setup') this.afterSetup.add(e.id);
       this.s.applied++;
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       this.s.rejected.push({ entry: e.id, author, kind: e.kind, reason });
     }
+  }
+
+  /**
+   * A sealed entry with its plaintext as payload (same id and wire), or null when this device lacks its key:
+   * then it is listed as unreadable, neither applied nor rejected. Every device rejects alike an entry that is
+   * not sealed or names a key the log did not create before it; holders of the key alike one that does not open.
+   */
+  private unseal(e: Envelope): Envelope | null {
+    const held = openedKey(e);
+    const key = held ?? keyOf(e.payload) ?? reject(`${e.kind}: a members' entry of a sealed meeting must be sealed`);
+    if (!this.contentKeys.has(key)) reject(`${e.kind}: sealed under key ${key}, which no earlier keys.wrap created`);
+    if (held !== undefined) return e;
+    if (!this.opener?.has(key)) {
+      this.s.e2e.unreadable.push({ entry: e.id, kind: e.kind, key });
+      return null;
+    }
+    return opened(e, this.opener.open(e) ?? reject(`${e.kind}: does not open under its key`), key);
   }
 
   /**
@@ -175,9 +216,17 @@ export function grants(cert: CertBody, roles: readonly Role[], body: string | un
 }
 
 /** `meetingRef` ("tenant/meeting") binds secret-ballot proofs to this meeting. */
-export function fold(ordered: readonly Envelope[], certs: CertLookup, meetingRef = ''): SessionState {
-  const ctx = new Context(certs, meetingRef);
+export function fold(ordered: readonly Envelope[], certs: CertLookup, meetingRef = '', opener?: Opener): SessionState {
+  const ctx = new Context(certs, meetingRef, opener);
   for (const e of ordered) ctx.apply(e);
+  return finish(ctx);
+}
+
+/**
+ * The end of every fold: the merged agenda and the derived state (core/rules/derived.ts). Every field it writes
+ * is written whole and no rule reads it, so more entries may be applied to `ctx` afterwards (core/incremental.ts).
+ */
+export function finish(ctx: Context): SessionState {
   ctx.s.agenda = agenda(ctx).map((i) => ({ ...i }));
   derive(ctx);
   return ctx.s;

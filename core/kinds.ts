@@ -10,16 +10,20 @@ import { type DomainKind, type Payload, schemas } from './entries.js';
 import type { Context } from './fold.js';
 import { itemCurrent } from './rules/agenda.js';
 import { attendance } from './rules/attendance.js';
-import { conflictDeclare } from './rules/conflicts.js';
+import { conflictConfirm, conflictDeclare } from './rules/conflicts.js';
+import { confidentialityConfirm, confidentialityMissing, confidentialityRemind } from './rules/confidentiality.js';
 import { voteCandidate } from './rules/elections.js';
 import { handbookAck } from './rules/handbook.js';
 import { legalClause, legalDecision } from './rules/legal.js';
 import { lotCommit, lotOpen, lotReveal } from './rules/lot.js';
-import { ADMIN, CHAIR, CLERK, MINUTES_SIGNERS, NOTARIES, RECORDERS, VOTERS, Y_WRITERS } from './rules/roles.js';
+import { ADMIN, CHAIR, CLERK, CONFLICT_RECORDERS, MINUTES_SIGNERS, NOTARIES, RECORDERS, VOTERS, Y_WRITERS } from './rules/roles.js';
 import { floorAsk, floorCancel, floorEnd, floorGive, legalRecording, mediaOrder, participantReadmit, participantRemove, recordingStart, recordingStop, roomLock } from './rules/room.js';
 import { certNote } from './rules/certs.js';
+import { disruptionFix, disruptionReport, disruptionResolve, disruptionRules, qualityReport } from './rules/disruptions.js';
 import { applyDraftOrAgenda, minutesSign } from './rules/minutes.js';
 import { keySetup, keyStep, votePartial } from './rules/secret.js';
+import { questionMark } from './rules/questions.js';
+import { keysWrap } from './rules/keys.js';
 import { meetingSetup, sessionClose, sessionOpen } from './rules/session.js';
 import { voteBallot, voteCast, voteClose, voteOnsite, voteOpen, votePostal, voteResult } from './rules/votes.js';
 
@@ -74,7 +78,11 @@ export const kinds = {
   'key.shares': { schema: schemas['key.shares'], doc: 'public', who: { duty: 'trustee' }, apply: keyStep },
   'key.ok': { schema: schemas['key.ok'], doc: 'public', who: { duty: 'trustee' }, apply: keyStep },
   'key.complaint': { schema: schemas['key.complaint'], doc: 'public', who: { duty: 'trustee' }, apply: keyStep },
-  'conflict.declare': { schema: schemas['conflict.declare'], doc: 'either', who: { roles: CLERK, self: true, denied: 'role: only the member or the chair may record a conflict of interest' }, apply: conflictDeclare },
+  'conflict.declare': { schema: schemas['conflict.declare'], doc: 'either', who: { roles: CONFLICT_RECORDERS, self: true, denied: 'role: only the member, the chair or the administration may record a conflict of interest' }, apply: conflictDeclare },
+  'conflict.confirm': { schema: schemas['conflict.confirm'], doc: 'either', who: chair('confirm or reject a conflict of interest'), apply: conflictConfirm },
+  'confidentiality.remind': { schema: schemas['confidentiality.remind'], doc: 'public', who: chair('remind of the duty of confidentiality'), apply: confidentialityRemind },
+  'confidentiality.confirm': { schema: schemas['confidentiality.confirm'], doc: 'public', who: { roles: [], self: true, denied: 'role: only the member may confirm for themselves' }, apply: confidentialityConfirm },
+  'confidentiality.missing': { schema: schemas['confidentiality.missing'], doc: 'public', who: chair('record who did not confirm confidentiality'), apply: confidentialityMissing },
   'cert.note': { schema: schemas['cert.note'], doc: 'public', who: { roles: NOTARIES, denied: 'role: only chair, deputy, assistant or admin may record a certificate' }, apply: certNote },
   'handbook.ack': { schema: schemas['handbook.ack'], doc: 'members', who: { duty: 'person' }, apply: handbookAck },
   'vote.onsite': { schema: schemas['vote.onsite'], doc: 'either', who: chair('record the ballot of a member on site'), apply: voteOnsite },
@@ -89,7 +97,15 @@ export const kinds = {
   'legal.recording': { schema: schemas['legal.recording'], doc: 'public', who: { roles: ADMIN, denied: 'role: only an admin may record the recording setting' }, apply: legalRecording },
   'recording.start': { schema: schemas['recording.start'], doc: 'public', who: { roles: RECORDERS, denied: 'role: only the chair or a recorder may start a recording' }, apply: recordingStart },
   'recording.stop': { schema: schemas['recording.stop'], doc: 'public', who: { roles: RECORDERS, denied: 'role: only the chair or a recorder may stop a recording' }, apply: recordingStop },
+  'disruption.rules': { schema: schemas['disruption.rules'], doc: 'public', who: { roles: ADMIN, denied: 'role: only an admin may record the disruption settings' }, apply: disruptionRules },
+  'quality.report': { schema: schemas['quality.report'], doc: 'public', who: { roles: CHAIR, self: true, denied: 'role: only the member or the chair may report connection quality' }, apply: qualityReport },
+  'disruption.report': { schema: schemas['disruption.report'], doc: 'public', who: { roles: CLERK, self: true, denied: 'role: only the member or the chair may report a disruption' }, apply: disruptionReport },
+  'disruption.fix': { schema: schemas['disruption.fix'], doc: 'public', who: chair('record a fix of a disruption'), apply: disruptionFix },
+  'disruption.resolve': { schema: schemas['disruption.resolve'], doc: 'public', who: chair('classify a disruption'), apply: disruptionResolve },
   'minutes.sign': { schema: schemas['minutes.sign'], doc: 'members', who: { roles: MINUTES_SIGNERS, denied: 'role: only the chair, deputy or minute-taker may sign the minutes' }, apply: minutesSign },
+  'question.mark': { schema: schemas['question.mark'], doc: 'public', who: chair('record a question of the question time'), apply: questionMark },
+  // Any device of the body may pass a key on; who may create one, and for whom not: core/rules/keys.ts.
+  'keys.wrap': { schema: schemas['keys.wrap'], doc: 'members', who: { duty: 'person' }, apply: keysWrap },
 } satisfies { [K in Kind]: KindSpec<K> };
 
 /** The registry entry of a kind, typed by the kind. */

@@ -182,6 +182,16 @@ export class Log {
     return forked ? 'fork' : 'added';
   }
 
+  /** Swaps a held envelope for another object of the same id (the opened form of a sealed entry). */
+  replace(e: Envelope): void {
+    const held = this.byId.get(e.id);
+    if (!held) return;
+    this.byId.set(e.id, e);
+    const chain = this.chains.get(`${e.doc} ${toHex(e.author)}`);
+    if (chain?.bySeq.get(e.seq) === held) chain.bySeq.set(e.seq, e);
+    this.cache = undefined;
+  }
+
   private recordFork(chain: Chain, doc: string, author: string, seq: number, ids: string[]): void {
     chain.forkAt = Math.min(chain.forkAt, seq);
     const key = `${doc} ${author} ${seq}`;

@@ -10,7 +10,12 @@ import type { Envelope, Hlc } from '../crypto/envelope.js';
 import * as beacon from './beacon.js';
 import { Directory } from './directory.js';
 import { CERT_NOTE, type DocName, type DomainKind, decodeEntry, encodePayload, type Payload } from './entries.js';
-import { fold } from './fold.js';
+import { grants } from './fold.js';
+import { type FoldCounts, Folder } from './incremental.js';
+import { CHAIR } from './rules/roles.js';
+import { Keyring, scopeOf, sealingKey } from './keyring.js';
+import { keyOf, mustSeal, opened, openedKey, sealPayload } from './sealed.js';
+import type { DhKey } from '../crypto/seal.js';
 import * as hlc from './hlc.js';
 import { type Fork, Log } from './log.js';
 import type { SessionState } from './state.js';
@@ -35,11 +40,22 @@ export interface ReplicaOptions {
   tenantKey: Uint8Array;
   docs: readonly DocName[];
   signer?: Signer;
+  /** This device's X25519 key (its certificate's `dh`): it opens the members' content of sealed meetings. */
+  dh?: DhKey;
   now?: () => number;
   /** How long a claim of a peer's beacon may stay unmet before it counts as withheld (ms). */
   graceMs?: number;
   /** How long a connected device may hear no signed heads of the chair before it warns (ms). */
   chairSilenceMs?: number;
+  /** Checks envelope signatures in bulk (web/verify-pool.ts: on all cores); verdicts as envelope.verifySignature's. */
+  verify?: (envs: Envelope[]) => Promise<boolean[]>;
+}
+
+/** Verdicts of envelope.verifySignature, a chunk at a time (so that a large log does not queue all at once). */
+async function verifyHere(envs: Envelope[]): Promise<boolean[]> {
+  const out: boolean[] = [];
+  for (let i = 0; i < envs.length; i += VERIFY_CHUNK) out.push(...(await Promise.all(envs.slice(i, i + VERIFY_CHUNK).map((e) => envelope.verifySignature(e)))));
+  return out;
 }
 
 /** How far an entry's clock may run ahead of the receiver's (DESIGN.md "Identity and trust": bounded skew). */
@@ -71,7 +87,10 @@ export class Replica {
   readonly tenant: string;
   readonly meeting: string;
   readonly docs: readonly DocName[];
+  /** The content keys this device holds (sealed meetings; none without a signer and an X25519 key). */
+  readonly keyring: Keyring | undefined;
   private readonly signer: Signer | undefined;
+  private readonly verify: (envs: Envelope[]) => Promise<boolean[]>;
   private readonly now: () => number;
   private readonly graceMs: number;
   private readonly chairSilenceMs: number;
@@ -80,7 +99,10 @@ export class Replica {
   private readonly rolledBack = new Map<string, string>(); // device -> person
   private readonly ahead = new Map<string, Envelope>(); // id -> entry refused as ahead of this device's clock
   private clock: Hlc = hlc.ZERO;
+  /** A meeting.setup naming `sealed` was seen (the fold decides whether it counts): only then may writes need sealing. */
+  private maybeSealed = false;
   private folded: SessionState | undefined;
+  private readonly folder = new Folder();
   private readonly invalid: Integrity['invalid'] = [];
   private readonly beacons = new Map<string, { beacon: SignedBeacon; receivedAt: number }>();
   /** doc+author -> claims peers made about that chain: which seq, by whom, first heard when. */
@@ -94,9 +116,11 @@ export class Replica {
     this.docs = opts.docs;
     this.signer = opts.signer;
     this.now = opts.now ?? Date.now;
+    this.verify = opts.verify ?? verifyHere;
     this.graceMs = opts.graceMs ?? 8000;
     this.chairSilenceMs = opts.chairSilenceMs ?? 30_000;
     this.directory = new Directory(opts.tenant, opts.tenantKey);
+    this.keyring = opts.signer && opts.dh ? new Keyring(opts.tenant, opts.meeting, toHex(opts.signer.publicKey), opts.dh) : undefined;
   }
 
   get deviceKey(): string | undefined {
@@ -127,8 +151,15 @@ export class Replica {
     this.connectedSince = connected ? (this.connectedSince ?? this.now()) : null;
   }
 
-  /** Decode, check, verify and add envelopes. Never throws: bad ones are listed in integrity().invalid. */
-  async receive(wires: Uint8Array[]): Promise<{ accepted: string[]; rejected: { id?: string; reason: string }[] }> {
+  /**
+   * Decode, check, verify and add envelopes. Never throws: bad ones are listed in integrity().invalid.
+   * `trusted` gets the decoded candidates and names those whose signature this device verified before (a
+   * checkpoint, core/checkpoint.ts); their signatures are not checked again. `checked` counts the ones that were.
+   */
+  async receive(
+    wires: Uint8Array[],
+    opts: { trusted?: (candidates: readonly Envelope[]) => ReadonlySet<string> } = {},
+  ): Promise<{ accepted: string[]; rejected: { id?: string; reason: string }[]; checked: number }> {
     const accepted: string[] = [];
     const rejected: { id?: string; reason: string }[] = [];
     const candidates: Envelope[] = [];
@@ -148,15 +179,19 @@ export class Replica {
       }
     }
     const certNotes: Envelope[] = [];
-    for (let i = 0; i < candidates.length; i += VERIFY_CHUNK) {
-      const chunk = candidates.slice(i, i + VERIFY_CHUNK);
-      const ok = await Promise.all(chunk.map((e) => envelope.verifySignature(e)));
-      chunk.forEach((e, j) => {
-        if (!ok[j]) return rejected.push({ id: e.id, reason: 'bad signature' });
-        if (this.log.add(e) !== 'duplicate') accepted.push(e.id);
-        if (e.kind === CERT_NOTE) certNotes.push(e);
-        this.clock = hlc.observe(this.clock, e.hlc, this.now() + MAX_SKEW_MS);
-      });
+    const trusted = candidates.length > 0 ? opts.trusted?.(candidates) : undefined;
+    const unchecked = trusted ? candidates.filter((e) => !trusted.has(e.id)) : candidates;
+    const verdicts = new Map<Envelope, boolean>();
+    (await this.verify(unchecked)).forEach((ok, i) => verdicts.set(unchecked[i]!, ok));
+    for (const e of candidates) {
+      if (verdicts.get(e) === false) {
+        rejected.push({ id: e.id, reason: 'bad signature' });
+        continue;
+      }
+      if (this.log.add(e) !== 'duplicate') accepted.push(e.id);
+      if (e.kind === CERT_NOTE) certNotes.push(e);
+      if (e.kind === 'meeting.setup') this.noteSetup(e);
+      this.clock = hlc.observe(this.clock, e.hlc, this.now() + MAX_SKEW_MS);
     }
     // Certificate versions recorded in the log join the directory: a relay cannot take them back.
     for (const e of certNotes) {
@@ -169,7 +204,15 @@ export class Replica {
       for (let i = this.invalid.length - 1; i >= 0; i--) if (now.has(this.invalid[i]!.id!)) this.invalid.splice(i, 1);
     }
     if (accepted.length > 0 || rejected.length > 0) this.changed();
-    return { accepted, rejected };
+    return { accepted, rejected, checked: unchecked.length };
+  }
+
+  private noteSetup(e: Envelope): void {
+    try {
+      if ((decodeEntry(e.kind, e.payload).payload as Payload<'meeting.setup'>).meeting.sealed) this.maybeSealed = true;
+    } catch {
+      // not a valid setup: the fold rejects it
+    }
   }
 
   private admissible(e: Envelope): string | undefined {
@@ -199,12 +242,31 @@ export class Replica {
     return this.append('y', update, doc);
   }
 
-  private async append(kind: string, payload: Uint8Array, doc: DocName): Promise<Envelope> {
+  /**
+   * One append at a time: signing is asynchronous, and two appends that both read the chain's head before
+   * either adds its entry would sign the same seq twice (a fork of this device's own chain).
+   */
+  private append(kind: string, payload: Uint8Array, doc: DocName): Promise<Envelope> {
+    const run = this.appending.then(() => this.appendNow(kind, payload, doc));
+    this.appending = run.catch(() => undefined);
+    return run;
+  }
+  private appending: Promise<unknown> = Promise.resolve();
+
+  private async appendNow(kind: string, payload: Uint8Array, doc: DocName): Promise<Envelope> {
     if (!this.signer) throw new Error('this replica has no device key: read-only');
     if (!this.docs.includes(doc)) throw new Error(`doc '${doc}' is not writable here`);
-    decodeEntry(kind, payload);
+    const entry = decodeEntry(kind, payload);
     const author = this.signer.publicKey;
     const seq = (this.log.frontier()[doc]?.[toHex(author)] ?? 0) + 1;
+    const plaintext = payload;
+    let sealedUnder: string | undefined;
+    if (this.maybeSealed && mustSeal(this.state.e2e.sealed, doc, kind)) {
+      const state = this.state;
+      sealedUnder = this.keyring && sealingKey(state, this.keyring, scopeOf(state, kind, entry.payload));
+      if (!sealedUnder) throw new Error('sealed meeting: this device holds no key for the members\' document yet');
+      payload = sealPayload({ tenant: this.tenant, meeting: this.meeting, doc, author, seq, kind }, this.keyring!.get(sealedUnder)!, payload);
+    }
     const prev = seq === 1 ? envelope.ZERO_HASH : this.log.at(doc, toHex(author), seq - 1)!.hash;
     const deps = this.log.heads(doc === 'public' ? ['public'] : this.docs).filter((h) => toHex(h) !== toHex(prev));
     this.clock = hlc.tick(this.clock, this.now());
@@ -212,15 +274,52 @@ export class Replica {
       { tenant: this.tenant, meeting: this.meeting, doc, author, seq, prev, deps: deps.slice(-envelope.LIMITS.deps), hlc: this.clock, kind, payload },
       this.signer,
     );
-    this.log.add(e);
+    const held = sealedUnder === undefined ? e : opened(e, plaintext, sealedUnder);
+    this.log.add(held);
+    if (kind === 'meeting.setup') this.noteSetup(e);
     this.createdAt.set(e.id, this.now());
     this.changed();
-    return e;
+    return held;
   }
 
   get state(): SessionState {
-    this.folded ??= fold(this.log.ordered(), this.directory, `${this.tenant}/${this.meeting}`);
+    if (!this.folded) {
+      this.openHeld();
+      const basis = `${this.directory.size} ${this.keyring?.size ?? 0}`; // versions and keys are only ever added
+      this.folded = this.folder.fold(this.log.ordered(), this.directory, `${this.tenant}/${this.meeting}`, this.keyring, basis);
+    }
     return this.folded;
+  }
+
+  /** How often this replica folded from the start and how often it only applied new entries on top. */
+  get foldCounts(): Readonly<FoldCounts> {
+    return this.folder.counts;
+  }
+
+  /** Learns keys from the log's wraps and holds every sealed entry it can open in its opened form. */
+  private openHeld(): void {
+    const ring = this.keyring;
+    if (!ring || !this.maybeSealed) return;
+    ring.learn(this.log.all());
+    for (const e of [...this.log.all()]) {
+      if (e.doc !== 'members' || !mustSeal(true, e.doc, e.kind) || openedKey(e) !== undefined) continue;
+      const key = keyOf(e.payload);
+      const plaintext = key !== undefined && ring.has(key) ? ring.open(e) : undefined;
+      if (plaintext) this.log.replace(opened(e, plaintext, key!));
+    }
+  }
+
+  /** Whether a meeting.setup naming `sealed` was seen (the fold decides whether it counts). */
+  get mayBeSealed(): boolean {
+    return this.maybeSealed;
+  }
+
+  /** A content key this device just made: held at once, before its own wrap is folded. */
+  holdKey(key: Uint8Array): string {
+    if (!this.keyring) throw new Error('this replica has no X25519 key');
+    const id = this.keyring.add(key);
+    this.changed();
+    return id;
   }
 
   frontier(): Frontier {
@@ -298,7 +397,38 @@ export class Replica {
     if (now - since < this.chairSilenceMs) return null;
     const me = this.deviceKey && this.directory.get(this.deviceKey);
     if (me && me.roles.some((r) => r === 'chair' || r === 'deputy')) return null; // the chair's own device
+    // The administration took the role from every device: no heads can come, and saying the chair's line holds
+    // entries back would blame the line for what the administration did.
+    if (!this.anyChairDevice()) return null;
     return { since };
+  }
+
+  /** Whether some device's certificate, as it stands now, holds chair or deputy for this meeting's body. */
+  private anyChairDevice(): boolean {
+    const body = this.state.body?.id;
+    const devices = new Set(this.directory.all().map((c) => c.body.device));
+    return [...devices].some((d) => {
+      const c = this.directory.get(d);
+      return !!c && c.revoked === undefined && grants(c, CHAIR, body);
+    });
+  }
+
+  /**
+   * The other devices whose latest signed beacon says they hold entry `id` (DIS-5: how many devices a ballot
+   * reached while only data channels carry the session); the author's own beacons never count.
+   */
+  holders(id: string): string[] {
+    const e = this.log.get(id);
+    if (!e) return [];
+    const author = toHex(e.author);
+    const out = new Set<string>();
+    for (const { beacon: b } of this.beacons.values()) if (b.author !== author && (b.frontier[e.doc as DocName]?.[author] ?? 0) >= e.seq) out.add(b.author);
+    return [...out].sort();
+  }
+
+  /** Devices whose valid beacon arrived here at or after `since` (ms, this device's clock): alive on some path. */
+  heardFrom(since: number): string[] {
+    return [...new Set([...this.beacons.values()].filter((x) => x.receivedAt >= since).map((x) => x.beacon.author))].sort();
   }
 
   integrity(): Integrity {
@@ -320,9 +450,8 @@ export class Replica {
         if (now - since < this.graceMs) continue;
         const e = this.log.get(id)!;
         const about = [...this.beacons.values()].map((x) => x.beacon).filter((b) => b.frontier[e.doc as DocName] !== undefined);
-        const seen = about.some((b) => (b.frontier[e.doc as DocName]?.[me] ?? 0) >= e.seq);
         const askedLater = about.some((b) => b.at > since + this.graceMs);
-        if (!seen && askedLater) unacknowledged.push({ entry: id, since });
+        if (this.holders(id).length === 0 && askedLater) unacknowledged.push({ entry: id, since });
       }
     }
     const rollback = [...this.rolledBack].map(([device, person]) => ({ device, person }));

@@ -81,7 +81,8 @@ export interface StreamInfo {
 }
 
 export type VideoServerMessage =
-  | { t: 'ready'; mode: 'sfu' | 'mesh'; person: string | null; iceServers: RTCIceServerLike[]; mesh?: { path: string; key: string; peerId: string; token: string } }
+  /** `fallback`: the relay has an SFU, but it is down, so this socket was put on the mesh (DIS-5). */
+  | { t: 'ready'; mode: 'sfu' | 'mesh'; person: string | null; iceServers: RTCIceServerLike[]; mesh?: { path: string; key: string; peerId: string; token: string }; fallback?: 'sfu-down' }
   | { t: 'published'; jsep: Jsep }
   | { t: 'offer'; jsep: Jsep; streams: StreamInfo[] }
   | { t: 'streams'; streams: StreamInfo[] }

@@ -37,18 +37,24 @@ const beacon = v.strictObject({
 });
 export type SignedBeacon = v.InferOutput<typeof beacon>;
 
+/** The largest signalling message (an SDP offer or one ICE candidate, JSON). */
+export const SIGNAL_BYTES = 16 * 1024;
+
 const certSchema = v.object({ body: v.record(v.string(), v.unknown()), sig: hex(128) });
 
 export const clientMessage = v.variant('t', [
   /** `session`: from a login with the second factor (POST /api/<tenant>/login); needed by devices that have one. */
   v.strictObject({ t: v.literal('login'), tenant: name, meeting: name, device: hex(64), sig: hex(128), session: v.optional(hex(64)) }),
-  v.strictObject({ t: v.literal('public'), tenant: name, meeting: name }),
+  /** `access`: the personal access link's token (PUB-1), needed where the body does not allow anonymous viewing. */
+  v.strictObject({ t: v.literal('public'), tenant: name, meeting: name, access: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{20,100}$/))) }),
   v.strictObject({ t: v.literal('sync'), frontier }),
   v.strictObject({ t: v.literal('want'), ranges: v.pipe(v.array(range), v.maxLength(4096)) }),
   v.strictObject({ t: v.literal('beacon'), beacon }),
   v.strictObject({ t: v.literal('ping') }),
   /** A one-time ticket for the video socket /video (core/video-wire.ts), bound to this login. */
   v.strictObject({ t: v.literal('video') }),
+  /** DIS-5: WebRTC signalling towards another logged-in device of the meeting (web/sync/peers.ts). */
+  v.strictObject({ t: v.literal('signal'), to: hex(64), data: v.pipe(v.string(), v.maxLength(SIGNAL_BYTES)) }),
 ]);
 export type ClientMessage = v.InferOutput<typeof clientMessage>;
 
@@ -78,6 +84,8 @@ export const serverMessage = v.variant('t', [
   v.strictObject({ t: v.literal('video'), ticket: hex(64) }),
   /** Certificates issued or revoked while connected. */
   v.strictObject({ t: v.literal('certs'), certs: v.pipe(v.array(certSchema), v.maxLength(5000)) }),
+  /** DIS-5: signalling from another device of the meeting; `from` is the device the relay logged in. */
+  v.strictObject({ t: v.literal('signal'), from: hex(64), data: v.pipe(v.string(), v.maxLength(SIGNAL_BYTES)) }),
 ]);
 export type ServerMessage = v.InferOutput<typeof serverMessage>;
 
@@ -121,7 +129,7 @@ export function batches(wires: readonly Uint8Array[], maxBytes: number = LIMITS.
   return out;
 }
 
-function decodeFrame<M>(data: Uint8Array, schema: v.GenericSchema<unknown, M>): Frame<M> {
+export function decodeFrame<M>(data: Uint8Array, schema: v.GenericSchema<unknown, M>): Frame<M> {
   if (!(data instanceof Uint8Array) || data.length === 0) throw new DecodeError('frame: empty');
   if (data.length > LIMITS.frame) throw new DecodeError(`frame: over ${LIMITS.frame} bytes`);
   if (data[0] === 0x01) {

@@ -79,6 +79,7 @@ export async function check(cert: Cert, tenantKey: Bytes, at?: number): Promise<
     if (at !== undefined && (at < b.notBefore || at > b.notAfter || (b.revoked !== undefined && at >= b.revoked))) return false;
     if ((b.revoked !== undefined && typeof b.revoked !== 'number') || (b.issued !== undefined && typeof b.issued !== 'number')) return false;
     if (!chainsValid(b.chains)) return false;
+    if (b.dh !== undefined && (typeof b.dh !== 'string' || !/^[0-9a-f]{64}$/.test(b.dh))) return false;
     return await verify(fromHex(cert.sig, 64), certInput(b), tenantKey);
   } catch {
     return false;

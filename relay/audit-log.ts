@@ -4,11 +4,10 @@
  * failed and locked logins). Append-only; filtered by action, actor, text and time; exported whole.
  * Beside it, the replay guard of the admin API: every signed request once, across restarts.
  */
-import type Database from 'better-sqlite3';
 import { toHex } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import type { AuditEntry } from '../core/identity.js';
-import { openIdentityDb } from './identity-db.js';
+import type { Sql } from './sql.js';
 
 export interface AuditFilter {
   action?: string;
@@ -21,34 +20,23 @@ export interface AuditFilter {
 }
 
 export class AuditLog {
-  private readonly db: Database.Database;
+  constructor(private readonly db: Sql) {}
 
-  constructor(file: string) {
-    this.db = openIdentityDb(
-      file,
-      `CREATE TABLE IF NOT EXISTS audit (
-        n INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
-        person TEXT, summary TEXT NOT NULL, request TEXT, sig TEXT UNIQUE);
-       CREATE INDEX IF NOT EXISTS audit_tenant ON audit (tenant, n);
-       CREATE TABLE IF NOT EXISTS admin_requests (hash TEXT PRIMARY KEY, expires INTEGER NOT NULL);
-       CREATE INDEX IF NOT EXISTS admin_requests_expires ON admin_requests (expires);`,
-    );
-  }
-
-  add(tenant: string, e: Omit<AuditEntry, 'n'>): void {
-    this.db.prepare('INSERT INTO audit (tenant, at, actor, action, person, summary, request, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(tenant, e.at, e.actor, e.action, e.person, e.summary, e.request, e.sig);
+  async add(tenant: string, e: Omit<AuditEntry, 'n'>): Promise<void> {
+    await this.db.run('INSERT INTO audit (tenant, at, actor, action, person, summary, request, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [tenant, e.at, e.actor, e.action, e.person, e.summary, e.request, e.sig]);
   }
 
   /**
    * Claims a signed admin request (the bytes its signature covers, so a re-encoded signature is the same
-   * request) until `expires`: true the first time, false for a replay. Kept on disk, so a restart forgets nothing.
+   * request) until `expires`: true the first time, false for a replay, on any relay of the database. Kept on
+   * disk, so a restart forgets nothing.
    */
-  claim(signedInput: Uint8Array, expires: number, now = Date.now()): boolean {
-    this.db.prepare('DELETE FROM admin_requests WHERE expires < ?').run(now);
-    return this.db.prepare('INSERT INTO admin_requests (hash, expires) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING').run(toHex(sha256(signedInput)), expires).changes === 1;
+  async claim(signedInput: Uint8Array, expires: number, now = Date.now()): Promise<boolean> {
+    await this.db.run('DELETE FROM admin_requests WHERE expires < ?', [now]);
+    return (await this.db.run('INSERT INTO admin_requests (hash, expires) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING', [toHex(sha256(signedInput)), expires])) === 1;
   }
 
-  list(tenant: string, f: AuditFilter = {}): AuditEntry[] {
+  list(tenant: string, f: AuditFilter = {}): Promise<AuditEntry[]> {
     const where = ['tenant = ?'];
     const args: (string | number)[] = [tenant];
     if (f.action) where.push('action = ?'), args.push(f.action);
@@ -56,12 +44,10 @@ export class AuditLog {
     if (f.person) where.push('person = ?'), args.push(f.person);
     if (f.from !== undefined) where.push('at >= ?'), args.push(f.from);
     if (f.to !== undefined) where.push('at <= ?'), args.push(f.to);
-    if (f.text) where.push("(summary LIKE ? ESCAPE '\\' OR person LIKE ? ESCAPE '\\')"), args.push(...Array(2).fill(`%${f.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+    // SQLite's LIKE ignores the case of ASCII letters; PostgreSQL's ILIKE does so for all.
+    const like = this.db.dialect === 'postgres' ? 'ILIKE' : 'LIKE';
+    if (f.text) where.push(`(summary ${like} ? ESCAPE '\\' OR person ${like} ? ESCAPE '\\')`), args.push(...Array(2).fill(`%${f.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
     const limit = Math.min(Math.max(f.limit ?? 1000, 1), 10_000);
-    return this.db.prepare<(string | number)[], AuditEntry>(`SELECT n, at, actor, action, person, summary, request, sig FROM audit WHERE ${where.join(' AND ')} ORDER BY n DESC LIMIT ${limit}`).all(...args);
-  }
-
-  close(): void {
-    this.db.close();
+    return this.db.all<AuditEntry>(`SELECT n, at, actor, action, person, summary, request, sig FROM audit WHERE ${where.join(' AND ')} ORDER BY n DESC LIMIT ${limit}`, args);
   }
 }

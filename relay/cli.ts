@@ -4,7 +4,6 @@
  * export record offline), seats (§ 50 Abs. 3), import-oparl (ORG-1), dossier (the compliance dossier).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,9 +17,10 @@ import { type Demo, demoLinks, demoMasterData, makeDemo, seedDemo } from './demo
 import { startRelay } from './server.js';
 import { importOparl } from './oparl/command.js';
 import * as dossier from './dossier.js';
-import { openSqlite } from './store.js';
+import { isPostgresUrl, openIdentityDatabases, openStore } from './store-open.js';
 import { minutesCmd, verifyMinutesCmd } from './minutes-cli.js';
 import { Invitations, type SmtpConfig } from './invitations.js';
+import type { Thresholds } from './monitor.js';
 import { localSmtp, readable } from './mailbox.js';
 import { Retention } from './retention.js';
 import { verifyDeletions } from '../core/retention.js';
@@ -28,20 +28,23 @@ import { verifyDeletions } from '../core/retention.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const USAGE = `usage:
-  ratsraum start [--port 8080] [--host 127.0.0.1] [--data ./data] [--backup ws://backup-host/sync ...]
+  ratsraum start|serve [--port 8080] [--host 127.0.0.1] [--data ./data] [--store sqlite|postgres://user@host/db] [--backup ws://backup-host/sync ...]
                  [--smtp host:port] [--mail-from ratsraum@example.org] [--public-url https://ratsraum.example.org] [--no-demo]
-                 [--trusted-proxy 127.0.0.1 ...] [--metrics-token TOKEN] [--janus /usr/bin/janus|off] [--ice-interface eth0]
-  ratsraum tenant create <id> --name "Stadt Musterstadt" [--data ./data] [--public-url https://ratsraum.example.org] [--ttl-hours 24]
-  ratsraum export --data DIR --tenant T --meeting M [--doc public|members]
+                 [--trusted-proxy 127.0.0.1 ...] [--metrics-token TOKEN] [--ops-mail ops@example.org ...]
+                 [--alert-sync-ms 2000] [--alert-delivery-ms 250] [--alert-poor-members 1] [--alert-window-s 60] [--monitor-every-ms 5000] [--janus /usr/bin/janus|off] [--ice-interface eth0]
+                 [--replication-token TOKEN] [--replicate-from https://primary-relay]   (a backup relay: DIS-5)
+                 [--bus redis://127.0.0.1:6379]   (several relays on one store behind one address: docs/ops/data-centre.md)
+  ratsraum tenant create <id> --name "Stadt Musterstadt" [--data ./data] [--store postgres://…] [--public-url https://ratsraum.example.org] [--ttl-hours 24]
+  ratsraum export --data DIR [--store postgres://…] --tenant T --meeting M [--doc public|members]
   ratsraum verify <export.json> [--tenant-key <fingerprint>]   exit 0 ok, 3 pending, 1 failed, 2 unreadable
   ratsraum verify <export.json> --minutes <minutes.pdf> [--tenant-key <fingerprint>]   the PDF against the record
-  ratsraum minutes --data DIR --tenant T --meeting M (--out FILE.pdf | --json) [--lang de|en]
-  ratsraum retention --data DIR [--now ISO]                   delete what is past its period (DS-2), print the records
-  ratsraum deletions --data DIR --tenant T                    the tenant's signed deletion records (ratsraum-deletions/v1)
+  ratsraum minutes --data DIR [--store postgres://…] --tenant T --meeting M (--out FILE.pdf | --json) [--lang de|en]
+  ratsraum retention --data DIR [--store postgres://…] [--now ISO]                 delete what is past its period (DS-2), print the records
+  ratsraum deletions --data DIR [--store postgres://…] --tenant T   the tenant's signed deletion records (ratsraum-deletions/v1)
   ratsraum verify-deletions <deletions.json> [--tenant-key <fingerprint>]   exit 0 ok, 3 pending, 1 failed, 2 unreadable
   ratsraum seats --method sainte-lague|hare-niemeyer|dhondt --seats N --votes "A=12,B=7,C=3" [--lot SEEDHEX]
-  ratsraum import-oparl <dir|url> --tenant T [--data ./data] [--dry-run]
-  ratsraum dossier --report vitest.json [--bench bench.json] [--requirements docs/REQUIREMENTS.md] [--compliance docs/compliance.md] --out DIR`;
+  ratsraum import-oparl <dir|url> --tenant T [--data ./data] [--store postgres://…] [--dry-run]
+  ratsraum dossier --report vitest.json [--report …] [--bench bench.json] [--requirements docs/REQUIREMENTS.md] [--compliance docs/compliance.md] --out DIR`;
 
 /** `--janus PATH|off` (RATSRAUM_JANUS), `--ice-interface IF` (RATSRAUM_ICE_INTERFACE): our own Janus, or the mesh fallback. */
 function videoOptions(janus = process.env.RATSRAUM_JANUS, iceInterface = process.env.RATSRAUM_ICE_INTERFACE) {
@@ -51,8 +54,10 @@ function videoOptions(janus = process.env.RATSRAUM_JANUS, iceInterface = process
 async function start(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, backup: { type: 'string', multiple: true }, smtp: { type: 'string' }, 'mail-from': { type: 'string' }, 'public-url': { type: 'string' }, 'no-demo': { type: 'boolean' }, 'trusted-proxy': { type: 'string', multiple: true }, 'metrics-token': { type: 'string' }, janus: { type: 'string' }, 'ice-interface': { type: 'string' } },
+    options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, store: { type: 'string' }, backup: { type: 'string', multiple: true }, smtp: { type: 'string' }, 'mail-from': { type: 'string' }, 'public-url': { type: 'string' }, 'no-demo': { type: 'boolean' }, 'trusted-proxy': { type: 'string', multiple: true }, 'metrics-token': { type: 'string' }, 'ops-mail': { type: 'string', multiple: true }, 'alert-sync-ms': { type: 'string' }, 'alert-delivery-ms': { type: 'string' }, 'alert-poor-members': { type: 'string' }, 'alert-window-s': { type: 'string' }, 'monitor-every-ms': { type: 'string' }, janus: { type: 'string' }, 'ice-interface': { type: 'string' }, 'replication-token': { type: 'string' }, 'replicate-from': { type: 'string' }, bus: { type: 'string' } },
   });
+  const replication = { token: values['replication-token'] ?? process.env.RATSRAUM_REPLICATION_TOKEN, from: values['replicate-from'] ?? process.env.RATSRAUM_REPLICATE_FROM };
+  if (replication.from && !replication.token) throw new UsageError('--replicate-from needs --replication-token (or RATSRAUM_REPLICATION_TOKEN), the same as the primary\'s');
   const demoMode = !values['no-demo'] && process.env.RATSRAUM_DEMO !== '0';
   const port = Number(values.port ?? process.env.PORT ?? 8080);
   const host = values.host ?? process.env.HOST ?? '127.0.0.1';
@@ -79,7 +84,7 @@ async function start(args: string[]): Promise<void> {
     });
     smtp = { host: mailbox.host, port: mailbox.port, from };
   }
-  const relay = await startRelay({ dataDir, port, host, staticDir, backupRelays, smtp, publicUrl: values['public-url'] ?? process.env.RATSRAUM_PUBLIC_URL, demo: demoMode, trustedProxies, metricsToken: values['metrics-token'] ?? process.env.RATSRAUM_METRICS_TOKEN, video: videoOptions(values.janus, values['ice-interface']) });
+  const relay = await startRelay({ dataDir, store: values.store, port, host, staticDir, backupRelays, smtp, publicUrl: values['public-url'] ?? process.env.RATSRAUM_PUBLIC_URL, demo: demoMode, trustedProxies, metricsToken: values['metrics-token'] ?? process.env.RATSRAUM_METRICS_TOKEN, opsMail: values['ops-mail'] ?? process.env.RATSRAUM_OPS_MAIL?.split(','), monitor: monitorOptions(values), video: videoOptions(values.janus, values['ice-interface']), replication, bus: values.bus ?? process.env.RATSRAUM_BUS });
   const stop = async () => {
     await relay.close();
     await mailbox?.close();
@@ -88,11 +93,16 @@ async function start(args: string[]): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   const v = relay.video.status();
-  const videoNote = v.mode === 'sfu' ? `Video: über die SFU (Janus ${v.version}, pid ${v.pid}) / through the SFU` : 'Video: Ausweichbetrieb ohne SFU (PeerJS) / fallback without SFU: apt-get install janus';
+  const videoNote =
+    v.mode === 'sfu'
+      ? `Video: über die SFU (Janus ${v.version}, pid ${v.pid}) / through the SFU`
+      : v.fallback
+        ? 'Video: Janus startet nicht, vorerst über die Geräte direkt (PeerJS) / Janus did not start, for now directly between the devices'
+        : 'Video: Ausweichbetrieb ohne SFU (PeerJS) / fallback without SFU: apt-get install janus';
   const mailNote = mailbox ? `Mail: local mailbox on ${mailbox.host}:${mailbox.port}; received mails are printed here.` : `Mail: SMTP ${smtp.host}:${smtp.port}`;
   if (!demoMode) {
     // Production: nothing seeded, no device seed written; tenants come from `ratsraum tenant create`.
-    const tenants = relay.store.tenants();
+    const tenants = await relay.store.tenants();
     console.log(`Ratsraum relay on ${relay.url} (data: ${dataDir}, no demo)`);
     console.log(`health ${relay.url}/health   metrics ${relay.url}/metrics`);
     console.log(tenants.length ? `Kommunen / tenants: ${tenants.join(', ')}` : 'Noch keine Kommune eingerichtet / no tenant yet: ratsraum tenant create <id> --name "Stadt Musterstadt"');
@@ -105,10 +115,10 @@ async function start(args: string[]): Promise<void> {
   if (existsSync(demoFile)) demo = JSON.parse(readFileSync(demoFile, 'utf8')) as Demo;
   else {
     demo = makeDemo();
-    await seedDemo(relay.store, demo);
+    await seedDemo(relay.store, demo, undefined, { sealed: true }); // end-to-end encrypted members' content (docs/PROTOCOL.md "Sealed content")
     writeFileSync(demoFile, JSON.stringify(demo, null, 2), { mode: 0o600 });
   }
-  relay.identity.directory.put(demo.tenant, demoMasterData(demo));
+  await relay.identity.directory.put(demo.tenant, demoMasterData(demo));
   const links = await demoLinks(demo, relay.url);
   console.log(`Ratsraum relay on ${relay.url} (data: ${dataDir})`);
   console.log(`health ${relay.url}/health   metrics ${relay.url}/metrics\n`);
@@ -121,7 +131,8 @@ async function start(args: string[]): Promise<void> {
   if (links.room) console.log(`\nRaumgerät / room device: ${links.room.name}\n  ${links.room.url}`);
   if (links.minutes) console.log(`\nSchriftführung / minute-taker: ${links.minutes.name}\n  ${links.minutes.url}`);
   console.log(`\nVerwaltung (Admin-Ansicht, hält den Schlüssel der Kommune) / admin console:\n  ${links.console}`);
-  console.log(`\nÖffentlichkeit / public:\n  ${links.public}\n`);
+  console.log(`\nÖffentlichkeit / public:\n  ${links.public}`);
+  console.log(`\nSaalanzeige / room display (PUB-3):\n  ${links.public.replace('#/public/', '#/saal/')}\n`);
   console.log(videoNote);
   console.log(mailNote);
   console.log('Each device link holds that device\'s key: open each in its own browser profile or private window.');
@@ -131,8 +142,8 @@ async function start(args: string[]): Promise<void> {
  * A municipality on this relay: the tenant without a key, and a one-time setup link. The administration's
  * browser opens it, generates the tenant key there and registers only the public key (finding 10).
  */
-function tenantCmd(args: string[]): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { name: { type: 'string' }, data: { type: 'string' }, 'public-url': { type: 'string' }, 'ttl-hours': { type: 'string' } } });
+async function tenantCmd(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { name: { type: 'string' }, data: { type: 'string' }, store: { type: 'string' }, 'public-url': { type: 'string' }, 'ttl-hours': { type: 'string' } } });
   const [sub, tenant] = positionals;
   if (sub !== 'create' || !tenant) throw new UsageError('tenant wants: create <id> --name "Stadt Musterstadt"');
   if (!/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(tenant)) throw new UsageError(`tenant id '${tenant}': lower-case letters, digits, '.', '_' or '-', at most 64`);
@@ -142,10 +153,14 @@ function tenantCmd(args: string[]): number {
   if (!Number.isInteger(ttlHours) || ttlHours < 1 || ttlHours > 24 * 7) throw new UsageError('--ttl-hours: a whole number from 1 to 168');
   const dataDir = resolve(values.data ?? process.env.RATSRAUM_DATA ?? 'data');
   mkdirSync(dataDir, { recursive: true });
-  const store = openSqlite(join(dataDir, 'relay.sqlite'));
-  const invitations = new Invitations(join(dataDir, 'identity.sqlite'));
+  const store = await openStore(dataDir, values.store);
+  const dbs = await openIdentityDatabases(dataDir, values.store).catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  });
+  const invitations = new Invitations(dbs.identity);
   try {
-    const setup = store.tenantKey(tenant) ? undefined : invitations.createSetup({ tenant, name, ttlMs: ttlHours * 3_600_000 });
+    const setup = (await store.tenantKey(tenant)) ? undefined : await invitations.createSetup({ tenant, name, ttlMs: ttlHours * 3_600_000 });
     if (!setup) {
       console.error(`tenant '${tenant}' is set up already (it has its key); nothing changed`);
       return 1;
@@ -156,22 +171,25 @@ function tenantCmd(args: string[]): number {
     console.log(`Einrichtungslink (einmal gültig bis ${until}) / one-time setup link, for the administration's browser:\n  ${base}/#/setup/${tenant}/${setup.token}`);
     return 0;
   } finally {
-    invitations.close();
-    store.close();
+    await dbs.close();
+    await store.close();
   }
 }
 
-function exportCmd(args: string[]): void {
-  const { values } = parseArgs({ args, options: { data: { type: 'string' }, tenant: { type: 'string' }, meeting: { type: 'string' }, doc: { type: 'string' } } });
+async function exportCmd(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { data: { type: 'string' }, store: { type: 'string' }, tenant: { type: 'string' }, meeting: { type: 'string' }, doc: { type: 'string' } } });
   if (!values.tenant || !values.meeting) throw new UsageError('export needs --tenant and --meeting');
-  const store = openSqlite(join(resolve(values.data ?? 'data'), 'relay.sqlite'));
-  const tenantKey = store.tenantKey(values.tenant);
-  if (!tenantKey) throw new UsageError(`unknown tenant '${values.tenant}'`);
-  const docs = values.doc ? [values.doc] : ['public', 'members'];
-  const wires = store.all(values.tenant, values.meeting, docs).map((e) => e.wire);
-  const record = makeRecord({ tenant: values.tenant, meeting: values.meeting, docs: docs as DocName[], tenantKey, certs: store.certs(values.tenant), wires, beacons: store.beacons(values.tenant, values.meeting) });
-  console.log(JSON.stringify(record, null, 1));
-  store.close();
+  const store = await openStore(resolve(values.data ?? 'data'), values.store);
+  try {
+    const tenantKey = await store.tenantKey(values.tenant);
+    if (!tenantKey) throw new UsageError(`unknown tenant '${values.tenant}'`);
+    const docs = values.doc ? [values.doc] : ['public', 'members'];
+    const wires = (await store.all(values.tenant, values.meeting, docs)).map((e) => e.wire);
+    const record = makeRecord({ tenant: values.tenant, meeting: values.meeting, docs: docs as DocName[], tenantKey, certs: await store.certs(values.tenant), wires, beacons: await store.beacons(values.tenant, values.meeting) });
+    console.log(JSON.stringify(record, null, 1));
+  } finally {
+    await store.close();
+  }
 }
 
 async function verify(args: string[]): Promise<number> {
@@ -243,31 +261,31 @@ function seats(args: string[]): number {
 
 /** ORG-1: master data from the council information system (relay/oparl/), previewed, then imported in one transaction. */
 async function importOparlCmd(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { tenant: { type: 'string' }, data: { type: 'string' }, 'dry-run': { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { tenant: { type: 'string' }, data: { type: 'string' }, store: { type: 'string' }, 'dry-run': { type: 'boolean' } } });
   const source = positionals[0];
   if (!source) throw new UsageError('import-oparl needs a folder or an http(s) URL');
   if (!values.tenant) throw new UsageError('import-oparl needs --tenant');
   const dataDir = resolve(values.data ?? 'data');
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, 'directory.sqlite'));
+  const dbs = await openIdentityDatabases(dataDir, values.store);
   try {
-    const r = await importOparl({ source, db, tenant: values.tenant, dryRun: values['dry-run'], log: (line) => console.log(line) });
+    const r = await importOparl({ source, db: dbs.directory, tenant: values.tenant, dryRun: values['dry-run'], log: (line) => console.log(line) });
     return r.complete ? 0 : 1;
   } finally {
-    db.close();
+    await dbs.close();
   }
 }
 
 /** The compliance dossier (relay/dossier.ts): dossier.md and dossier.pdf in --out, from the last test run's JSON report. */
 async function dossierCmd(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { report: { type: 'string' }, bench: { type: 'string' }, requirements: { type: 'string' }, compliance: { type: 'string' }, out: { type: 'string' } } });
-  if (!values.report || !values.out) throw new UsageError('dossier needs --report (vitest run --reporter=json --outputFile=FILE) and --out DIR');
+  const { values } = parseArgs({ args, options: { report: { type: 'string', multiple: true }, bench: { type: 'string' }, requirements: { type: 'string' }, compliance: { type: 'string' }, out: { type: 'string' } } });
+  if (!values.report?.length || !values.out) throw new UsageError('dossier needs --report (vitest run --reporter=json --outputFile=FILE; npm test writes test-results/vitest.json and vitest-alone.json) and --out DIR');
   const read = (file: string) => readFileSync(resolve(file), 'utf8');
   const d = dossier.buildDossier({
     requirements: dossier.parseRequirements(read(values.requirements ?? join(ROOT, 'docs/REQUIREMENTS.md'))),
     compliance: dossier.parseCompliance(read(values.compliance ?? join(ROOT, 'docs/compliance.md'))),
-    run: dossier.parseVitestReport(JSON.parse(read(values.report)), ROOT),
-    reportName: values.report,
+    run: dossier.mergeRuns(values.report.map((f) => dossier.parseVitestReport(JSON.parse(read(f)), ROOT))),
+    reportName: values.report.join(', '),
     bench: values.bench ? { ...dossier.parseBench(JSON.parse(read(values.bench))), name: values.bench } : undefined,
   });
   const out = resolve(values.out);
@@ -282,21 +300,27 @@ async function dossierCmd(args: string[]): Promise<number> {
 
 /** DS-2: one retention run over a data folder; `--now` stands in for the wall clock (never beyond the witnessed time). */
 async function retentionCmd(args: string[], list: boolean): Promise<number> {
-  const { values } = parseArgs({ args, options: { data: { type: 'string' }, now: { type: 'string' }, tenant: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { data: { type: 'string' }, store: { type: 'string' }, now: { type: 'string' }, tenant: { type: 'string' } } });
   const wall = values.now === undefined ? Date.now() : Date.parse(values.now);
   if (!Number.isFinite(wall)) throw new UsageError(`--now wants an ISO time, got '${values.now}'`);
   if (list && !values.tenant) throw new UsageError('deletions needs --tenant');
   const dataDir = resolve(values.data ?? process.env.RATSRAUM_DATA ?? 'data');
-  if (!existsSync(join(dataDir, 'relay.sqlite'))) throw new UsageError(`no relay data in ${dataDir}`);
-  const store = openSqlite(join(dataDir, 'relay.sqlite'));
-  const retention = new Retention({ dataDir, store, clock: { wall: () => wall, mono: () => performance.now() }, log: (m) => console.error(m) });
+  const spec = values.store ?? process.env.RATSRAUM_STORE;
+  if (!isPostgresUrl(spec) && !existsSync(join(dataDir, 'relay.sqlite'))) throw new UsageError(`no relay data in ${dataDir}`);
+  const store = await openStore(dataDir, spec);
+  const dbs = await openIdentityDatabases(dataDir, spec).catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  });
+  const retention = new Retention({ dataDir, store, db: dbs.identity, clock: { wall: () => wall, mono: () => performance.now() }, log: (m) => console.error(m) });
   try {
-    if (list) console.log(JSON.stringify(retention.file(values.tenant!), null, 1));
+    if (list) console.log(JSON.stringify(await retention.file(values.tenant!), null, 1));
     else for (const r of await retention.run()) console.log(JSON.stringify(r));
     return 0;
   } finally {
     await retention.close();
-    store.close();
+    await dbs.close();
+    await store.close();
   }
 }
 
@@ -324,12 +348,13 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'start':
+    case 'serve':
       await start(rest);
       return -1; // keeps running
     case 'tenant':
       return tenantCmd(rest);
     case 'export':
-      exportCmd(rest);
+      await exportCmd(rest);
       return 0;
     case 'verify':
       return verify(rest);
@@ -362,3 +387,22 @@ main(process.argv.slice(2)).then(
     process.exit(2);
   },
 );
+
+/** AV-2: thresholds of relay/monitor.ts from the command line (or RATSRAUM_ALERT_SYNC_MS, …); unset ones keep their defaults. */
+function monitorOptions(values: Record<string, unknown>): Partial<Thresholds> & { everyMs?: number } {
+  const num = (flag: string, env: string): number | undefined => {
+    const raw = (values[flag] as string | undefined) ?? process.env[env];
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${flag} wants a positive number, got '${raw}'`);
+    return n;
+  };
+  const o = {
+    syncLatencyMs: num('alert-sync-ms', 'RATSRAUM_ALERT_SYNC_MS'),
+    fanoutMs: num('alert-delivery-ms', 'RATSRAUM_ALERT_DELIVERY_MS'),
+    poorMembers: num('alert-poor-members', 'RATSRAUM_ALERT_POOR_MEMBERS'),
+    windowMs: (num('alert-window-s', 'RATSRAUM_ALERT_WINDOW_S') ?? 0) * 1000 || undefined,
+    everyMs: num('monitor-every-ms', 'RATSRAUM_MONITOR_EVERY_MS'),
+  };
+  return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
+}

@@ -9,6 +9,8 @@ import { fromHex, toHex } from '../crypto/bytes.js';
 import { type Cert, issue, type Role } from '../crypto/cert.js';
 import { generateSeed, signerFromSeed } from '../crypto/ed25519.js';
 import { fingerprint } from '../crypto/hash.js';
+import { dhFromSeed } from '../crypto/seal.js';
+import { keyDuty } from '../core/key-duty.js';
 import type { DocName } from '../core/entries.js';
 import { Replica } from '../core/replica.js';
 import { emptyModel, type Model } from './oparl/model.js';
@@ -30,6 +32,8 @@ export interface Demo {
   devices: DemoDevice[];
   /** Persons of the body without a device yet: the admin invites them and they enrol (issue 5). */
   invitees?: { person: string; name: string; faction: string | null; voting: boolean }[];
+  /** The body's statutory members (default 15, the demo council); a larger council raises it with its roster. */
+  statutoryMembers?: number;
 }
 
 const FACTIONS = [
@@ -46,9 +50,9 @@ const MINUTE_TAKER = { person: 'protokoll', name: 'Łukasz Nowak' };
 const notPersons = new Set(['verwaltung', ROOM, MINUTE_TAKER.person]);
 const INVITEES = [{ person: 'b3', name: 'Sevim Arslan', faction: null, voting: false }];
 
-export const AGENDA: { doc: DocName; id: string; no: string; title: string }[] = [
+export const AGENDA: { doc: DocName; id: string; no: string; title: string; questionTime?: true }[] = [
   { doc: 'public', id: 'top1', no: '1', title: 'Eröffnung, Feststellung der ordnungsgemäßen Einladung und der Beschlussfähigkeit' },
-  { doc: 'public', id: 'top2', no: '2', title: 'Einwohnerfragestunde' },
+  { doc: 'public', id: 'top2', no: '2', title: 'Einwohnerfragestunde', questionTime: true },
   { doc: 'public', id: 'top3', no: '3', title: 'Radverkehrskonzept Innenstadt' },
   { doc: 'public', id: 'top4', no: '4', title: 'Neugestaltung des Spielplatzes Lindenstraße' },
   { doc: 'public', id: 'top5', no: '5', title: 'Mitteilungen der Verwaltung' },
@@ -72,33 +76,43 @@ export function makeDemo(): Demo {
   return { tenant: 'musterstadt', meeting: 'bv-mitte-2026-12', tenantSeed: toHex(generateSeed()), devices, invitees: INVITEES };
 }
 
-/** Certificates and the meeting's first envelopes (setup and agenda by the admin device), stored. */
-export async function seedDemo(store: Store, demo: Demo, now = Date.now()): Promise<void> {
+/** The demo body's second reporting channel (DIS-3) and time to report a drop (DIS-4). */
+export const DEMO_DISRUPTION_RULES = { reportMinutes: 10, phone: '0211 899-4711', email: 'stoerung@ratsraum.example' } as const;
+
+/**
+ * Certificates and the meeting's first envelopes (setup and agenda by the admin device), stored. `sealed`: the
+ * members' document is end-to-end encrypted (core/sealed.ts); the admin device makes the meeting key and wraps
+ * it for every device before it writes the non-public agenda.
+ */
+export async function seedDemo(store: Store, demo: Demo, now = Date.now(), opts: { sealed?: boolean } = {}): Promise<void> {
   const admin = await signerFromSeed(fromHex(demo.tenantSeed, 32));
-  store.putTenant(demo.tenant, toHex(admin.publicKey));
+  await store.putTenant(demo.tenant, toHex(admin.publicKey));
   const certs: Cert[] = [];
   for (const d of demo.devices) {
     const signer = await signerFromSeed(fromHex(d.seed, 32));
     const cert = await issue(
-      { v: 1, tenant: demo.tenant, person: d.person, name: d.name, device: toHex(signer.publicKey), roles: d.roles, bodies: ['bv-mitte'], notBefore: now - 86_400_000, notAfter: now + 365 * 86_400_000 },
+      { v: 1, tenant: demo.tenant, person: d.person, name: d.name, device: toHex(signer.publicKey), dh: toHex(dhFromSeed(fromHex(d.seed, 32)).publicKey), roles: d.roles, bodies: ['bv-mitte'], notBefore: now - 86_400_000, notAfter: now + 365 * 86_400_000 },
       admin,
     );
     certs.push(cert);
-    store.putCert(cert);
+    await store.putCert(cert);
   }
   const adminDevice = demo.devices.find((d) => d.roles.includes('admin'))!;
-  const adminReplica = new Replica({ tenant: demo.tenant, meeting: demo.meeting, tenantKey: admin.publicKey, docs: ['public', 'members'], signer: await signerFromSeed(fromHex(adminDevice.seed, 32)) });
+  const adminReplica = new Replica({ tenant: demo.tenant, meeting: demo.meeting, tenantKey: admin.publicKey, docs: ['public', 'members'], signer: await signerFromSeed(fromHex(adminDevice.seed, 32)), dh: dhFromSeed(fromHex(adminDevice.seed, 32)) });
   await adminReplica.addCerts(certs);
   // LEG-1: the Hauptsatzung allows hybrid meetings of committees and district councils (§ 58a GO NRW).
   await adminReplica.create('legal.clause', { allowsHybridCommittees: true, adoptedAt: '2024-03-01' });
   // DS-3: the Hauptsatzung allows recording; where recordings are kept and for how long is shown to everyone.
   await adminReplica.create('legal.recording', { allowed: true, storage: 'Server des Rechenzentrums, Ordner data/recordings', retentionDays: 90 });
   await adminReplica.create('meeting.setup', {
-    body: { id: 'bv-mitte', name: 'Bezirksvertretung Mitte', type: 'bezirksvertretung', statutoryMembers: 15 },
+    body: { id: 'bv-mitte', name: 'Bezirksvertretung Mitte', type: 'bezirksvertretung', statutoryMembers: demo.statutoryMembers ?? 15 },
     factions: FACTIONS.map((f) => ({ id: f.id, name: f.name })),
     persons: [...demo.devices.filter((d) => !notPersons.has(d.person)), ...(demo.invitees ?? [])].map((d) => ({ id: d.person, name: d.name, faction: d.faction, voting: d.voting })),
-    meeting: { id: demo.meeting, title: '12. Sitzung der Bezirksvertretung Mitte', start: now + 3_600_000, place: 'Bezirksrathaus Mitte, Sitzungssaal, und digital', format: 'hybrid' },
+    meeting: { id: demo.meeting, title: '12. Sitzung der Bezirksvertretung Mitte', start: now + 3_600_000, place: 'Bezirksrathaus Mitte, Sitzungssaal, und digital', format: 'hybrid', ...(opts.sealed ? { sealed: true as const } : {}) },
   });
+  // DIS-3, DIS-4: the second reporting channel and the time to report a drop, carried into the log.
+  await adminReplica.create('disruption.rules', DEMO_DISRUPTION_RULES);
+  if (opts.sealed) await keyDuty(adminReplica, new Set(), now);
   // The administration prepares the agenda, so the chair's device starts its own chain in the meeting.
   for (const doc of ['public', 'members'] as const) {
     const ydoc = new Y.Doc();
@@ -109,11 +123,12 @@ export async function seedDemo(store: Store, demo: Demo, now = Date.now()): Prom
       m.set('no', a.no);
       m.set('title', a.title);
       m.set('public', doc === 'public');
+      if (a.questionTime) m.set('questionTime', true); // PUB-4
       items.push([m]);
     }
     await adminReplica.createY(Y.encodeStateAsUpdate(ydoc), doc);
   }
-  for (const e of adminReplica.envelopes()) store.insert(demo.tenant, demo.meeting, { doc: e.doc, author: toHex(e.author), seq: e.seq, id: e.id, wire: e.wire });
+  for (const e of adminReplica.envelopes()) await store.insert(demo.tenant, demo.meeting, { doc: e.doc, author: toHex(e.author), seq: e.seq, id: e.id, wire: e.wire });
 }
 
 /** The demo council as master data (as if imported from the council information system), for the admin view. */

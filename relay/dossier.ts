@@ -140,6 +140,12 @@ const benchSchema = v.object({
   benches: v.array(v.object({ file: v.string(), exit: v.nullable(v.number()), seconds: v.number(), lines: v.array(v.string()) })),
 });
 
+/** Several runs (npm test runs Vitest twice) as one: their tests together, started at the earliest. */
+export function mergeRuns(runs: TestRun[]): TestRun {
+  const times = runs.map((r) => r.started).filter((t): t is string => t !== null).sort();
+  return { started: times[0] ?? null, tests: runs.flatMap((r) => r.tests) };
+}
+
 /** What `npm run bench -- --json FILE` wrote (bench/run.ts). */
 export function parseBench(json: unknown): BenchRun {
   const parsed = v.safeParse(benchSchema, json);

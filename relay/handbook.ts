@@ -1,8 +1,9 @@
 /**
  * Security handbook (SEC-2, DigiSiVO § 8 Abs. 2) and privacy information (DS-1, DigiSiVO § 7 Abs. 3) as PDF.
  * The texts are Markdown the municipality may edit: defaults in docs/handbook/<lang>/<kind>.md, an edited copy
- * in the same layout under an override directory. Rendering uses the 14 standard PDF fonts only (no font
- * files), so text is limited to WinAnsi: German umlauts, ß, „“, – and § fit; anything else is replaced.
+ * in the same layout under an override directory. Rendering embeds DejaVu Sans, Bold, Oblique and Sans Mono as
+ * subsets (relay/pdf-fonts.ts), so Latin, Greek and Cyrillic text prints as written ("Łukasz", "Çelik");
+ * a character the font lacks (emoji, CJK) is replaced by "?".
  * Markdown subset: #/##/### headings, paragraphs, "-"/"*"/"1." lists (nested by indentation), **bold**,
  * *italic*, `code`, [text](url), and {{placeholder}} values filled in from the tenant's settings
  * (relay/settings.ts); a value not set renders as "(noch nicht festgelegt …)", never as the placeholder.
@@ -11,8 +12,9 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import { PDFDocument, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import { hashString } from '../crypto/hash.js';
+import { embedFonts } from './pdf-fonts.js';
 
 export const KINDS = ['security', 'privacy'] as const;
 export type HandbookKind = (typeof KINDS)[number];
@@ -95,12 +97,12 @@ const TITLES: Record<HandbookKind, Record<HandbookLang, string>> = {
  * The texts of a relay: the municipality's copies under `overrideDir` (else the defaults), filled with
  * `values(tenant)`. The version is the hash of the filled text, so any change asks members again.
  */
-export function handbookTexts(o: { overrideDir?: string; values: (tenant?: string) => Record<string, string> }) {
+export function handbookTexts(o: { overrideDir?: string; values: (tenant?: string) => Record<string, string> | Promise<Record<string, string>> }) {
   return async (kind: string, lang: string, tenant?: string): Promise<HandbookText | undefined> => {
     if (!(KINDS as readonly string[]).includes(kind) || !(LANGS as readonly string[]).includes(lang)) return undefined;
     const k = kind as HandbookKind;
     const l = lang as HandbookLang;
-    const values = o.values(tenant);
+    const values = await o.values(tenant);
     const markdown = fill((await loadHandbook(k, l, o.overrideDir)).markdown, values, l);
     return { markdown, version: hashString(markdown), pdf: () => renderHandbookPdf(markdown, { title: TITLES[k][l], lang: l, municipality: values }) };
   };
@@ -142,7 +144,7 @@ function parse(md: string): Block[] {
   return blocks;
 }
 
-// ---- text: WinAnsi only ----
+// ---- text: what the embedded font has ----
 
 const SUBSTITUTES: Record<string, string> = {
   '→': '->', '←': '<-', '↔': '<->', '⇒': '=>', '≤': '<=', '≥': '>=', '≠': '!=', '−': '-', '‐': '-', '‑': '-',
@@ -311,12 +313,7 @@ export async function renderHandbookPdf(markdown: string, opts: HandbookPdfOptio
 
 async function render(markdown: string, opts: HandbookPdfOptions): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
-  const fonts: Fonts = {
-    regular: await doc.embedFont(StandardFonts.Helvetica),
-    bold: await doc.embedFont(StandardFonts.HelveticaBold),
-    italic: await doc.embedFont(StandardFonts.HelveticaOblique),
-    mono: await doc.embedFont(StandardFonts.Courier),
-  };
+  const fonts: Fonts = await embedFonts(doc, hashString(markdown + opts.title), ['regular', 'bold', 'italic', 'mono']);
   const clean = sanitizer(fonts.regular);
   doc.setTitle(opts.title, { showInWindowTitleBar: true });
   doc.setLanguage(opts.lang === 'de' ? 'de-DE' : 'en-GB');

@@ -1,20 +1,10 @@
 /**
- * The relay's identity database (invitations, second factors, sessions, audit log), kept apart from the
- * session log's store, and the key that encrypts its secrets, kept apart from the database in its own file.
+ * The keys beside the relay's identity database (relay/identity-schema.ts): each in its own file in the data
+ * folder, never in the database, so a copy of the database (a backup, a support dump, the data centre's
+ * PostgreSQL) holds ciphertext only. Relays sharing one database hold the same files.
  */
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { fromHex, randomBytes, toHex } from '../crypto/bytes.js';
-
-export function openIdentityDb(file: string, schema: string): Database.Database {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
-  // Deleted and overwritten rows (old TOTP secrets, spent tokens) are zeroed in the file, not left in free space.
-  db.pragma('secure_delete = ON');
-  db.exec(schema);
-  return db;
-}
 
 /**
  * The 32-byte key in `file` (hex), created with mode 0600 on first use. Someone who copies the database

@@ -5,11 +5,10 @@
  * two devices race. The administration's browser makes invitation tokens and links (finding 10); the relay
  * stores the hash and sends the mail over SMTP (nodemailer).
  */
-import type Database from 'better-sqlite3';
-import { openIdentityDb } from './identity-db.js';
 import nodemailer from 'nodemailer';
 import { randomBytes, toBase64, toHex, utf8 } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
+import type { Sql } from './sql.js';
 
 export type RedeemFailure = 'unknown' | 'used' | 'expired';
 
@@ -43,36 +42,24 @@ const tokenHash = (token: string) => toHex(sha256(utf8(token)));
 export const newToken = () => toBase64(randomBytes(32)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
 export class Invitations {
-  private readonly db: Database.Database;
-
-  constructor(file: string) {
-    this.db = openIdentityDb(
-      file,
-      `CREATE TABLE IF NOT EXISTS invitations (
-      hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, person TEXT NOT NULL, email TEXT NOT NULL,
-      created INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER, grant_json TEXT NOT NULL DEFAULT '{}');
-      CREATE TABLE IF NOT EXISTS tenant_setups (
-      tenant TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER)`,
-    );
-  }
+  constructor(private readonly db: Sql) {}
 
   /** `token`: made by the administration's browser, which puts it into the link it signs; a fresh one otherwise. */
-  create(o: { tenant: string; person: string; email: string; grant?: Grant; token?: string; ttlMs?: number; now?: number }): { token: string; expires: number } {
+  async create(o: { tenant: string; person: string; email: string; grant?: Grant; token?: string; ttlMs?: number; now?: number }): Promise<{ token: string; expires: number }> {
     const now = o.now ?? Date.now();
     const token = o.token ?? newToken();
     const expires = now + (o.ttlMs ?? 72 * 3_600_000);
     const grant = o.grant ?? { name: o.person, roles: ['member'], bodies: [] };
-    this.db
-      .prepare('INSERT INTO invitations (hash, tenant, person, email, created, expires, grant_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(tokenHash(token), o.tenant, o.person, o.email, now, expires, JSON.stringify(grant));
+    await this.db.run('INSERT INTO invitations (hash, tenant, person, email, created, expires, grant_json) VALUES (?, ?, ?, ?, ?, ?, ?)', [tokenHash(token), o.tenant, o.person, o.email, now, expires, JSON.stringify(grant)]);
     return { token, expires };
   }
 
   /** Whether the token could be redeemed for `tenant` now, without using it up. */
-  peek(tenant: string, token: string, now = Date.now()): Redeemed {
-    const row = this.db
-      .prepare<[string], { tenant: string; person: string; email: string; expires: number; used: number | null; grant_json: string }>('SELECT tenant, person, email, expires, used, grant_json FROM invitations WHERE hash = ?')
-      .get(tokenHash(token));
+  async peek(tenant: string, token: string, now = Date.now()): Promise<Redeemed> {
+    const row = await this.db.get<{ tenant: string; person: string; email: string; expires: number; used: number | null; grant_json: string }>(
+      'SELECT tenant, person, email, expires, used, grant_json FROM invitations WHERE hash = ?',
+      [tokenHash(token)],
+    );
     const fail = (code: RedeemFailure): Redeemed => ({ ok: false, code, ...MESSAGES[code] });
     if (!row || row.tenant !== tenant) return fail('unknown'); // another tenant's token looks unknown: no oracle across tenants
     if (row.used !== null) return fail('used');
@@ -80,54 +67,48 @@ export class Invitations {
     return { ok: true, tenant: row.tenant, person: row.person, email: row.email, grant: JSON.parse(row.grant_json) as Grant };
   }
 
-  /** Redeems the token for `tenant`: once, before it expires. */
-  redeem(tenant: string, token: string, now = Date.now()): Redeemed {
-    const r = this.peek(tenant, token, now);
+  /** Redeems the token for `tenant`: once, before it expires (the UPDATE that takes it checks it is unused, on any relay). */
+  async redeem(tenant: string, token: string, now = Date.now()): Promise<Redeemed> {
+    const r = await this.peek(tenant, token, now);
     if (!r.ok) return r;
-    const taken = this.db.prepare('UPDATE invitations SET used = ? WHERE hash = ? AND used IS NULL').run(now, tokenHash(token));
-    if (taken.changes !== 1) return { ok: false, code: 'used', ...MESSAGES.used };
+    if ((await this.db.run('UPDATE invitations SET used = ? WHERE hash = ? AND used IS NULL', [now, tokenHash(token)])) !== 1) return { ok: false, code: 'used', ...MESSAGES.used };
     return r;
   }
 
   /** Invitations of a tenant for the admin view (no tokens: only their hashes are kept). */
-  list(tenant: string): { person: string; email: string; created: number; expires: number; used: number | null }[] {
-    return this.db.prepare<[string], { person: string; email: string; created: number; expires: number; used: number | null }>('SELECT person, email, created, expires, used FROM invitations WHERE tenant = ? ORDER BY created DESC').all(tenant);
+  list(tenant: string): Promise<{ person: string; email: string; created: number; expires: number; used: number | null }[]> {
+    return this.db.all('SELECT person, email, created, expires, used FROM invitations WHERE tenant = ? ORDER BY created DESC', [tenant]);
   }
 
   /** A one-time setup link for a tenant that has no key yet; a new one replaces an unused one. Undefined once the tenant is set up. */
-  createSetup(o: { tenant: string; name: string; ttlMs?: number; now?: number }): { token: string; expires: number } | undefined {
+  async createSetup(o: { tenant: string; name: string; ttlMs?: number; now?: number }): Promise<{ token: string; expires: number } | undefined> {
     const now = o.now ?? Date.now();
     const token = newToken();
     const expires = now + (o.ttlMs ?? 24 * 3_600_000);
-    const r = this.db
-      .prepare(
-        `INSERT INTO tenant_setups (tenant, name, hash, created, expires) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (tenant) DO UPDATE SET name = excluded.name, hash = excluded.hash, created = excluded.created, expires = excluded.expires WHERE tenant_setups.used IS NULL`,
-      )
-      .run(o.tenant, o.name, tokenHash(token), now, expires);
-    return r.changes === 1 ? { token, expires } : undefined;
+    const changed = await this.db.run(
+      `INSERT INTO tenant_setups (tenant, name, hash, created, expires) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (tenant) DO UPDATE SET name = excluded.name, hash = excluded.hash, created = excluded.created, expires = excluded.expires WHERE tenant_setups.used IS NULL`,
+      [o.tenant, o.name, tokenHash(token), now, expires],
+    );
+    return changed === 1 ? { token, expires } : undefined;
   }
 
   /** Whether the setup token is valid for `tenant` now; with `take`, it is used up in the same statement. */
-  checkSetup(tenant: string, token: string, o: { take?: boolean; now?: number } = {}): SetupChecked {
+  async checkSetup(tenant: string, token: string, o: { take?: boolean; now?: number } = {}): Promise<SetupChecked> {
     const now = o.now ?? Date.now();
     const fail = (code: SetupFailure): SetupChecked => ({ ok: false, code, ...SETUP_MESSAGES[code] });
-    const row = this.db.prepare<[string], { hash: string; name: string; expires: number; used: number | null }>('SELECT hash, name, expires, used FROM tenant_setups WHERE tenant = ?').get(tenant);
+    const row = await this.db.get<{ hash: string; name: string; expires: number; used: number | null }>('SELECT hash, name, expires, used FROM tenant_setups WHERE tenant = ?', [tenant]);
     // Another tenant's token, a replaced one and a made-up one look the same from outside.
     if (!row || row.hash !== tokenHash(token)) return fail('unknown');
     if (row.used !== null) return fail('used');
     if (row.expires <= now) return fail('expired');
-    if (o.take && this.db.prepare('UPDATE tenant_setups SET used = ? WHERE tenant = ? AND hash = ? AND used IS NULL').run(now, tenant, row.hash).changes !== 1) return fail('used');
+    if (o.take && (await this.db.run('UPDATE tenant_setups SET used = ? WHERE tenant = ? AND hash = ? AND used IS NULL', [now, tenant, row.hash])) !== 1) return fail('used');
     return { ok: true, tenant, name: row.name, expires: row.expires };
   }
 
   /** The municipality's name given at `ratsraum tenant create`. */
-  tenantName(tenant: string): string | undefined {
-    return this.db.prepare<[string], { name: string }>('SELECT name FROM tenant_setups WHERE tenant = ?').get(tenant)?.name;
-  }
-
-  close(): void {
-    this.db.close();
+  async tenantName(tenant: string): Promise<string | undefined> {
+    return (await this.db.get<{ name: string }>('SELECT name FROM tenant_setups WHERE tenant = ?', [tenant]))?.name;
   }
 }
 

@@ -4,14 +4,14 @@
  * setup entry), and the import itself from a URL or a folder under <data>/oparl/.
  */
 import { resolve, sep } from 'node:path';
-import type Database from 'better-sqlite3';
 import { toHex, utf8 } from '../crypto/bytes.js';
 import { decode } from '../crypto/envelope.js';
 import { sha256 } from '../crypto/hash.js';
 import { decodeEntry } from '../core/entries.js';
 import { importOparl, type ImportResult } from './oparl/command.js';
-import { isCommittee, isFaction, type Model } from './oparl/model.js';
+import { isCommittee, isFaction, type Kind, type Model } from './oparl/model.js';
 import { OparlStore } from './oparl/store.js';
+import type { Sql } from './sql.js';
 import type { Store } from './store.js';
 
 const ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -31,33 +31,33 @@ export class MasterData {
   private readonly setups = new Map<string, MeetingInfo>();
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: Sql,
     private readonly store: Store,
     private readonly dataDir: string,
   ) {
     this.oparl = new OparlStore(db);
   }
 
-  master(tenant: string) {
-    const live = <T extends { removedAt?: string }>(xs: T[]) => xs.filter((x) => !x.removedAt);
+  async master(tenant: string) {
+    const live = async <K extends Kind>(kind: K) => (await this.oparl.list(tenant, kind)).filter((x) => !x.removedAt);
     return {
-      bodies: live(this.oparl.list(tenant, 'bodies')),
-      organizations: live(this.oparl.list(tenant, 'organizations')).map((o) => ({ ...o, faction: isFaction(o), committee: isCommittee(o) })),
-      persons: live(this.oparl.list(tenant, 'persons')).map((p) => ({ ...p, key: personKey(p.id) })),
-      memberships: live(this.oparl.list(tenant, 'memberships')),
-      oparlMeetings: live(this.oparl.list(tenant, 'meetings')),
-      agendaItems: live(this.oparl.list(tenant, 'agendaItems')),
+      bodies: await live('bodies'),
+      organizations: (await live('organizations')).map((o) => ({ ...o, faction: isFaction(o), committee: isCommittee(o) })),
+      persons: (await live('persons')).map((p) => ({ ...p, key: personKey(p.id) })),
+      memberships: await live('memberships'),
+      oparlMeetings: await live('meetings'),
+      agendaItems: await live('agendaItems'),
     };
   }
 
   /** Meetings held in the session log, with title and start from their setup entry. */
-  meetings(tenant: string): MeetingInfo[] {
+  async meetings(tenant: string): Promise<MeetingInfo[]> {
     const out: MeetingInfo[] = [];
-    for (const meeting of this.store.meetings(tenant)) {
+    for (const meeting of await this.store.meetings(tenant)) {
       const key = `${tenant}/${meeting}`;
       let info = this.setups.get(key);
       if (!info) {
-        for (const s of this.store.all(tenant, meeting, ['public'])) {
+        for (const s of await this.store.all(tenant, meeting, ['public'])) {
           try {
             const env = decode(s.wire);
             if (env.kind !== 'meeting.setup') continue;
@@ -88,7 +88,7 @@ export class MasterData {
   }
 
   /** Master data that does not come from OParl (the demo council), kept the same way. */
-  put(tenant: string, model: Model): void {
-    this.oparl.apply(tenant, model);
+  async put(tenant: string, model: Model): Promise<void> {
+    await this.oparl.apply(tenant, model);
   }
 }

@@ -1,71 +1,103 @@
 /**
- * Prometheus metrics in the text exposition format (version 0.0.4), counters and gauges with labels.
+ * Prometheus metrics (AV-2) through prom-client, text exposition format 0.0.4: counters, gauges, histograms.
  * Nothing derived from content: no counts of entries, docs or kinds, which would show the activity of a
  * non-public part to whoever reads the metrics. Served only to loopback or with the bearer token.
  */
 import type { MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { clientOf } from './rate-limit.js';
 
 type Labels = Record<string, string>;
 
-const key = (name: string, labels: Labels = {}): string => {
-  const l = Object.entries(labels)
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`)
-    .join(',');
-  return l ? `${name}{${l}}` : name;
+/** Counters: name, help and label names. A counter not declared here cannot be counted (it might leak what it counts). */
+const COUNTERS: Record<string, [string, string[]]> = {
+  envelopes_rejected_total: ['Frames or envelopes refused, by error code', ['code']],
+  logins_total: ['Connections that logged in, by role', ['role']],
+  slow_readers_dropped_total: ['Connections dropped because their send buffer was full', []],
+  connections_refused_total: ['WebSocket upgrades refused, by reason', ['reason']],
+  beacons_dropped_total: ['Beacons dropped over the per-connection rate', ['reason']],
+  alerts_total: ['Thresholds crossed (relay/monitor.ts), by condition', ['condition']],
 };
 
+/** Gauges the relay sets from its own state when scraped: no names of persons, no content. */
+const GAUGES: Record<string, [string, string[]]> = {
+  connections: ['Open WebSocket connections by role', ['role']],
+  uptime_seconds: ['Seconds since the relay started', []],
+  sfu_up: ['1 while the SFU (Janus) runs, 0 while it is down or restarting; absent in mesh mode', []],
+  member_quality: ['Connected members by connection quality mark (core/quality.ts), over all meetings', ['quality']],
+  degraded: ['1 while a condition of /health is degraded (relay/monitor.ts)', ['condition']],
+};
+
+/** Histograms in seconds. Buckets around the thresholds of relay/monitor.ts. */
+const HISTOGRAMS: Record<string, [string, number[]]> = {
+  // Public entries only: how many entries a non-public part has must not show here (SEC-4, PUB-5).
+  public_sync_latency_seconds: ["Public entries: from the entry's signed clock (hlc.wall) to its storage at the relay", [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60]],
+  public_delivery_seconds: ['Public entries: time to hand one stored batch to every connection of the meeting (fan-out)', [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1]],
+};
+
+/**
+ * The relay's metrics on prom-client (a registry of its own, no default process metrics). The families are
+ * declared above; `count`, `gauge` and `observe` refuse anything else.
+ */
 export class Metrics {
-  private readonly counters = new Map<string, number>();
-  private readonly gauges = new Map<string, number>();
-  private readonly help = new Map<string, string>([
-    ['envelopes_rejected_total', 'Frames or envelopes refused, by error code'],
-    ['logins_total', 'Connections that logged in, by role'],
-    ['slow_readers_dropped_total', 'Connections dropped because their send buffer was full'],
-    ['connections_refused_total', 'WebSocket upgrades refused, by reason'],
-    ['beacons_dropped_total', 'Beacons dropped over the per-connection rate'],
-    ['connections', 'Open WebSocket connections by role'],
-    ['uptime_seconds', 'Seconds since the relay started'],
-  ]);
+  readonly registry = new Registry();
+  private readonly counters = new Map<string, Counter>();
+  private readonly gauges = new Map<string, Gauge>();
+  private readonly histograms = new Map<string, Histogram>();
+  /** Called before every scrape, to set gauges from the relay's state. */
+  onCollect: () => void | Promise<void> = () => {};
 
-  /** Counts only the families declared above: a counter slipped in elsewhere must not leak what it counts. */
-  count(name: string, by = 1, labels?: Labels): void {
-    if (!this.help.has(name)) throw new RangeError(`metrics: undeclared counter '${name}'`);
-    const k = key(`ratsraum_${name}`, labels);
-    this.counters.set(k, (this.counters.get(k) ?? 0) + by);
+  constructor() {
+    for (const [n, [help, labelNames]] of Object.entries(COUNTERS)) this.counters.set(n, new Counter({ name: `ratsraum_${n}`, help, labelNames, registers: [this.registry] }));
+    for (const [n, [help, labelNames]] of Object.entries(GAUGES)) this.gauges.set(n, new Gauge({ name: `ratsraum_${n}`, help, labelNames, registers: [this.registry] }));
+    for (const [n, [help, buckets]] of Object.entries(HISTOGRAMS)) this.histograms.set(n, new Histogram({ name: `ratsraum_${n}`, help, buckets, registers: [this.registry] }));
   }
 
-  gauge(name: string, value: number, labels?: Labels): void {
-    this.gauges.set(key(`ratsraum_${name}`, labels), value);
+  count(name: string, by = 1, labels: Labels = {}): void {
+    const c = this.counters.get(name) ?? fail('counter', name);
+    c.inc(labels, by);
   }
 
-  get(name: string, labels?: Labels): number {
-    const k = key(`ratsraum_${name}`, labels);
-    return this.counters.get(k) ?? this.gauges.get(k) ?? 0;
+  gauge(name: string, value: number, labels: Labels = {}): void {
+    (this.gauges.get(name) ?? fail('gauge', name)).set(labels, value);
   }
 
-  render(extra: Record<string, number> = {}): string {
-    const lines: string[] = [];
-    const emit = (map: Map<string, number>, type: string) => {
-      const seen = new Set<string>();
-      for (const [k, v] of [...map].sort()) {
-        const base = k.split('{')[0]!;
-        if (!seen.has(base)) {
-          seen.add(base);
-          const h = this.help.get(base.replace(/^ratsraum_/, ''));
-          if (h) lines.push(`# HELP ${base} ${h}`);
-          lines.push(`# TYPE ${base} ${type}`);
-        }
-        lines.push(`${k} ${v}`);
-      }
-    };
-    emit(this.counters, 'counter');
-    emit(new Map([...this.gauges, ...Object.entries(extra).map(([k, v]) => [`ratsraum_${k}`, v] as [string, number])]), 'gauge');
-    return lines.join('\n') + '\n';
+  observe(name: string, seconds: number): void {
+    (this.histograms.get(name) ?? fail('histogram', name)).observe(Math.max(0, seconds));
+    for (const l of this.observers) l(name, seconds);
+  }
+
+  /** Listens to every observation (relay/monitor.ts keeps a window of them for its thresholds). */
+  onObserve(l: (name: string, seconds: number) => void): void {
+    this.observers.push(l);
+  }
+  private readonly observers: ((name: string, seconds: number) => void)[] = [];
+
+  /** A counter's or gauge's current value (0 when never set). */
+  get(name: string, labels: Labels = {}): number {
+    const m = this.counters.get(name) ?? this.gauges.get(name) ?? fail('metric', name);
+    const want = Object.entries(labels);
+    // prom-client keeps values per label set; read them without an async scrape.
+    const values = (m as unknown as { hashMap: Record<string, { value: number; labels: Labels }> }).hashMap;
+    for (const v of Object.values(values)) if (want.length === Object.keys(v.labels).length && want.every(([k, x]) => v.labels[k] === x)) return v.value;
+    return 0;
+  }
+
+  /** Every family this relay exports (for the alert rules' check). */
+  names(): string[] {
+    return [...this.counters.keys(), ...this.gauges.keys(), ...this.histograms.keys()].map((n) => `ratsraum_${n}`);
+  }
+
+  async render(): Promise<string> {
+    await this.onCollect();
+    return (await this.registry.metrics()).replace(/\n\n+/g, '\n'); // one family after the other, no blank lines
   }
 }
+
+const fail = (what: string, name: string): never => {
+  throw new RangeError(`metrics: undeclared ${what} '${name}'`);
+};
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1)$/;
 

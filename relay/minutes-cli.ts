@@ -3,14 +3,14 @@
  * and `ratsraum verify <record> --minutes <pdf>` (whether a minutes PDF shows exactly what the record yields).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeRecord, verifyExport } from '../core/export.js';
 import { minutesRecord } from '../core/minutes.js';
 import { foldRecord } from '../core/verify-minutes.js';
 import { minutesPdf } from './minutes-pdf.js';
 import { checkMinutesPdf } from './minutes-pdf-read.js';
-import { openSqlite } from './store.js';
+import { openStore } from './store-open.js';
 
 const fail = (message: string, code = 2) => {
   console.error(message);
@@ -18,20 +18,20 @@ const fail = (message: string, code = 2) => {
 };
 
 export async function minutesCmd(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { data: { type: 'string' }, tenant: { type: 'string' }, meeting: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, lang: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { data: { type: 'string' }, store: { type: 'string' }, tenant: { type: 'string' }, meeting: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, lang: { type: 'string' } } });
   if (!values.tenant || !values.meeting) return fail('minutes needs --tenant and --meeting');
   if (!values.out && !values.json) return fail('minutes needs --out FILE.pdf, or --json for the minutes record on standard output');
   const lang = values.lang ?? 'de';
   if (lang !== 'de' && lang !== 'en') return fail('--lang: de or en');
-  const store = openSqlite(join(resolve(values.data ?? process.env.RATSRAUM_DATA ?? 'data'), 'relay.sqlite'));
+  const store = await openStore(resolve(values.data ?? process.env.RATSRAUM_DATA ?? 'data'), values.store);
   let record;
   try {
-    const tenantKey = store.tenantKey(values.tenant);
+    const tenantKey = await store.tenantKey(values.tenant);
     if (!tenantKey) return fail(`unknown tenant '${values.tenant}'`);
     const docs = ['public', 'members'] as const;
-    record = makeRecord({ tenant: values.tenant, meeting: values.meeting, docs, tenantKey, certs: store.certs(values.tenant), wires: store.all(values.tenant, values.meeting, docs).map((e) => e.wire), beacons: store.beacons(values.tenant, values.meeting) });
+    record = makeRecord({ tenant: values.tenant, meeting: values.meeting, docs, tenantKey, certs: await store.certs(values.tenant), wires: (await store.all(values.tenant, values.meeting, docs)).map((e) => e.wire), beacons: await store.beacons(values.tenant, values.meeting) });
   } finally {
-    store.close();
+    await store.close();
   }
   // Minutes rest on a record that passes its own check; an open session gives a draft.
   const report = await verifyExport(record);

@@ -3,13 +3,14 @@
  * every page (glyph codes mapped through each font's ToUnicode CMap) and the embedded font programs. The
  * verifier compares what a PDF shows with what relay/minutes-pdf.ts draws from its own data.
  */
-import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFRawStream, PDFStream, PDFString, decodePDFRawStream } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFStream, decodePDFRawStream } from 'pdf-lib';
 import { fromUtf8, toHex } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { verifyMinutes, type MinutesCheck } from '../core/verify-minutes.js';
 import type { VerifyOptions } from '../core/export.js';
 import type { MinutesRecord } from '../core/minutes.js';
-import { ATTACHMENT, type Fonts, keywordsOf, minutesPdf } from './minutes-pdf.js';
+import { minutesAttachment } from '../core/minutes/attachment.js';
+import { ATTACHMENT, keywordsOf, minutesPdf } from './minutes-pdf.js';
 
 export interface Drawn {
   page: number; // from 1
@@ -45,15 +46,7 @@ function toUnicode(cmap: string): Map<string, string> {
 export async function readPdf(bytes: Uint8Array): Promise<ReadPdf> {
   const doc = await PDFDocument.load(bytes, { updateMetadata: false });
   const ctx = doc.context;
-  let attachment: unknown;
-  const names = doc.catalog.lookupMaybe(PDFName.of('Names'), PDFDict)?.lookupMaybe(PDFName.of('EmbeddedFiles'), PDFDict)?.lookupMaybe(PDFName.of('Names'), PDFArray);
-  for (let i = 0; names && i + 1 < names.size(); i += 2) {
-    const name = names.lookup(i);
-    const text = name instanceof PDFHexString || name instanceof PDFString ? name.decodeText() : '';
-    if (text !== ATTACHMENT) continue;
-    const file = names.lookup(i + 1, PDFDict).lookup(PDFName.of('EF'), PDFDict).lookup(PDFName.of('F'));
-    if (file instanceof PDFRawStream) attachment = JSON.parse(fromUtf8(bytesOf(file)));
-  }
+  const attachment = minutesAttachment(doc);
   const drawn: Drawn[] = [];
   const fonts = new Set<string>();
   doc.getPages().forEach((p, i) => {
@@ -111,7 +104,7 @@ export interface MinutesPdfCheck extends MinutesCheck {
 }
 
 /** The whole check of `ratsraum verify <record> --minutes <pdf>`. */
-export async function checkMinutesPdf(pdf: Uint8Array, record: unknown, opts: VerifyOptions = {}, fonts?: Fonts): Promise<MinutesPdfCheck> {
+export async function checkMinutesPdf(pdf: Uint8Array, record: unknown, opts: VerifyOptions = {}): Promise<MinutesPdfCheck> {
   const problems: string[] = [];
   let read: ReadPdf | undefined;
   try {
@@ -123,7 +116,7 @@ export async function checkMinutesPdf(pdf: Uint8Array, record: unknown, opts: Ve
   const data = await verifyMinutes(record, read?.attachment, opts);
   if (read?.attachment !== undefined && data.problems.length === 0) {
     const own = read.attachment as MinutesRecord;
-    const redrawn = await readPdf(await minutesPdf(own, fonts));
+    const redrawn = await readPdf(await minutesPdf(own));
     problems.push(...pageDifferences(read, redrawn));
     if (read.keywords !== keywordsOf(own)) problems.push(`keywords: the PDF says "${read.keywords ?? ''}", its data gives "${keywordsOf(own)}"`);
   }

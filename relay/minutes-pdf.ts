@@ -6,34 +6,22 @@
  * file, AFRelationship Data), which `ratsraum verify --minutes` compares with the record.
  *
  * PDF/A: XMP metadata with pdfaid part 3 / conformance B, the document ID in the trailer and in XMP, fonts
- * embedded, no transparency, the attachment declared in the catalog's /AF. Missing for full PDF/A-3B: an
- * output intent with an ICC profile (none is shipped), and no validator (veraPDF) checks the file in CI.
+ * embedded as subsets with PDF/A subset tags (relay/pdf-fonts.ts), an sRGB output intent, no transparency, the
+ * attachment declared in the catalog's /AF. No validator (veraPDF: Java, not in Debian) checks the file in CI;
+ * test/relay/minutes-pdf.test.ts checks these parts one by one.
  *
  * The drawing is deterministic (dates from the minutes, IDs from their hash): the same data gives the same
  * text at the same places, which the verifier re-draws and compares (relay/minutes-pdf-read.ts).
  */
-import fontkit from '@pdf-lib/fontkit';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { AFRelationship, PDFDocument, PDFHexString, PDFName, type PDFFont, type PDFPage, rgb } from 'pdf-lib';
 import { fromHex, utf8 } from '../crypto/bytes.js';
 import { type Block, type Minutes, type MinutesRecord, RECORD_FORMAT } from '../core/minutes.js';
 import { dateTime } from '../core/minutes/time.js';
+import { MINUTES_ATTACHMENT } from '../core/minutes/attachment.js';
+import { addOutputIntent, embedFonts } from './pdf-fonts.js';
 
 /** The attachment's name: the minutes record (core/minutes/record.ts) as JSON. */
-export const ATTACHMENT = 'minutes.json';
-
-export interface Fonts {
-  regular: Uint8Array;
-  bold: Uint8Array;
-}
-
-/** DejaVu Sans from the npm package `dejavu-fonts-ttf` (no system font needed). */
-export function dejavu(): Fonts {
-  const require = createRequire(import.meta.url);
-  const read = (f: string) => new Uint8Array(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${f}`)));
-  return { regular: read('DejaVuSans.ttf'), bold: read('DejaVuSans-Bold.ttf') };
-}
+export const ATTACHMENT = MINUTES_ATTACHMENT;
 
 const PAGE = { w: 595.28, h: 841.89, left: 56, right: 56, top: 64, bottom: 64 };
 const WIDTH = PAGE.w - PAGE.left - PAGE.right;
@@ -57,28 +45,6 @@ export interface Run {
   text: string;
   grey?: boolean;
 }
-
-/**
- * fontkit with one glyph per code point (no shaping, kerning or ligatures): its full layout costs milliseconds
- * per string, which a long session's minutes cannot afford; Latin, Greek and Cyrillic names need no shaping,
- * and one glyph per character keeps the text that PDF readers extract exactly the text drawn.
- */
-const fastFontkit = {
-  create(bytes: Uint8Array, name?: string) {
-    const font = fontkit.create(bytes as never, name) as unknown as { glyphForCodePoint(cp: number): { advanceWidth: number }; layout: unknown };
-    const glyphs = new Map<number, { advanceWidth: number }>();
-    const glyph = (cp: number) => {
-      let g = glyphs.get(cp);
-      if (!g) glyphs.set(cp, (g = font.glyphForCodePoint(cp)));
-      return g;
-    };
-    font.layout = (text: string) => {
-      const list = Array.from(text, (ch) => glyph(ch.codePointAt(0)!));
-      return { glyphs: list, positions: list.map((g) => ({ xAdvance: g.advanceWidth, yAdvance: 0, xOffset: 0, yOffset: 0 })) };
-    };
-    return font;
-  },
-} as unknown as typeof fontkit;
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
@@ -308,11 +274,9 @@ function xmp(data: MinutesRecord, keywords: string, at: Date): string {
 /** The keywords name the record head, the minutes' hash and each signature's entry, for tools that read only metadata. */
 export const keywordsOf = (d: MinutesRecord): string => [RECORD_FORMAT, `head:${d.recordHead}`, `hash:${d.hash}`, ...d.signatures.map((s) => `signature:${s.entry}`)].join(' ');
 
-export async function minutesPdf(data: MinutesRecord, fonts: Fonts = dejavu()): Promise<Uint8Array> {
+export async function minutesPdf(data: MinutesRecord): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
-  doc.registerFontkit(fastFontkit);
-  const regular = await doc.embedFont(fonts.regular, { subset: true });
-  const bold = await doc.embedFont(fonts.bold, { subset: true });
+  const { regular, bold } = await embedFonts(doc, data.hash, ['regular', 'bold']);
   const font = (b: boolean): PDFFont => (b ? bold : regular);
   const { runs, rules, pages } = layout(data, measure(font));
   const list: PDFPage[] = Array.from({ length: pages }, () => doc.addPage([PAGE.w, PAGE.h]));
@@ -339,6 +303,7 @@ export async function minutesPdf(data: MinutesRecord, fonts: Fonts = dejavu()): 
   await doc.attach(utf8(JSON.stringify(data)), ATTACHMENT, { mimeType: 'application/json', description: `Ratsraum minutes record (${RECORD_FORMAT})`, creationDate: at, modificationDate: at, afRelationship: AFRelationship.Data });
   const metadata = doc.context.stream(utf8(xmp(data, keywords, at)), { Type: 'Metadata', Subtype: 'XML' }); // XMP is UTF-8
   doc.catalog.set(PDFName.of('Metadata'), doc.context.register(metadata));
+  addOutputIntent(doc);
   const id = PDFHexString.of(Array.from(fromHex(data.hash, 32).slice(0, 16), (b) => b.toString(16).padStart(2, '0')).join(''));
   doc.context.trailerInfo.ID = doc.context.obj([id, id]);
   return doc.save({ useObjectStreams: false });

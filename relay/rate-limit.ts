@@ -52,12 +52,19 @@ export const socketAddress = (c: Context): string | undefined => (c.env as { inc
 /** The client for limits: its address (X-Forwarded-For counts only from `trusted` proxies), IPv6 by /64. */
 export const clientOf = (c: Context, trusted: readonly string[] = []): string => addressBlock(clientAddress(socketAddress(c), c.req.raw.headers, trusted));
 
-/** Hono middleware: one bucket per client address; a refusal is a 429 with Retry-After. */
-export function rateLimit(o: { burst: number; perSecond: number; trustedProxies?: readonly string[] }): MiddlewareHandler {
+/** Buckets every relay behind one address draws from (relay/bus.ts), named per limit. */
+export interface SharedBuckets {
+  take(key: string, rate: { burst: number; perSecond: number }): Promise<number>;
+}
+
+/** Hono middleware: one bucket per client address (with `shared`, one for all relays); a refusal is a 429 with Retry-After. */
+export function rateLimit(o: { burst: number; perSecond: number; trustedProxies?: readonly string[]; shared?: { buckets: SharedBuckets; name: string } }): MiddlewareHandler {
   const limit = new RateLimit(o.burst, o.perSecond);
   const trusted = o.trustedProxies ?? [];
+  const shared = o.shared;
   return async function rateLimited(c, next) {
-    const wait = limit.wait(clientOf(c, trusted));
+    const client = clientOf(c, trusted);
+    const wait = shared ? await shared.buckets.take(`${shared.name}:${client}`, { burst: o.burst, perSecond: o.perSecond }) : limit.wait(client);
     if (wait > 0) {
       const res = new Response(JSON.stringify({ error: 'rate-limit', code: 'rate-limit', message: `too many requests; retry in ${wait} s`, de: `Zu viele Anfragen. Bitte in ${wait} s erneut versuchen.` }), {
         status: 429,

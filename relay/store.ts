@@ -2,7 +2,8 @@
  * The relay's store: tenants, device certificates and envelopes in SQLite. WAL with synchronous=NORMAL:
  * a committed (acknowledged) envelope survives kill -9 of the relay; after a power cut the last
  * transactions may be lost, and devices resend them, since they keep every envelope until it is stored.
- * A narrow interface, so a PostgreSQL store can run the same tests later. The schema is versioned by
+ * A narrow, Promise-returning interface, so the PostgreSQL store (relay/store-pg.ts) runs the same suite
+ * (test/relay/store-suite.ts) and several relays can share one database. The SQLite schema is versioned by
  * `PRAGMA user_version`; MIGRATIONS[i] brings a database from version i to i+1, in one transaction.
  */
 import Database from 'better-sqlite3';
@@ -19,43 +20,43 @@ export interface StoredEnvelope {
 }
 
 export interface Store {
-  tenantKey(tenant: string): string | undefined;
-  putTenant(tenant: string, keyHex: string): void;
-  tenants(): string[];
+  tenantKey(tenant: string): Promise<string | undefined>;
+  putTenant(tenant: string, keyHex: string): Promise<void>;
+  tenants(): Promise<string[]>;
   /** Every certificate version of the tenant (history: none replaces another), per device in issue order. */
-  certs(tenant: string): Cert[];
+  certs(tenant: string): Promise<Cert[]>;
   /** The device's certificate as it stands now: its first revocation, else its newest version. */
-  cert(tenant: string, device: string): Cert | undefined;
+  cert(tenant: string, device: string): Promise<Cert | undefined>;
   /** Every version of one device, in issue order. */
-  certHistory(tenant: string, device: string): Cert[];
+  certHistory(tenant: string, device: string): Promise<Cert[]>;
   /** Adds a version (a version already held, by signature, is ignored). */
-  putCert(cert: Cert): void;
+  putCert(cert: Cert): Promise<void>;
   /** Per chain (`meeting/doc`) of the device, the highest seq stored. */
-  chainsOf(tenant: string, device: string): Record<string, number>;
+  chainsOf(tenant: string, device: string): Promise<Record<string, number>>;
   /** The latest signed heads (beacon) of each device and doc scope of a meeting. */
-  putBeacon(tenant: string, meeting: string, scope: string, b: SignedBeacon): void;
-  beacons(tenant: string, meeting: string): SignedBeacon[];
+  putBeacon(tenant: string, meeting: string, scope: string, b: SignedBeacon): Promise<void>;
+  beacons(tenant: string, meeting: string): Promise<SignedBeacon[]>;
   /** The newest signed time (`at`, ms) of any stored beacon, 0 without one: a clock witness for retention. */
-  newestBeacon(): number;
-  has(tenant: string, meeting: string, id: string): boolean;
+  newestBeacon(): Promise<number>;
+  has(tenant: string, meeting: string, id: string): Promise<boolean>;
   /** The subset of `ids` stored for the meeting. */
-  hasIds(tenant: string, meeting: string, ids: readonly string[]): Set<string>;
-  get(tenant: string, meeting: string, id: string): StoredEnvelope | undefined;
-  at(tenant: string, meeting: string, doc: string, author: string, seq: number): StoredEnvelope | undefined;
-  head(tenant: string, meeting: string, doc: string, author: string): number;
-  insert(tenant: string, meeting: string, e: StoredEnvelope): void;
-  frontier(tenant: string, meeting: string, docs: readonly string[]): Frontier;
+  hasIds(tenant: string, meeting: string, ids: readonly string[]): Promise<Set<string>>;
+  get(tenant: string, meeting: string, id: string): Promise<StoredEnvelope | undefined>;
+  at(tenant: string, meeting: string, doc: string, author: string, seq: number): Promise<StoredEnvelope | undefined>;
+  head(tenant: string, meeting: string, doc: string, author: string): Promise<number>;
+  insert(tenant: string, meeting: string, e: StoredEnvelope): Promise<void>;
+  frontier(tenant: string, meeting: string, docs: readonly string[]): Promise<Frontier>;
   /** Envelopes of `docs` the holder of `f` lacks, in insertion order (a valid send order). */
-  missingFor(tenant: string, meeting: string, docs: readonly string[], f: Frontier): StoredEnvelope[];
-  all(tenant: string, meeting: string, docs: readonly string[]): StoredEnvelope[];
+  missingFor(tenant: string, meeting: string, docs: readonly string[], f: Frontier): Promise<StoredEnvelope[]>;
+  all(tenant: string, meeting: string, docs: readonly string[]): Promise<StoredEnvelope[]>;
   /** At most `limit` envelopes of the meeting stored after position `after` (0: from the start), in insertion order. */
-  page(tenant: string, meeting: string, after: number, limit: number): (StoredEnvelope & { n: number })[];
+  page(tenant: string, meeting: string, after: number, limit: number): Promise<(StoredEnvelope & { n: number })[]>;
   /** Envelopes and bytes of wire stored in the meeting, per author (storage quotas). */
-  usage(tenant: string, meeting: string): { author: string; count: number; bytes: number }[];
-  meetings(tenant: string): string[];
-  count(): number;
-  ping(): boolean;
-  close(): void;
+  usage(tenant: string, meeting: string): Promise<{ author: string; count: number; bytes: number }[]>;
+  meetings(tenant: string): Promise<string[]>;
+  count(): Promise<number>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
 }
 
 const MIGRATIONS: string[] = [
@@ -133,7 +134,7 @@ export function openSqlite(file: string): Store {
   };
   const toEnvelope = (r: StoredEnvelope): StoredEnvelope => ({ ...r, wire: new Uint8Array(r.wire) });
 
-  const store: Store = {
+  const store: Sync<Store> = {
     tenantKey: (t) => q.tenantKey.get(t)?.key,
     putTenant: (t, k) => void q.putTenant.run(t, k),
     tenants: () => q.tenants.all().map((r) => r.id),
@@ -190,5 +191,15 @@ export function openSqlite(file: string): Store {
     },
     close: () => db.close(),
   };
-  return store;
+  return promised(store);
+}
+
+/** The synchronous form of an async interface: what better-sqlite3 gives. */
+type Sync<T> = { [K in keyof T]: T[K] extends (...a: infer A) => Promise<infer R> ? (...a: A) => R : never };
+
+/** SQLite answers at once; the interface is async because PostgreSQL (relay/store-pg.ts) answers later. */
+function promised<T extends object>(sync: Sync<T>): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, f] of Object.entries(sync) as [string, (...a: unknown[]) => unknown][]) out[k] = async (...a: unknown[]) => f(...a);
+  return out as T;
 }

@@ -6,12 +6,11 @@
  * Checking is rate-limited: after 5 wrong codes the device is locked for 15 minutes; a code is accepted
  * once (no replay within its window).
  */
-import { dirname, join } from 'node:path';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import type Database from 'better-sqlite3';
 import * as OTPAuth from 'otpauth';
 import { concat, fromBase64, fromUtf8, randomBytes, toBase64, utf8 } from '../crypto/bytes.js';
-import { openIdentityDb, secretsKey } from './identity-db.js';
+import { secretsKey } from './identity-db.js';
+import type { Sql } from './sql.js';
 
 export const MAX_FAILURES = 5;
 export const LOCK_MS = 15 * 60_000;
@@ -24,31 +23,27 @@ const aad = (tenant: string, device: string) => utf8(`ratsraum/totp/v1\n${tenant
 const totpOf = (secret: string, label: string) => new OTPAuth.TOTP({ issuer: 'Ratsraum', label, algorithm: 'SHA1', digits: 6, period: 30, secret: OTPAuth.Secret.fromBase32(secret) });
 
 export class Totp {
-  private readonly db: Database.Database;
-  private readonly key: Uint8Array;
+  private constructor(
+    private readonly db: Sql,
+    private readonly key: Uint8Array,
+  ) {}
 
-  constructor(file: string, keyFile = join(dirname(file), 'secrets.key')) {
-    this.key = secretsKey(keyFile);
-    this.db = openIdentityDb(
-      file,
-      `CREATE TABLE IF NOT EXISTS totp (
-      tenant TEXT NOT NULL, device TEXT NOT NULL, label TEXT NOT NULL, secret TEXT NOT NULL,
-      failures INTEGER NOT NULL DEFAULT 0, locked_until INTEGER NOT NULL DEFAULT 0, last_step INTEGER NOT NULL DEFAULT -1,
-      PRIMARY KEY (tenant, device))`,
-    );
-    this.sealClearRows();
-    this.checkKey();
+  /** `keyFile`: `<data>/secrets.key`, beside the relay (every relay sharing a database holds the same one). */
+  static async open(db: Sql, keyFile: string): Promise<Totp> {
+    const t = new Totp(db, secretsKey(keyFile));
+    await t.sealClearRows();
+    await t.checkKey();
+    return t;
   }
 
   /** A replaced or lost secrets.key would fail every login later; say so at start instead. */
-  private checkKey(): void {
-    const row = this.db.prepare<[], { tenant: string; device: string; secret: string }>('SELECT tenant, device, secret FROM totp LIMIT 1').get();
+  private async checkKey(): Promise<void> {
+    const row = await this.db.get<{ tenant: string; device: string; secret: string }>('SELECT tenant, device, secret FROM totp LIMIT 1');
     if (!row) return;
     try {
       this.open(row.tenant, row.device, row.secret);
     } catch {
-      this.db.close();
-      throw new Error('totp: secrets.key does not open the sealed TOTP secrets of identity.sqlite (restore the key file that belongs to this database)');
+      throw new Error('totp: secrets.key does not open the sealed TOTP secrets of the identity database (restore the key file that belongs to this database)');
     }
   }
 
@@ -64,47 +59,81 @@ export class Totp {
   }
 
   /** Rows written by versions that kept secrets in clear; then the clear pages are checkpointed away. */
-  private sealClearRows(): void {
-    const clear = this.db.prepare<[], { tenant: string; device: string; secret: string }>(`SELECT tenant, device, secret FROM totp WHERE secret NOT LIKE '${SEALED}%'`).all();
+  private async sealClearRows(): Promise<void> {
+    const clear = await this.db.all<{ tenant: string; device: string; secret: string }>(`SELECT tenant, device, secret FROM totp WHERE secret NOT LIKE '${SEALED}%'`);
     if (clear.length === 0) return;
-    const put = this.db.prepare('UPDATE totp SET secret = ? WHERE tenant = ? AND device = ?');
-    this.db.transaction(() => {
-      for (const r of clear) put.run(this.seal(r.tenant, r.device, r.secret), r.tenant, r.device);
-    })();
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    await this.db.tx(async (q) => {
+      for (const r of clear) await q.run('UPDATE totp SET secret = ? WHERE tenant = ? AND device = ?', [this.seal(r.tenant, r.device, r.secret), r.tenant, r.device]);
+    });
+    await this.db.checkpoint();
   }
 
   /** A new secret for the device; the URI is what the QR code shows. */
-  create(tenant: string, device: string, label: string): { secret: string; uri: string } {
+  async create(tenant: string, device: string, label: string): Promise<{ secret: string; uri: string }> {
     const secret = new OTPAuth.Secret({ size: 20 }).base32;
-    this.db.prepare('INSERT INTO totp (tenant, device, label, secret) VALUES (?, ?, ?, ?) ON CONFLICT (tenant, device) DO UPDATE SET secret = excluded.secret, label = excluded.label, failures = 0, locked_until = 0, last_step = -1').run(tenant, device, label, this.seal(tenant, device, secret));
+    await this.db.run(
+      'INSERT INTO totp (tenant, device, label, secret) VALUES (?, ?, ?, ?) ON CONFLICT (tenant, device) DO UPDATE SET secret = excluded.secret, label = excluded.label, failures = 0, locked_until = 0, last_step = -1',
+      [tenant, device, label, this.seal(tenant, device, secret)],
+    );
     return { secret, uri: totpOf(secret, label).toString() };
   }
 
   /** Whether the device has a second factor: then every login to the relay needs it. */
-  has(tenant: string, device: string): boolean {
-    return !!this.db.prepare('SELECT 1 FROM totp WHERE tenant = ? AND device = ?').get(tenant, device);
+  async has(tenant: string, device: string): Promise<boolean> {
+    return !!(await this.db.get('SELECT 1 AS one FROM totp WHERE tenant = ? AND device = ?', [tenant, device]));
   }
 
-  check(tenant: string, device: string, code: string, now = Date.now()): TotpCheck {
-    const row = this.db.prepare<[string, string], { label: string; secret: string; failures: number; locked_until: number; last_step: number }>('SELECT label, secret, failures, locked_until, last_step FROM totp WHERE tenant = ? AND device = ?').get(tenant, device);
-    if (!row) return { ok: false, code: 'unknown', de: 'Für dieses Gerät ist keine Anmelde-App eingerichtet.', en: 'No authenticator is set up for this device.' };
-    if (row.locked_until > now)
-      return { ok: false, code: 'locked', retryAt: row.locked_until, de: 'Zu viele falsche Codes. Bitte warten Sie 15 Minuten.', en: 'Too many wrong codes. Please wait 15 minutes.' };
-    const delta = /^\d{6}$/.test(code) ? totpOf(this.open(tenant, device, row.secret), row.label).validate({ token: code, timestamp: now, window: 1 }) : null;
-    if (delta === null) {
-      const failures = row.failures + 1;
-      const locked = failures >= MAX_FAILURES ? now + LOCK_MS : 0;
-      this.db.prepare('UPDATE totp SET failures = ?, locked_until = ? WHERE tenant = ? AND device = ?').run(locked ? 0 : failures, locked, tenant, device);
-      return { ok: false, code: 'wrong', de: 'Der Code ist falsch oder abgelaufen.', en: 'The code is wrong or has expired.' };
-    }
-    const step = Math.floor(now / 30_000) + delta;
-    if (step <= row.last_step) return { ok: false, code: 'replayed', de: 'Dieser Code wurde schon verwendet. Bitte warten Sie auf den nächsten.', en: 'This code was already used. Please wait for the next one.' };
-    this.db.prepare('UPDATE totp SET failures = 0, last_step = ? WHERE tenant = ? AND device = ?').run(step, tenant, device);
-    return { ok: true };
+  /**
+   * One transaction that locks the row (PostgreSQL: FOR UPDATE; SQLite: BEGIN IMMEDIATE), so two relays checking
+   * the same code at once accept it once, and failures count on whichever relay they hit.
+   */
+  check(tenant: string, device: string, code: string, now = Date.now()): Promise<TotpCheck> {
+    return this.db.tx(async (q) => {
+      const row = await q.get<{ label: string; secret: string; failures: number; locked_until: number; last_step: number }>(
+        `SELECT label, secret, failures, locked_until, last_step FROM totp WHERE tenant = ? AND device = ?${q.dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
+        [tenant, device],
+      );
+      if (!row) return { ok: false, code: 'unknown', de: 'Für dieses Gerät ist keine Anmelde-App eingerichtet.', en: 'No authenticator is set up for this device.' };
+      if (row.locked_until > now)
+        return { ok: false, code: 'locked', retryAt: row.locked_until, de: 'Zu viele falsche Codes. Bitte warten Sie 15 Minuten.', en: 'Too many wrong codes. Please wait 15 minutes.' };
+      const delta = /^\d{6}$/.test(code) ? totpOf(this.open(tenant, device, row.secret), row.label).validate({ token: code, timestamp: now, window: 1 }) : null;
+      if (delta === null) {
+        const failures = row.failures + 1;
+        const locked = failures >= MAX_FAILURES ? now + LOCK_MS : 0;
+        await q.run('UPDATE totp SET failures = ?, locked_until = ? WHERE tenant = ? AND device = ?', [locked ? 0 : failures, locked, tenant, device]);
+        return { ok: false, code: 'wrong', de: 'Der Code ist falsch oder abgelaufen.', en: 'The code is wrong or has expired.' };
+      }
+      const step = Math.floor(now / 30_000) + delta;
+      if (step <= row.last_step) return { ok: false, code: 'replayed', de: 'Dieser Code wurde schon verwendet. Bitte warten Sie auf den nächsten.', en: 'This code was already used. Please wait for the next one.' };
+      await q.run('UPDATE totp SET failures = 0, last_step = ? WHERE tenant = ? AND device = ?', [step, tenant, device]);
+      return { ok: true };
+    });
   }
 
-  close(): void {
-    this.db.close();
+  /** DIS-5: the rows as stored (secrets sealed), for a backup relay that holds the same secrets.key (relay/replication.ts). */
+  rows(): Promise<TotpRow[]> {
+    return this.db.all<TotpRow>('SELECT tenant, device, label, secret, failures, locked_until, last_step FROM totp');
   }
+
+  /** A row from the primary: its secret must open with this relay's key; a code spent there stays spent here. */
+  async merge(r: TotpRow): Promise<void> {
+    this.open(r.tenant, r.device, r.secret); // throws when the backup's secrets.key is not the primary's
+    const max = this.db.dialect === 'postgres' ? 'GREATEST' : 'MAX';
+    await this.db.run(
+      `INSERT INTO totp (tenant, device, label, secret, failures, locked_until, last_step) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tenant, device) DO UPDATE SET label = excluded.label, secret = excluded.secret,
+         failures = ${max}(totp.failures, excluded.failures), locked_until = ${max}(totp.locked_until, excluded.locked_until), last_step = ${max}(totp.last_step, excluded.last_step)`,
+      [r.tenant, r.device, r.label, r.secret, r.failures, r.locked_until, r.last_step],
+    );
+  }
+}
+
+export interface TotpRow {
+  tenant: string;
+  device: string;
+  label: string;
+  secret: string;
+  failures: number;
+  locked_until: number;
+  last_step: number;
 }

@@ -8,7 +8,8 @@ import { type Cert, check as checkCert } from '../crypto/cert.js';
 import { judgeAmong } from '../core/directory.js';
 import { MAX_SKEW_MS } from '../core/replica.js';
 import { decode, type Envelope, verifySignature } from '../crypto/envelope.js';
-import { decodeEntry } from '../core/entries.js';
+import { decodeEntry, KINDS } from '../core/entries.js';
+import { keyOf, mustSeal } from '../core/sealed.js';
 import type { Store, StoredEnvelope } from './store.js';
 
 export type Verdict = { ok: true; env: Envelope; duplicate: boolean } | { ok: false; code: string; message: string; id?: string };
@@ -17,6 +18,8 @@ export interface Connection {
   tenant: string;
   meeting: string;
   writable: readonly string[];
+  /** The meeting's members' document is sealed (core/sealed.ts): its entries are stored as ciphertext only. */
+  sealed?: boolean;
 }
 
 const fail = (code: string, message: string, id?: string): Verdict => ({ ok: false, code, message, id });
@@ -37,10 +40,10 @@ async function checked(cert: Cert, tenantKey: string): Promise<boolean> {
 
 /** The author's certificate version in force for this entry (core/directory.ts); none for a revoked device. */
 async function certValid(store: Store, tenant: string, env: Envelope): Promise<boolean> {
-  const tenantKey = store.tenantKey(tenant);
+  const tenantKey = await store.tenantKey(tenant);
   if (!tenantKey) return false;
   const history: Cert[] = [];
-  for (const c of store.certHistory(tenant, toHex(env.author))) if (c.body.tenant === tenant && (await checked(c, tenantKey))) history.push(c);
+  for (const c of await store.certHistory(tenant, toHex(env.author))) if (c.body.tenant === tenant && (await checked(c, tenantKey))) history.push(c);
   // The relay takes nothing more from a revoked device, whatever the cut lets stand: what stands is stored already.
   if (history.some((c) => c.body.revoked !== undefined)) return false;
   const judged = judgeAmong(history, env.meeting, env.doc, env.seq, env.hlc.wall);
@@ -65,31 +68,37 @@ export async function validate(wire: Uint8Array, conn: Connection, store: Store)
   const { tenant, meeting } = conn;
   if (env.tenant !== tenant || env.meeting !== meeting) return fail('wrong-meeting', `envelope is for ${env.tenant}/${env.meeting}`, env.id);
   if (!conn.writable.includes(env.doc)) return fail('forbidden-doc', `this connection may not write doc '${env.doc}'`, env.id);
-  if (store.has(tenant, meeting, env.id)) return { ok: true, env, duplicate: true };
+  if (await store.has(tenant, meeting, env.id)) return { ok: true, env, duplicate: true };
   const author = toHex(env.author);
   if (env.hlc.wall > Date.now() + MAX_SKEW_MS) return fail('clock', `entry dated more than ${MAX_SKEW_MS / 60_000} minutes ahead of the relay's clock`, env.id);
   if (!(await certValid(store, tenant, env)))
     return fail('unknown-device', 'author has no valid certificate of this tenant', env.id);
   if (!(await verifySignature(env))) return fail('bad-signature', 'signature does not verify', env.id);
   // Looked up again after the awaits above: another connection may have stored it meanwhile.
-  const held = store.at(tenant, meeting, env.doc, author, env.seq);
+  const held = await store.at(tenant, meeting, env.doc, author, env.seq);
   if (held?.id === env.id) return { ok: true, env, duplicate: true };
   if (held) return fail('fork', `device already has a different entry at ${env.doc}/${env.seq}`, env.id);
-  const head = store.head(tenant, meeting, env.doc, author);
+  const head = await store.head(tenant, meeting, env.doc, author);
   if (env.seq !== head + 1) return fail('gap', `expected seq ${head + 1}, got ${env.seq}`, env.id);
   const preds: StoredEnvelope[] = [];
   if (env.seq > 1) {
-    const prev = store.at(tenant, meeting, env.doc, author, env.seq - 1);
+    const prev = await store.at(tenant, meeting, env.doc, author, env.seq - 1);
     if (prev?.id !== toHex(env.prev)) return fail('fork', 'prev does not match the stored chain', env.id);
     preds.push(prev);
   }
   for (const d of env.deps) {
-    const dep = store.get(tenant, meeting, toHex(d));
+    const dep = await store.get(tenant, meeting, toHex(d));
     if (!dep) return fail('missing-deps', `dependency ${toHex(d)} is not stored`, env.id);
     if (env.doc === 'public' && dep.doc !== 'public') return fail('bad-envelope', 'a public entry may not depend on a members entry', env.id);
     preds.push(dep);
   }
   if (!laterThanAll(env, preds)) return fail('clock', 'entry dated earlier than one of its predecessors', env.id);
+  if (mustSeal(conn.sealed === true, env.doc, env.kind)) {
+    // The relay cannot read a sealed payload: it checks the kind and the sealed format, and refuses clear content.
+    if (!KINDS.includes(env.kind)) return fail('bad-envelope', `unknown entry kind '${env.kind}'`, env.id);
+    if (keyOf(env.payload) === undefined) return fail('not-sealed', `${env.kind}: a members' entry of a sealed meeting must be sealed`, env.id);
+    return { ok: true, env, duplicate: false };
+  }
   try {
     decodeEntry(env.kind, env.payload);
   } catch (e) {

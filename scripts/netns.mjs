@@ -24,6 +24,7 @@ const setup = [
   'ip addr add 10.99.0.1/24 dev rr0',
   'ip link set rr1 up',
   'ip link set rr0 up',
+  'ip route add default dev rr0', // Firefox gathers no ICE candidate without a default route; rr1 leads nowhere
   'export RATSRAUM_ICE_INTERFACE=rr0 RATSRAUM_ICE_IP=10.99.0.1',
   'exec "$@"',
 ].join('\n');

@@ -7,11 +7,12 @@
 import { fromHex, randomBytes, toBase64, toHex } from '../crypto/bytes.js';
 import { generateSeed, type Signer, signerFromSeed } from '../crypto/ed25519.js';
 import { fingerprint } from '../crypto/hash.js';
-import { type AdminAction, enrolInput, sessionInput, setupInput, signAdmin } from '../core/identity.js';
+import { type AdminAction, dhInput, enrolInput, sessionInput, setupInput, signAdmin } from '../core/identity.js';
 import { lang } from './i18n/index.js';
 import { refusalText } from './i18n/codes.js';
 import * as idb from './store/idb.js';
-import { heldKey, keepKey } from './store/keys.js';
+import { heldDh, heldKey, keepDh, keepKey } from './store/keys.js';
+import { generateDh } from '../crypto/seal.js';
 
 /** A refusal from the relay, with the message in the UI's language. */
 export class ApiError extends Error {
@@ -55,8 +56,16 @@ export async function beginEnrolment(tenant: string, token: string, fp: string):
   if (compactFingerprint(fromHex(await tenantKey(tenant), 32)) !== fp) throw new ApiError(lang() === 'de' ? 'Der Schlüssel der Kommune stimmt nicht mit der Einladung überein. Brechen Sie ab und melden Sie das der Verwaltung.' : 'The municipality key does not match the invitation. Stop and tell the administration.', 'fingerprint', 0);
   const signer = (await tenantDevice(tenant))?.signer ?? (await keepKey(tenant, TENANT_SLOT, generateSeed(), fp));
   const device = toHex(signer.publicKey);
+  // The X25519 key the administration certifies beside the device key: it receives the keys of sealed meetings.
+  let dh = await heldDh(tenant, TENANT_SLOT);
+  if (!dh) {
+    dh = generateDh();
+    await keepDh(tenant, TENANT_SLOT, dh.secretKey);
+  }
   const sig = toHex(await signer.sign(enrolInput(tenant, token, device)));
-  const r = await api<{ name: string; uri: string; secret: string }>(`/api/${tenant}/enrol/start`, { token, device, sig });
+  const dhHex = toHex(dh.publicKey);
+  const dhSig = toHex(await signer.sign(dhInput(tenant, device, dhHex)));
+  const r = await api<{ name: string; uri: string; secret: string }>(`/api/${tenant}/enrol/start`, { token, device, dh: dhHex, dhSig, sig });
   return { device, ...r };
 }
 

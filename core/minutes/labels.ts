@@ -75,6 +75,20 @@ const de = {
     at: 'Erklärt',
     by: 'Erfasst durch',
     text: 'Die folgenden Mitglieder haben erklärt, befangen zu sein, und an Beratung und Abstimmung des Gegenstands nicht mitgewirkt (§§ 31, 43 GO NRW).',
+    decision: 'Entscheidung des Vorsitzes',
+    confirmed: (at: string) => `bestätigt ${at}`,
+    rejected: (at: string) => `zurückgewiesen ${at}`,
+    undecided: 'nicht entschieden',
+    excluded: 'Ausgeschlossen',
+  },
+  confidentiality: {
+    title: 'Verschwiegenheit',
+    text: 'Vor dem nicht öffentlichen Teil hat der Vorsitz an die Pflicht zur Verschwiegenheit erinnert; die zugeschalteten Mitglieder haben bestätigt, dass kein Dritter Bild und Ton verfolgen kann (§ 3 Abs. 2 DigiSiVO).',
+    reminded: 'Erinnerung',
+    name: 'Name',
+    answer: 'Bestätigung',
+    confirmed: (at: string) => `bestätigt ${at}`,
+    missing: (at: string) => `nicht bestätigt (festgestellt ${at})`,
   },
   votes: {
     title: 'Abstimmungen und Wahlen',
@@ -149,6 +163,7 @@ const de = {
     reason: (r: string) => `Grund: ${r}`,
   },
   speakers: { title: 'Redebeiträge', name: 'Name', period: 'Zeit' },
+  disruptions: { title: 'Störungen' }, // the section's other words: core/minutes/disruptions.ts
   recordings: {
     title: 'Aufzeichnung',
     allowed: 'Aufzeichnung nach Hauptsatzung',
@@ -160,6 +175,7 @@ const de = {
     period: 'Zeitraum',
     by: 'Gestartet durch',
   },
+  questions: { title: 'Einwohnerfragestunde', no: 'Nr.', text: 'Frage', answered: 'Beantwortet' },
   remarks: { title: 'Weitere Feststellungen', draft: 'Weitere Feststellungen der Schriftführung' },
 };
 
@@ -234,6 +250,20 @@ const en: Labels = {
     at: 'Declared',
     by: 'Recorded by',
     text: 'The following members declared a conflict of interest and took no part in the debate and vote on the item (GO NRW §§ 31, 43).',
+    decision: "Chair's decision",
+    confirmed: (at: string) => `confirmed ${at}`,
+    rejected: (at: string) => `rejected ${at}`,
+    undecided: 'not decided',
+    excluded: 'Excluded',
+  },
+  confidentiality: {
+    title: 'Confidentiality',
+    text: 'Before the non-public part the chair reminded everyone of the duty of confidentiality; the remote members confirmed that no third party can follow picture and sound (DigiSiVO § 3 Abs. 2).',
+    reminded: 'Reminder',
+    name: 'Name',
+    answer: 'Confirmation',
+    confirmed: (at: string) => `confirmed ${at}`,
+    missing: (at: string) => `not confirmed (recorded ${at})`,
   },
   votes: {
     title: 'Votes and elections',
@@ -308,6 +338,7 @@ const en: Labels = {
     reason: (r) => `reason: ${r}`,
   },
   speakers: { title: 'Speakers', name: 'Name', period: 'Time' },
+  disruptions: { title: 'Disruptions' }, // the section's other words: core/minutes/disruptions.ts
   recordings: {
     title: 'Recording',
     allowed: 'Recording under the Hauptsatzung',
@@ -319,6 +350,7 @@ const en: Labels = {
     period: 'Period',
     by: 'Started by',
   },
+  questions: { title: "Residents' question time", no: 'No.', text: 'Question', answered: 'Answered' },
   remarks: { title: 'Further remarks', draft: "The minute-taker's further remarks" },
 };
 

@@ -7,6 +7,7 @@ import type { Block } from '../minutes.js';
 import type { SessionState, Vote } from '../state.js';
 import type { Labels, Lang } from './labels.js';
 import type { MinutesLog } from './log.js';
+import { voteValidity } from './disruptions.js';
 import { factionName, nameOf, type SectionSpec } from './section.js';
 import { at } from './time.js';
 
@@ -49,7 +50,7 @@ function voteBlocks(s: SessionState, log: MinutesLog, v: Vote, L: Labels, lang: 
   if (v.mode === 'secret' && !v.postal) fields.push([V.ballots, V.secretBallots(v.ballots.filter((b) => b.status === 'counted').length)]);
   if (key) fields.push([V.trustees, key.trustees.map((t) => nameOf(s, t)).join(', ')]);
   if (!v.publicResult) fields.push([V.result, V.notPublic]);
-  fields.push([v.postal ? V.postalResult : V.result, resultText(L, v)]);
+  fields.push([v.postal ? V.postalResult : V.result, resultText(L, v)], ...voteValidity(v, lang));
   const blocks: Block[] = [{ type: 'fields', rows: fields }];
   if (v.counts) blocks.push({ type: 'table', caption: v.postal ? V.postalResult : V.result, head: [V.option, V.votes], rows: v.options.map((o) => [optionLabel(L, v, o), String(v.counts![o] ?? 0)]) });
   if (v.byFaction && v.mode === 'open')
@@ -82,7 +83,7 @@ function voteBlocks(s: SessionState, log: MinutesLog, v: Vote, L: Labels, lang: 
     openedAt: v.openedAt, closedAt: v.closedAt, source: v.source, postal: v.postal, postalEnteredAt: entered?.e.hlc.wall ?? null,
     counts: v.counts, result: v.result, outcome: v.outcome as Json, elected: v.elected, runoff: v.runoff, decryption: v.decryption,
     lot: v.lot ? { drawers: v.lot.drawers, among: v.lot.among, order: v.lot.order, seed: v.lot.seed } : null,
-    byFaction: v.byFaction as Json, ballots, publicResult: v.publicResult,
+    byFaction: v.byFaction as Json, ballots, publicResult: v.publicResult, repeats: v.repeats, void: v.void,
   };
   return { blocks, facts: facts as unknown as Json };
 }

@@ -6,6 +6,8 @@ import type { Payload } from '../entries.js';
 import { type Context, type Doc, docOf } from '../fold.js';
 import type { AgendaItem } from '../state.js';
 import { reject } from './reject.js';
+import { confidentialityGate } from './confidentiality.js';
+import { callRefusal, itemExclusions } from './conflicts.js';
 import { itemChanged } from './room.js';
 
 /** "2" < "10", "2" < "2.1" < "3": agenda numbers compared part by part. */
@@ -34,7 +36,7 @@ function itemsOf(doc: Y.Doc | undefined, isPublic: boolean): AgendaItem[] {
     if (typeof id !== 'string' || typeof no !== 'string' || typeof title !== 'string' || seen.has(id)) continue;
     seen.add(id);
     // Whatever the map says, an item is public exactly when it lives in the public document.
-    items.push({ id, no, title, public: isPublic });
+    items.push({ id, no, title, public: isPublic, ...(m.get('questionTime') === true ? { questionTime: true as const } : {}) });
   }
   return items;
 }
@@ -74,8 +76,13 @@ export function itemCurrent(ctx: Context, e: Envelope, _cert: CertBody, p: Paylo
   if (p.nonPublic && (item !== null || docOf(e) !== 'public')) reject('item.current: the non-public marker stands alone, in the public document');
   const known = item === null ? undefined : agendaItem(ctx, item, docOf(e));
   if (item !== null && docOf(e) === 'members' && !known) reject(`item.current: no agenda item '${item}'`);
+  callRefusal(ctx, p);
+  // Records of the earlier version name the non-public item's id in the public document: an id unknown there.
+  const nonPublicPart = p.nonPublic === true || (item !== null && !known?.public);
+  confidentialityGate(ctx, nonPublicPart);
   if (ctx.s.currentItem !== item || p.nonPublic) itemChanged(ctx);
   ctx.s.currentItem = item;
-  // Records of the earlier version name the non-public item's id in the public document: an id unknown there.
-  ctx.s.nonPublicPart = p.nonPublic === true || (item !== null && !known?.public);
+  ctx.s.nonPublicPart = nonPublicPart;
+  ctx.s.nonPublicNo = !nonPublicPart ? null : p.nonPublic ? (p.no ?? null) : (known?.no ?? ctx.s.nonPublicNo);
+  itemExclusions(ctx, e, p);
 }

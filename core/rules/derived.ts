@@ -5,6 +5,8 @@
  */
 import type { Context } from '../fold.js';
 import type { FactionAttendance, FactionTally, SessionState, Vote } from '../state.js';
+import { confidentialityPending } from './confidentiality.js';
+import { deriveDisruptions } from './disruptions.js';
 import { candidateRefusal } from './elections.js';
 import { standing } from './votes.js';
 
@@ -17,7 +19,9 @@ export function derive(ctx: Context): void {
     v.entitlement = v.status === 'open' ? Object.fromEntries(s.persons.map((p) => [p.id, standing(ctx, p.id, v, voters)])) : null;
     v.byFaction = byFaction(s, v);
   }
+  deriveDisruptions(ctx);
   s.attendanceByFaction = attendanceByFaction(s);
+  s.confidentiality.pending = confidentialityPending(s);
   s.notAcknowledged = s.persons.filter((p) => !TEXTS.every((k) => s.acknowledgements.some((a) => a.person === p.id && a.kind === k))).map((p) => p.id);
 }
 

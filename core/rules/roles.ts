@@ -14,3 +14,5 @@ export const RECORDERS: readonly Role[] = ['chair', 'deputy', 'recorder'];
 export const MINUTES_SIGNERS: readonly Role[] = ['chair', 'deputy', 'minutes'];
 /** Who may make a `y` entry at all; what each may touch is checked by core/rules/minutes.ts. */
 export const Y_WRITERS: readonly Role[] = [...AGENDA_EDITORS, 'minutes'];
+/** BEF-1: who records a conflict of interest for someone else: the chair's side and the administration. */
+export const CONFLICT_RECORDERS: readonly Role[] = ['chair', 'deputy', 'assistant', 'admin'];

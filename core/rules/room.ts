@@ -89,6 +89,7 @@ export function participantRemove(ctx: Context, e: Envelope, _c: CertBody, p: Pa
 
 export function participantReadmit(ctx: Context, _e: Envelope, _c: CertBody, p: Payload<'participant.readmit'>): void {
   if (!ctx.s.room.removed[p.person]) reject(`participant.readmit: '${p.person}' is not removed`);
+  if (ctx.s.room.removed[p.person]!.conflict) reject(`participant.readmit: '${p.person}' is excluded for a conflict of interest until the item ends`);
   delete ctx.s.room.removed[p.person];
 }
 
@@ -129,6 +130,7 @@ export function closeRoom(ctx: Context, at: number): void {
   if (turn && turn.to === null) turn.to = at;
   ctx.s.room.floor = null;
   ctx.s.room.floorSince = null;
+  for (const x of ctx.s.exclusions) if (x.to === null) x.to = at;
   stopRecording(ctx, at);
 }
 

@@ -31,6 +31,7 @@ export function meetingSetup(ctx: Context, e: Envelope, _cert: CertBody, p: Payl
   const check = basisOf(p, s.legal);
   if (!check.ok) reject(`meeting.setup: no legal basis for a ${format} meeting: ${check.reason.en}`);
   s.meeting = { id: p.meeting.id, title: p.meeting.title, start: p.meeting.start, place: p.meeting.place, format, legal: (check as { basis: Basis }).basis };
+  if (p.meeting.sealed) s.e2e.sealed = true;
   s.factions = p.factions.map((f) => ({ id: f.id, name: f.name }));
   s.persons = [...persons.values()];
   ctx.persons = persons;

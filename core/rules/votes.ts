@@ -12,6 +12,7 @@ import type { Entitlement, Vote } from '../state.js';
 import { agendaItem } from './agenda.js';
 import { hasConflict } from './conflicts.js';
 import { counted } from './count.js';
+import { repeatable, voidVote, voteOpened } from './disruptions.js';
 import { candidatesOf, optionsOf } from './elections.js';
 import { reject } from './reject.js';
 import { VOTERS } from './roles.js';
@@ -23,9 +24,10 @@ export function voteOpen(ctx: Context, e: Envelope, _cert: CertBody, p: Payload<
   if (s.session !== 'open') reject('vote.open: the session is not open');
   // A members' device sees both documents, the public only its own: judge a public entry by public state.
   const visible: Doc[] = doc === 'public' ? ['public'] : ['public', 'members'];
+  const repeated = p.repeats === undefined ? null : repeatable(ctx, doc, p.repeats); // DIS-2: it may still run
   for (const d of visible) {
     const open = ctx.open[d];
-    if (open) reject(`vote.open: vote '${open.vote.id}' is still open`);
+    if (open && open !== repeated) reject(`vote.open: vote '${open.vote.id}' is still open`);
     if (ctx.votes.has(`${d} ${p.vote}`)) reject(`vote.open: vote id '${p.vote}' already used`);
   }
   if (p.item !== null && !agendaItem(ctx, p.item, doc))
@@ -70,8 +72,14 @@ export function voteOpen(ctx: Context, e: Envelope, _cert: CertBody, p: Payload<
     entitlement: null,
     canAddCandidate: false,
     byFaction: null,
+    repeats: p.repeats ?? null,
+    void: null,
+    impairments: [],
+    impaired: false,
   };
   const index: VoteIndex = { vote, voters: new Set(), pending: [], secret: new Map(), partials: [], aggregate: null };
+  if (repeated) voidVote(ctx, repeated, e, p.vote);
+  voteOpened(ctx, vote);
   s.votes.push(vote);
   ctx.votes.set(`${doc} ${p.vote}`, index);
   ctx.open[doc] = index;

@@ -2,7 +2,7 @@
  * `ratsraum import-oparl <dir|url>`: walk the source, show what would change, and (unless a dry run,
  * or the walk was incomplete) apply it in one transaction.
  */
-import type Database from 'better-sqlite3';
+import type { Sql } from '../sql.js';
 import { KINDS } from './model.js';
 import type { Limits } from './source.js';
 import { OparlStore, type Preview } from './store.js';
@@ -11,7 +11,7 @@ import { walk, type WalkWarning } from './walk.js';
 export interface ImportOptions {
   /** A folder of OParl JSON files, or the http(s) URL of an OParl System (or Body). */
   source: string;
-  db: Database.Database;
+  db: Sql;
   tenant: string;
   dryRun?: boolean;
   log?: (line: string) => void;
@@ -33,12 +33,12 @@ export async function importOparl(opts: ImportOptions): Promise<ImportResult> {
   log(`read ${stats.objects} objects on ${stats.pages} list pages (${stats.requests} requests) from system ${model.system}`);
   for (const w of warnings) log(`warning [${w.code}] ${w.url}: ${w.message}`);
   const store = new OparlStore(opts.db);
-  let preview = store.preview(opts.tenant, model);
+  let preview = await store.preview(opts.tenant, model);
   let applied = false;
   if (!complete) log('the source could not be read completely (see warnings): nothing written');
   else if (opts.dryRun) log('dry run: nothing written');
   else {
-    preview = store.apply(opts.tenant, model);
+    preview = await store.apply(opts.tenant, model);
     applied = true;
   }
   for (const k of KINDS) {

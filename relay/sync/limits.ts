@@ -39,6 +39,8 @@ export const CLOSE = {
   slowReader: 4008,
   tooManyConnections: 4009,
   unknownMeeting: 4004,
+  /** PUB-1: no valid personal access link where the body does not allow anonymous viewing, or the link was revoked. */
+  publicAccess: 4006,
 } as const;
 
 export function limitsOf(partial: Partial<Limits> = {}): Limits {

@@ -7,6 +7,7 @@
 import type { SignedBeacon } from '../../core/wire.js';
 import { encodeControl } from '../../core/wire.js';
 import type { Limits, Usage } from './limits.js';
+import type { SharedPresence } from './cluster.js';
 
 /** What a room needs of a connection. */
 export interface Member {
@@ -27,7 +28,11 @@ export class Room<S extends Member> {
   usage: Usage | undefined;
   private presenceTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly limits: Limits) {}
+  /** `shared`: the devices other relays have connected to this meeting (relay/sync/cluster.ts). */
+  constructor(
+    private readonly limits: Limits,
+    private readonly shared?: SharedPresence,
+  ) {}
 
   presenceChanged(): void {
     this.presenceTimer ??= setTimeout(() => {
@@ -39,6 +44,10 @@ export class Room<S extends Member> {
   private sendPresence(): void {
     const devices = new Map<string, { device: string; person: string; connected: boolean }>();
     for (const s of this.sessions) if (s.auth?.device) devices.set(s.auth.device, { device: s.auth.device, person: s.auth.person ?? '', connected: true });
+    if (this.shared) {
+      this.shared.mine([...devices.values()].map(({ device, person }) => ({ device, person })));
+      for (const d of this.shared.others()) if (!devices.has(d.device)) devices.set(d.device, { ...d, connected: true });
+    }
     const frame = encodeControl({ t: 'presence', devices: [...devices.values()] });
     // VID-3: the public sees which members are connected, by person, never which devices.
     const persons = [...new Set([...devices.values()].map((d) => d.person).filter((p) => p !== ''))].sort();

@@ -3,6 +3,7 @@
  * to VideoRoom for members' devices, to Streaming for the public and other watchers), a participant handle
  * in the meeting's VideoRoom (publisher; also the private_id subscriptions need), one multistream subscriber
  * handle, or a Streaming handle for `watch`. What the fold does not allow is refused here, before Janus.
+ * The relay may move the socket between the SFU and the mesh (DIS-5, `moveTo`): it says so with a new `ready`.
  */
 import type { Role } from '../../crypto/cert.js';
 import { VIDEO_CLOSE, type StreamInfo, type StatsReport, type VideoClientMessage, type VideoServerMessage } from '../../core/video-wire.js';
@@ -32,6 +33,9 @@ export interface VideoSocket {
 
 const CHAIRS: readonly Role[] = ['chair', 'deputy'];
 
+/** What the relay routes video over now (relay/video/service.ts). */
+export type Route = () => { mode: 'sfu' | 'mesh'; fallback: boolean };
+
 export class VideoConn {
   readonly token = newToken();
   joined = false;
@@ -55,13 +59,16 @@ export class VideoConn {
   private stats: { report: StatsReport; at: number } | null = null;
   private readonly since = Date.now();
   private readonly moderated = { audio: false, video: false };
+  /** The path this socket was last told (`ready`); `entering` counts the moves, so a stale join gives up. */
+  mode: 'sfu' | 'mesh' | undefined;
+  private entering = 0;
 
   constructor(
     readonly ticket: Ticket,
     private readonly sock: VideoSocket,
     private readonly m: MeetingVideo,
     private readonly control: () => Control | undefined,
-    private readonly mode: 'sfu' | 'mesh',
+    private readonly route: Route,
     private readonly mesh?: MeshBackend,
   ) {}
 
@@ -77,6 +84,12 @@ export class VideoConn {
     return this.ticket.roles.some((r) => CHAIRS.includes(r));
   }
 
+  /** Who gets one of the mesh's few places first when the relay moves everyone there (DIS-5): the chair, the floor holder, the room. */
+  get rank(): number {
+    if (this.ticket.role !== 'device') return 4;
+    return this.isChair ? 0 : this.person === this.room.floor ? 1 : this.isRoom ? 2 : 3;
+  }
+
   get participant(): Participant {
     return {
       person: this.person,
@@ -86,7 +99,7 @@ export class VideoConn {
       mids: this.mids,
       moderated: this.moderated,
       keyframe: async () => void (await this.pub?.message({ request: 'configure', keyframe: true })),
-      removed: () => this.refuse('removed', 'the chair removed you from the room', VIDEO_CLOSE.removed),
+      removed: () => this.refuseRemoved(),
     };
   }
 
@@ -112,6 +125,12 @@ export class VideoConn {
     void this.close();
   }
 
+  /** Removed by the chair, or excluded from the current item for a conflict of interest (BEF-1: the same ban, another reason). */
+  private refuseRemoved(): void {
+    if (this.room.removed[this.person]?.conflict) this.refuse('removed', 'you are excluded from this item for a conflict of interest', VIDEO_CLOSE.removed);
+    else this.refuse('removed', 'the chair removed you from the room', VIDEO_CLOSE.removed);
+  }
+
   private get room() {
     return this.m.state.state.room;
   }
@@ -120,7 +139,7 @@ export class VideoConn {
   private admitted(): boolean {
     const r = this.room;
     if (r.removed[this.person]) {
-      this.refuse('removed', 'the chair removed you from the room', VIDEO_CLOSE.removed);
+      this.refuseRemoved();
       return false;
     }
     if (r.locked && !this.isChair && !this.m.insideAtLock.has(this.person)) {
@@ -138,17 +157,47 @@ export class VideoConn {
   async start(): Promise<void> {
     if (this.ticket.role === 'device' && !this.admitted()) return;
     this.m.conns.add(this);
-    if (this.mode === 'sfu') {
+    await this.enter();
+  }
+
+  /**
+   * DIS-5: the relay now routes video over `mode`. What this socket held on the other path is let go (a dead
+   * Janus' session, or the peer id), and it enters the new one with a new `ready`.
+   */
+  moveTo(mode: 'sfu' | 'mesh'): void {
+    if (this.closed || this.mode === mode) return;
+    this.mesh?.left(this);
+    this.leaveJanus();
+    void this.enter();
+  }
+
+  /** Forgets the Janus side of this socket (destroyed where that Janus still runs); the room's `allowed` goes with its instance. */
+  private leaveJanus(): void {
+    void this.session?.destroy();
+    void this.watchSession?.destroy();
+    this.session = this.pub = this.sub = this.watchHandle = this.watchSession = undefined;
+    this.privateId = undefined;
+    this.pubId = null;
+    this.active = this.wantSub = this.joined = false;
+    this.subFeeds.clear();
+    this.offering = undefined;
+    this.mids = {};
+    this.moderated.audio = this.moderated.video = false;
+  }
+
+  /** Joins the path the relay routes video over now and says so with `ready`; gives up if moved again meanwhile. */
+  private async enter(): Promise<void> {
+    const turn = ++this.entering;
+    const { mode, fallback } = this.route();
+    this.mode = mode;
+    if (mode === 'sfu') {
       const ok = await this.m.run('joining', () => this.join());
-      if (!ok) {
-        if (!this.closed) this.refuse('sfu-down', 'the video server is not available; try again shortly', VIDEO_CLOSE.sfuDown);
-        return;
-      }
+      if (this.closed || turn !== this.entering) return;
+      if (!ok) return this.refuse('sfu-down', 'the video server is not available; try again shortly', VIDEO_CLOSE.sfuDown);
     } else this.joined = this.ticket.role === 'device';
-    if (this.closed) return;
-    const mesh = this.mode === 'mesh' && this.ticket.role === 'device' ? this.mesh?.ready(this) : undefined;
+    const mesh = mode === 'mesh' && this.ticket.role === 'device' ? this.mesh?.ready(this) : undefined;
     if (mesh === null) return this.refuse('mesh-full', `without the SFU at most ${MESH_MAX} take part with picture and sound`, VIDEO_CLOSE.meshFull);
-    this.send({ t: 'ready', mode: this.mode, person: this.ticket.person, iceServers: mesh?.iceServers ?? [], ...(mesh ? { mesh: mesh.mesh } : {}) });
+    this.send({ t: 'ready', mode, person: this.ticket.person, iceServers: mesh?.iceServers ?? [], ...(mesh ? { mesh: mesh.mesh } : {}), ...(fallback ? { fallback: 'sfu-down' as const } : {}) });
     this.m.presenceNow(this);
     this.m.presenceChanged();
   }
@@ -347,6 +396,7 @@ export class VideoConn {
     const wasPublishing = this.publishing;
     this.mids = {};
     this.m.presenceChanged();
+    if (this.mode === 'mesh') return; // nothing of it on Janus (moving there let its Janus side go)
     void this.m.run('leaving', async () => {
       await this.session?.destroy();
       await this.watchSession?.destroy();

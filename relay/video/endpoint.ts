@@ -46,15 +46,15 @@ export function videoEndpoint(server: Server, video: VideoService, log: (m: stri
         }
         if (!greeting) {
           if (msg.t !== 'hello') return say('protocol', 'say hello with a ticket first');
-          const t = video.takeTicket(msg.ticket);
-          if (!t) {
-            say('ticket', 'unknown, used or expired ticket');
-            return ws.close(VIDEO_CLOSE.ticket, 'bad ticket');
-          }
-          greeting = true;
+          greeting = true; // one hello per socket, also while its ticket is looked up
           clearTimeout(timer);
-          queue = video.open(t, sock).then(
-            (c) => {
+          queue = video.takeTicket(msg.ticket).then(
+            async (t) => {
+              if (!t) {
+                say('ticket', 'unknown, used or expired ticket');
+                return ws.close(VIDEO_CLOSE.ticket, 'bad ticket');
+              }
+              const c = await video.open(t, sock);
               conn = c;
               return ws.readyState === ws.OPEN ? c.start() : c.close();
             },

@@ -57,7 +57,7 @@ export async function enforce(s: SessionState, room: JanusRoom, parts: readonly 
     await source?.keyframe(); // the public sees the new speaker at once, not at the next periodic keyframe
   }
   if (done.recording !== r.recording.running) {
-    await room.record(r.recording.running);
+    await room.record(r.recording.running, r.recording.retentionDays);
     done.recording = r.recording.running;
   }
 }

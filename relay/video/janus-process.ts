@@ -20,8 +20,20 @@ export interface JanusOptions {
   iceInterface?: string;
   /** A fixed, small range for media (UDP). */
   rtpPorts?: [number, number];
+  /** The liveness probe (defaults: PROBE). */
+  probe?: Partial<Probe>;
   log: (m: string) => void;
 }
+
+/** How a running Janus is asked whether it still answers (an `info` request), and how many misses make it hung. */
+export interface Probe {
+  everyMs: number;
+  timeoutMs: number;
+  misses: number;
+}
+
+/** A hung Janus shows within about 25 s; one slow answer on a loaded machine is not yet a miss in a row. */
+export const PROBE: Probe = { everyMs: 5000, timeoutMs: 10_000, misses: 2 };
 
 /** What one running instance was started with: everything the relay needs to talk to it. */
 export interface JanusInstance {
@@ -172,6 +184,7 @@ export class JanusSupervisor {
   private stopped = false;
   private failures = 0;
   private readonly output: string[] = [];
+  private probing: ReturnType<typeof setInterval> | undefined;
   restarts = 0;
 
   constructor(
@@ -209,11 +222,39 @@ export class JanusSupervisor {
     await this.onUp(j);
     this.failures = 0;
     this.o.log(`video: janus ${child.pid} up (api ${wsUrl})`);
+    this.watch(child, j);
     return j;
+  }
+
+  /** A Janus that stops answering (hung, stopped, deadlocked) is handled as a crash: killed, so that its exit restarts it. */
+  private watch(child: ChildProcess, j: JanusInstance): void {
+    const p = { ...PROBE, ...this.o.probe };
+    clearInterval(this.probing);
+    let missed = 0;
+    let asking = false;
+    const timer = setInterval(() => {
+      if (asking) return;
+      asking = true;
+      let cut: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<boolean>((ok) => (cut = setTimeout(() => ok(false), p.timeoutMs)));
+      void Promise.race([j.client.info().then(() => true, () => false), late]).then((answered) => {
+        clearTimeout(cut);
+        asking = false;
+        if (this.child !== child || this.instance !== j) return clearInterval(timer);
+        missed = answered ? 0 : missed + 1;
+        if (missed < p.misses) return;
+        clearInterval(timer);
+        this.o.log(`video: janus ${child.pid} did not answer ${missed} probes in a row; killing it`);
+        child.kill('SIGKILL');
+      });
+    }, p.everyMs);
+    timer.unref();
+    this.probing = timer;
   }
 
   private exited(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.child) return;
+    clearInterval(this.probing);
     const j = this.instance;
     this.instance = undefined;
     // Gone before it was up: the failing start() schedules the next try.
@@ -225,7 +266,7 @@ export class JanusSupervisor {
     this.restart();
   }
 
-  /** Tries again later (after a failed first start); the relay runs on meanwhile, sockets get 4503. */
+  /** Tries again later (after a failed first start); the relay runs on meanwhile, video on the mesh (service.ts). */
   retry(): void {
     const c = this.child;
     if (c && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); // its exit schedules the next try
@@ -247,6 +288,7 @@ export class JanusSupervisor {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.probing);
     const c = this.child;
     this.instance?.client.close();
     this.instance?.admin.close();

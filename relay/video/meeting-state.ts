@@ -21,12 +21,12 @@ export class MeetingState {
   ) {}
 
   static async load(store: Store, tenant: string, meeting: string): Promise<MeetingState> {
-    const key = store.tenantKey(tenant);
+    const key = await store.tenantKey(tenant);
     if (!key) throw new Error(`video: unknown tenant '${tenant}'`);
     const replica = new Replica({ tenant, meeting, tenantKey: fromHex(key, 32), docs: ['public'] });
-    await replica.addCerts(store.certs(tenant));
+    await replica.addCerts(await store.certs(tenant));
     for (let after = 0; ; ) {
-      const rows = store.page(tenant, meeting, after, PAGE);
+      const rows = await store.page(tenant, meeting, after, PAGE);
       await replica.receive(rows.filter((r) => r.doc === 'public').map((r) => r.wire));
       if (rows.length < PAGE) break;
       after = rows.at(-1)!.n;
@@ -43,7 +43,7 @@ export class MeetingState {
     if (env.doc !== 'public') return Promise.resolve();
     const r = this.replica;
     const run = async () => {
-      await r.addCerts(this.store.certHistory(r.tenant, Buffer.from(env.author).toString('hex')));
+      await r.addCerts(await this.store.certHistory(r.tenant, Buffer.from(env.author).toString('hex')));
       await r.receive([env.wire]);
     };
     const next = this.queue.then(run, run);

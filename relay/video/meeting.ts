@@ -25,6 +25,8 @@ export class MeetingVideo {
   private wasLocked: boolean;
   private presenceTimer: ReturnType<typeof setTimeout> | undefined;
   private lastPresence = '';
+  /** The members as the last presence showed them (AV-2: quality marks for the relay's monitor). */
+  members: PresenceEntry[] = [];
   private readonly tick: ReturnType<typeof setInterval>;
   /** Mesh mode: who can be called (relay/video/mesh.ts); devices get it with the presence. */
   peers: (() => { person: string; peerId: string }[]) | undefined;
@@ -84,10 +86,15 @@ export class MeetingVideo {
     const locked = this.state.state.room.locked;
     if (locked && !this.wasLocked) this.insideAtLock = new Set([...this.conns].filter((c) => c.joined && c.ticket.role === 'device').map((c) => c.ticket.person!));
     this.wasLocked = locked;
-    // Mesh mode: no SFU to enforce on, but a removed member's socket goes, and with it the peer id the others call.
-    if (this.peers) for (const c of [...this.conns]) if (c.ticket.role === 'device' && this.state.state.room.removed[c.person]) c.participant.removed();
+    // On the mesh: no SFU to enforce on, but a removed member's socket goes, and with it the peer id the others call.
+    for (const c of [...this.conns]) if (c.mode === 'mesh' && c.ticket.role === 'device' && this.state.state.room.removed[c.person]) c.participant.removed();
     void this.run('enforcing orders', () => this.enforceNow());
     this.presenceChanged();
+  }
+
+  /** Settles once the Janus work queued so far (the enforcement of the state as folded now) is done. */
+  settled(): Promise<void> {
+    return this.run('settling', async () => {}).then(() => {});
   }
 
   /** Call inside `run` only. */
@@ -112,6 +119,7 @@ export class MeetingVideo {
     this.presenceTimer = setTimeout(() => {
       this.presenceTimer = undefined;
       const members = presenceOf([...this.conns].filter((c) => c.ticket.role === 'device' && c.joined).map((c) => c.presence), this.state.state.room);
+      this.members = members;
       const peers = this.peers?.();
       const text = JSON.stringify([members, peers]);
       if (text === this.lastPresence) return;
@@ -126,9 +134,9 @@ export class MeetingVideo {
     c.send(this.presenceFor(c, members, this.peers?.()));
   }
 
-  /** Peer ids go to the meeting's devices only, never to the public. */
+  /** Peer ids go to the meeting's devices on the mesh only, never to the public. */
   private presenceFor(c: VideoConn, members: PresenceEntry[], peers: { person: string; peerId: string }[] | undefined): VideoServerMessage {
-    return { t: 'presence', members, ...(peers && c.ticket.role === 'device' ? { peers } : {}) };
+    return { t: 'presence', members, ...(peers && c.ticket.role === 'device' && c.mode === 'mesh' ? { peers } : {}) };
   }
 
   dispose(): void {

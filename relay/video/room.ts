@@ -6,9 +6,10 @@
  * own control session; nothing here decides who may do what (service.ts and enforce.ts do).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashString } from '../../crypto/hash.js';
+import { RECORDING_PERIOD_FILE } from '../retention.js';
 import { type Handle, JanusError, type Session, STREAMING, VIDEOROOM } from './janus-api.js';
 import type { JanusInstance } from './janus-process.js';
 
@@ -124,7 +125,12 @@ export class JanusRoom {
     this.pin = pin;
   }
 
-  async record(on: boolean): Promise<void> {
+  /**
+   * Starts or stops recording. On start, the period the meeting's log decided (`legal.recording.retentionDays`)
+   * is written next to the files, where retention (relay/retention.ts) reads it.
+   */
+  async record(on: boolean, retentionDays: number | null = null): Promise<void> {
+    if (on && retentionDays !== null) writeFileSync(join(this.recDir, RECORDING_PERIOD_FILE), JSON.stringify({ retentionDays }));
     await this.vr({ request: 'enable_recording', record: on });
   }
 

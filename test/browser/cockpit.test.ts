@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../crypto/bytes.js';
 import { signerFromSeed } from '../../crypto/ed25519.js';
 import * as envelope from '../../crypto/envelope.js';
-import { axe, type demoSite, whenStatus } from '../helpers/browser.js';
+import { axe, type demoSite, passNotice, whenStatus } from '../helpers/browser.js';
 import { perTestSites } from '../helpers/per-test-sites.js';
 
 type Site = Awaited<ReturnType<typeof demoSite>>;
@@ -34,7 +34,7 @@ async function session(s: Site, members: { i: number; width?: number }[], o: { c
 async function stored(s: Site): Promise<{ kind: string; by: string }[]> {
   const byKey = new Map<string, string>();
   for (const d of s.demo.devices) byKey.set(toHex((await signerFromSeed(fromHex(d.seed, 32))).publicKey), d.person);
-  return s.relay.store.all(s.demo.tenant, s.demo.meeting, ['public']).map((row) => {
+  return (await s.relay.store.all(s.demo.tenant, s.demo.meeting, ['public'])).map((row) => {
     const e = envelope.decode(row.wire);
     return { kind: e.kind, by: byKey.get(toHex(e.author)) ?? '?' };
   });
@@ -50,6 +50,7 @@ describe('the meeting cockpit', () => {
     const { chair, members } = await session(s, [{ i: 0, width: 360 }, { i: 1 }]);
     const [phone, other] = members as [Page, Page];
     const pub = (await open(s.links.public)).page;
+    await passNotice(pub);
     await whenStatus(pub, 'online', 20_000);
     await phone.getByRole('button', { name: 'Wortmeldung', exact: true }).click();
     await chair.locator('#vote-title').fill('Radverkehrskonzept: Beschluss');
@@ -122,6 +123,8 @@ describe('the meeting cockpit', () => {
     await chair.locator('#person-select').selectOption('m03');
     await chair.getByRole('button', { name: 'Im Saal anwesend melden' }).click();
     await expect.poll(() => onsite.locator('.people li[data-person=m02]').textContent(), T).toContain('im Saal');
+    // The chair's device knows who is where before the vote opens (entitlement is fixed at the opening).
+    for (const p of ['m02', 'm03', 'm04']) await expect.poll(() => chair.locator(`.people li[data-person=${p}]`).textContent(), T).toMatch(p === 'm04' ? /digital/ : /im Saal/);
     await chair.locator('#vote-title').fill('Spielplatz Lindenstraße');
     await chair.getByRole('button', { name: 'Abstimmung eröffnen' }).click();
     // The chair sees who has not voted yet.
@@ -137,6 +140,7 @@ describe('the meeting cockpit', () => {
     await chair.getByTestId('close-vote').click();
     await chair.locator('dialog[open] [data-testid=confirm]').click(); // 4 of 15 present: not quorate, the chair confirms
     const pub = (await open(s.links.public)).page;
+    await passNotice(pub);
     for (const p of [onsite, pub]) {
       await expect.poll(() => p.locator('table.ballots tr[data-person=m03]').getAttribute('data-status'), T).toBe('counted');
       expect(await p.locator('table.ballots tr[data-person=m02]').getAttribute('data-status')).toBe('counted');
@@ -193,6 +197,7 @@ describe('the meeting cockpit', () => {
     const { chair, members } = await session(s, [{ i: 0, width: 360 }]);
     const [member] = members as [Page];
     const pub = (await open(s.links.public)).page;
+    await passNotice(pub);
     await whenStatus(pub, 'online', 20_000);
     expect(await member.getByTestId('recording-start').count()).toBe(0);
     await chair.getByTestId('recording-start').click();
@@ -214,6 +219,7 @@ describe('the meeting cockpit', () => {
     const { chair, members } = await session(s, [{ i: 0 }]);
     const [member] = members as [Page];
     const pub = (await open(s.links.public)).page;
+    await passNotice(pub);
     await member.getByTestId('declare-conflict').click();
     const dialog = member.locator('dialog[open]');
     expect(await dialog.locator('p').textContent()).toContain('Sie stimmen zu TOP 3 nicht ab');
@@ -229,6 +235,7 @@ describe('the meeting cockpit', () => {
     const s = await site();
     const { chair, members } = await session(s, [{ i: 0 }, { i: 1 }]);
     const pub = (await open(s.links.public)).page;
+    await passNotice(pub);
     await whenStatus(pub, 'online', 20_000);
     for (const t of ['m01', 'm02', 'm03']) await chair.locator(`[data-trustee=${t}]`).check();
     await chair.getByRole('button', { name: 'Schlüssel erzeugen' }).click();

@@ -26,7 +26,7 @@ afterAll(async () => {
 const listed = (page: Page, testid: string, name: string) => page.locator(`[data-testid="${testid}"] li`, { hasText: name }).count();
 
 describe('enrolment in the browser', () => {
-  it('VID-5 SEC-3 SEC-4 ORG-1 admin imports OParl, invites; the member enrols with TOTP, logs in, acknowledges the handbook and shows as enrolled to the chair', async () => {
+  it('VID-5 SEC-3 [chromium] SEC-4 ORG-1 admin imports OParl, invites; the member enrols with TOTP, logs in, acknowledges the handbook and shows as enrolled to the chair', async () => {
     const smtp = await localSmtp();
     const ris = await serveOparl(join(OPARL_FIXTURES, 'clean'));
     const site = await demoSite({ relay: { smtp: { host: '127.0.0.1', port: smtp.port, from: 'ratsraum@musterstadt.example' } } });

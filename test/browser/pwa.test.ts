@@ -3,7 +3,7 @@ import { appendFileSync, cpSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, tempDir } from '../helpers/relay.js';
-import { axe, DIST, demoSite, launch, participant, persistentParticipant, whenStatus } from '../helpers/browser.js';
+import { axe, DIST, demoSite, launch, participant, passNotice, persistentParticipant, whenStatus } from '../helpers/browser.js';
 
 let browser: Browser;
 let site: Awaited<ReturnType<typeof demoSite>>;
@@ -22,7 +22,7 @@ describe('PWA in Chromium', { timeout: 60_000 }, () => {
   it('LEG-2 chair sees who is not enrolled or not connected before opening', async () => {
     // One member has no device at all: revoke by deleting the certificate from this relay's directory.
     const { store } = site.relay;
-    const certs = store.certs(site.demo.tenant);
+    const certs = await store.certs(site.demo.tenant);
     const chair = await participant(browser, site.links.chair.url);
     await whenStatus(chair.page, 'online');
     const member = await participant(browser, site.links.members[0]!.url);
@@ -48,7 +48,7 @@ describe('PWA in Chromium', { timeout: 60_000 }, () => {
     const other = await demoSite();
     try {
       const missing = other.demo.devices.find((d) => d.person === 'm09')!;
-      const db = (other.relay.store as unknown as { certs: (t: string) => { body: { device: string } }[] }).certs(other.demo.tenant);
+      const db = await other.relay.store.certs(other.demo.tenant);
       expect(db.length).toBe(20);
       // Remove the certificate directly in SQLite, as an admin who never enrolled that member would have.
       const sqlite = await import('better-sqlite3');
@@ -66,7 +66,7 @@ describe('PWA in Chromium', { timeout: 60_000 }, () => {
     }
   });
 
-  it('AV-3 installable PWA: manifest and service worker, starts offline after first visit', async () => {
+  it('AV-3 [chromium] installable PWA: manifest and service worker, starts offline after first visit', async () => {
     const { context, page } = await participant(browser, site.links.members[2]!.url);
     await whenStatus(page, 'online');
     const manifest = await (await page.request.get(`${site.relay.url}/manifest.webmanifest`)).json();
@@ -154,6 +154,7 @@ describe('PWA in Chromium', { timeout: 60_000 }, () => {
     it(lang === 'de' ? 'ORG-2 ORG-3 chair, member and public views in German have no WCAG 2.1 AA violations' : 'ORG-3 ORG-2 chair, member and public views switched to English have no WCAG 2.1 AA violations', async () => {
       for (const url of [site.links.chair.url, site.links.members[3]!.url, site.links.public]) {
         const { context, page } = await participant(browser, url, { lang, bypassCSP: true });
+        if (url === site.links.public) await passNotice(page);
         await whenStatus(page, 'online');
         await page.locator('#meeting-title').waitFor();
         expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);

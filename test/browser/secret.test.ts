@@ -47,7 +47,7 @@ function tamper(record: { envelopes: string[] }, kind: 'vote.ballot' | 'vote.par
 }
 
 describe('secret election in Chromium', () => {
-  it('VOTE-10 VOTE-3 VOTE-4 VOTE-7 VOTE-9 7 members (2 on site, 5 remote) elect secretly, a run-off follows, every receipt and one-click check passes; a tampered record fails', async () => {
+  it('VOTE-10 VOTE-3 VOTE-4 [chromium] VOTE-7 VOTE-9 7 members (2 on site, 5 remote) elect secretly, a run-off follows, every receipt and one-click check passes; a tampered record fails', async () => {
     const site = await demoSite();
     stops.push(() => site.relay.close(), () => cleanup(site.dataDir));
     const browser = await launch();

@@ -55,13 +55,13 @@ describe('client storage', () => {
     // The device to be revoked holds the log, so that what it signs later fits in.
     const thief = await device(demo, 'm03', [site.wsUrl]);
     await online(thief);
-    const held = () => site.relay.store.all(demo.tenant, demo.meeting, ['public', 'members']).length;
-    await until(() => thief.replica.log.size === held(), 'm03 holds the log');
+    const held = async () => (await site.relay.store.all(demo.tenant, demo.meeting, ['public', 'members'])).length;
+    await until(async () => thief.replica.log.size === (await held()), 'm03 holds the log');
     thief.client.stop();
 
     const deviceHex = toHex((await signerFromSeed(fromHex(demo.devices.find((d) => d.person === 'm03')!.seed, 32))).publicKey);
     const admin = await signerFromSeed(fromHex(demo.tenantSeed, 32));
-    const revocation = await revoke(site.relay.store.cert(demo.tenant, deviceHex)!, Date.now(), admin, {});
+    const revocation = await revoke((await site.relay.store.cert(demo.tenant, deviceHex))!, Date.now(), admin, {});
     const r = await fetch(`${site.relay.url}/api/${demo.tenant}/admin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(await signAdmin(admin, demo.tenant, 'revoke', { cert: revocation })) });
     expect(r.status).toBe(200);
 
@@ -69,7 +69,7 @@ describe('client storage', () => {
     await expect.poll(async () => (await metaOf(page, ref)).certs?.map((c) => c.sig) ?? [], { timeout: 15_000 }).toContain(revocation.sig);
 
     // Afterwards the stolen device signs an entry; it reaches the member's store behind the relay's back.
-    const before = held();
+    const before = await held();
     const forged = await thief.replica.create('handbook.ack', { kind: 'security', version: 'c'.repeat(64) }, 'members');
     await site.relay.close();
     await context.setOffline(true);

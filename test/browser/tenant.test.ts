@@ -65,7 +65,7 @@ describe('a real tenant in the browser', () => {
     expect(await axe(admin)).toEqual([]);
     await admin.getByRole('button', { name: 'Schlüssel der Kommune erzeugen' }).click();
     const shown = (await admin.getByTestId('tenant-fingerprint').textContent())!;
-    const stored = relay.store.tenantKey('musterstadt')!;
+    const stored = (await relay.store.tenantKey('musterstadt'))!;
     expect(shown).toBe(fingerprint(fromHex(stored, 32)));
     expect(await admin.evaluate(() => location.hash)).toBe('#/setup/musterstadt/done'); // the token left the address bar
     const kept = await admin.evaluate(
@@ -82,7 +82,7 @@ describe('a real tenant in the browser', () => {
     expect(await axe(admin)).toEqual([]);
 
     // Then the admin console as today, with the municipality's master data (as an OParl import would bring it).
-    relay.identity.directory.put('musterstadt', demoMasterData(makeDemo()));
+    await relay.identity.directory.put('musterstadt', demoMasterData(makeDemo()));
     await admin.getByRole('link', { name: 'Weiter zur Verwaltung' }).click();
     await admin.getByRole('heading', { name: 'Verwaltung: musterstadt' }).waitFor();
     await admin.getByTestId('tenant-info').getByText(shown).waitFor();
@@ -93,9 +93,9 @@ describe('a real tenant in the browser', () => {
     await planned.locator('summary').click();
     await planned.getByRole('button', { name: 'In Ratsraum anlegen' }).click();
     await admin.getByText(/Sitzung „.*“ angelegt\./).waitFor({ timeout: 30_000 });
-    const adminDevice = relay.store.certs('musterstadt').find((c) => c.body.roles.includes('admin'))!;
+    const adminDevice = (await relay.store.certs('musterstadt')).find((c) => c.body.roles.includes('admin'))!;
     expect(await checkCert(adminDevice, fromHex(stored, 32))).toBe(true);
-    expect(relay.store.meetings('musterstadt')).toContain('bv-mitte-2026-12');
+    expect(await relay.store.meetings('musterstadt')).toContain('bv-mitte-2026-12');
     await admin.getByRole('button', { name: 'Personen und Geräte' }).click();
 
     // Invitations: made in this browser from its key; the message sits next to the button that sent them.

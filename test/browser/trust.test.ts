@@ -47,9 +47,9 @@ const keyOf = async (demo: Demo, person: string) => toHex((await signerFromSeed(
 async function nextMeeting(s: Awaited<ReturnType<typeof site>>, id: string): Promise<void> {
   const { tenant, meeting } = s.demo;
   const adminSeed = s.demo.devices.find((d) => d.roles.includes('admin'))!.seed;
-  const r = new Replica({ tenant, meeting: id, tenantKey: fromHex(s.relay.store.tenantKey(tenant)!, 32), docs: ['public', 'members'], signer: await signerFromSeed(fromHex(adminSeed, 32)) });
-  await r.addCerts(s.relay.store.certs(tenant));
-  for (const w of s.relay.store.all(tenant, meeting, ['public'])) {
+  const r = new Replica({ tenant, meeting: id, tenantKey: fromHex((await s.relay.store.tenantKey(tenant))!, 32), docs: ['public', 'members'], signer: await signerFromSeed(fromHex(adminSeed, 32)) });
+  await r.addCerts(await s.relay.store.certs(tenant));
+  for (const w of await s.relay.store.all(tenant, meeting, ['public'])) {
     const e = envelope.decode(w.wire);
     if (e.kind === 'legal.clause') await r.create('legal.clause', decodeEntry(e.kind, e.payload).payload as never);
     if (e.kind === 'meeting.setup') {
@@ -57,7 +57,7 @@ async function nextMeeting(s: Awaited<ReturnType<typeof site>>, id: string): Pro
       await r.create('meeting.setup', { ...p, meeting: { ...p.meeting, id, title: '13. Sitzung der Bezirksvertretung Mitte' } } as never);
     }
   }
-  for (const e of r.envelopes()) s.relay.store.insert(tenant, id, { doc: e.doc, author: toHex(e.author), seq: e.seq, id: e.id, wire: e.wire });
+  for (const e of r.envelopes()) await s.relay.store.insert(tenant, id, { doc: e.doc, author: toHex(e.author), seq: e.seq, id: e.id, wire: e.wire });
 }
 
 /** The administration revokes a demo device through the admin API, naming its chains as the console does. */
@@ -102,7 +102,11 @@ describe('trust in the browser', () => {
     await expect.poll(() => chair.locator('[data-vote] tr[data-person="m02"]').count(), { timeout: 15_000 }).toBe(1);
     await Promise.all([chair, member].map((p) => whenStatus(p, 'online')));
     await expect.poll(async () => new Set(await Promise.all([chair, member].map(stateHashOf))).size, { timeout: 15_000 }).toBe(1);
-    const held = await stateHashOf(member);
+    // What the chair's earlier steps produced, as every page shows it. The whole state hash may move on after this
+    // (the chair's device signs `quality.report` when a loaded page stops reporting), so it is compared across pages.
+    const received = (p: Page) => p.locator('[data-testid="received"]').textContent();
+    const held = { received: await received(member), ballot: await member.locator('.mine').getAttribute('data-ballot-status') };
+    expect(held.ballot).toBe('pending'); // cast, counted when the vote closes
 
     // The administration makes Anna Schmitz a plain member, from the console, mid-session.
     const admin = (await participant(browser, s.links.console)).page;
@@ -122,12 +126,14 @@ describe('trust in the browser', () => {
       await voteOpen(p).waitFor({ timeout: 15_000 });
       expect(await p.locator('[data-testid="integrity"]').count()).toBe(0);
     }
-    await expect.poll(async () => [...new Set(await Promise.all([chair, member, late].map(stateHashOf)))], { timeout: 15_000 }).toEqual([held]);
+    await expect.poll(async () => new Set(await Promise.all([chair, member, late].map(stateHashOf))).size, { timeout: 60_000 }).toBe(1);
+    for (const p of [member, chair, late]) expect(await received(p)).toBe(held.received);
+    expect(await member.locator('.mine').getAttribute('data-ballot-status')).toBe(held.ballot);
     // The former chair's page no longer offers what only the chair may do.
     await chair.getByRole('button', { name: 'Abstimmung schließen' }).waitFor({ state: 'detached', timeout: 15_000 });
     // The relay keeps both versions: the earlier one still judges the chair's earlier steps.
     const chairKey = await keyOf(s.demo, 'm01');
-    expect(s.relay.store.certHistory(s.demo.tenant, chairKey).map((c) => c.body.roles)).toEqual([['chair', 'member'], ['member']]);
+    expect((await s.relay.store.certHistory(s.demo.tenant, chairKey)).map((c) => c.body.roles)).toEqual([['chair', 'member'], ['member']]);
   }, 120_000);
 
   it("AV-1 (finding 5) a member's page warns when no signed heads of the chair arrive while connected", async () => {
@@ -139,6 +145,8 @@ describe('trust in the browser', () => {
     // The member's connection passes every frame except the chair's signed heads.
     const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'de-DE' });
     stops.push(() => context.close());
+    // No data channels: over them the chair's heads would arrive past the relay, and rightly end the warning.
+    await context.addInitScript(() => localStorage.setItem('ratsraum.peers', 'off'));
     let dropped = 0;
     await context.routeWebSocket(/\/sync$/, (ws) => {
       const server = ws.connectToServer();
@@ -186,10 +194,12 @@ describe('trust in the browser', () => {
     await admin.getByRole('button', { name: 'Gerät sperren' }).click();
     await admin.getByRole('button', { name: /Wirklich sperren/ }).click();
     await admin.getByText('Gerät von Sabine Koch gesperrt.').waitFor({ timeout: 15_000 });
-    const notes = () => s.relay.store.all(s.demo.tenant, s.demo.meeting, ['public']).filter((e) => envelope.decode(e.wire).kind === 'cert.note');
-    await until(() => notes().length === 1, "the chair's page records the revocation (cert.note)", 20_000);
+    const notes = async () => (await s.relay.store.all(s.demo.tenant, s.demo.meeting, ['public'])).filter((e) => envelope.decode(e.wire).kind === 'cert.note');
+    await until(async () => (await notes()).length === 1, "the chair's page records the revocation (cert.note)", 20_000);
     await expect.poll(async () => new Set(await Promise.all([chair, member].map(stateHashOf))).size, { timeout: 15_000 }).toBe(1);
     const settled = await stateHashOf(member);
+    const logSize = (p: Page) => p.evaluate(() => document.documentElement.dataset.logSize);
+    const settledSize = await logSize(member);
     await admin.close();
 
     // The operator deletes the revocation from the database file and restarts the relay on the same port.
@@ -201,7 +211,7 @@ describe('trust in the browser', () => {
     await online(thief);
     const out = await thief.replica.create('attendance.out', { person: 'm05' });
     await online(thief);
-    expect(again.relay.store.has(s.demo.tenant, s.demo.meeting, out.id)).toBe(true);
+    expect(await again.relay.store.has(s.demo.tenant, s.demo.meeting, out.id)).toBe(true);
     await member.reload();
     await whenStatus(member, 'online', 20_000);
     const alert = member.getByRole('alert').filter({ hasText: ROLLBACK });
@@ -209,7 +219,10 @@ describe('trust in the browser', () => {
     // The check-out reached the page and was refused: listed as discarded, not applied.
     await alert.filter({ hasText: '1 Einträge wurden verworfen' }).waitFor({ timeout: 15_000 });
     expect(await alert.innerText()).toContain('device revoked');
-    expect(await stateHashOf(member)).toBe(settled);
+    // Not applied: the member's state is the chair's (whose page refuses it too); `settled` itself may have moved on
+    // since, by entries the chair's page signs on its own (quality reports on a loaded machine).
+    await expect.poll(async () => new Set(await Promise.all([chair, member].map(stateHashOf))).size, { timeout: 30_000 }).toBe(1);
+    if ((await logSize(chair)) === settledSize) expect(await stateHashOf(member)).toBe(settled);
     // The warning names the person as every other line does, not an internal id.
     expect(await alert.innerText()).toContain('Der Server führt die Sperrung des Geräts von Sabine Koch nicht mehr');
   }, 180_000);
@@ -222,9 +235,9 @@ describe('trust in the browser', () => {
     const { context, page: member } = await participant(browser, s.links.members[0]!.url);
     await Promise.all([chair, member].map((p) => whenStatus(p, 'online')));
     await revokeDevice(s, 'm05');
-    const notes = () => s.relay.store.all(s.demo.tenant, s.demo.meeting, ['public']).filter((e) => envelope.decode(e.wire).kind === 'cert.note');
-    await until(() => notes().length === 1, "the chair's page records the revocation (cert.note)", 20_000);
-    await expect.poll(() => member.evaluate(() => document.documentElement.dataset.logSize), { timeout: 15_000 }).toBe(String(s.relay.store.all(s.demo.tenant, s.demo.meeting, ['public', 'members']).length));
+    const notes = async () => (await s.relay.store.all(s.demo.tenant, s.demo.meeting, ['public'])).filter((e) => envelope.decode(e.wire).kind === 'cert.note');
+    await until(async () => (await notes()).length === 1, "the chair's page records the revocation (cert.note)", 20_000);
+    await expect.poll(() => member.evaluate(() => document.documentElement.dataset.logSize), { timeout: 15_000 }).toBe(String((await s.relay.store.all(s.demo.tenant, s.demo.meeting, ['public', 'members'])).length));
 
     const again = await rollBack(s);
     await member.getByRole('alert').filter({ hasText: ROLLBACK }).waitFor({ timeout: 30_000 });
@@ -234,14 +247,14 @@ describe('trust in the browser', () => {
     await online(thief);
     const checkIn = await thief.replica.create('attendance.in', { person: 'm05', place: 'remote' });
     await online(thief);
-    expect(again.relay.store.has(s.demo.tenant, next, checkIn.id)).toBe(true);
+    expect(await again.relay.store.has(s.demo.tenant, next, checkIn.id)).toBe(true);
     await member.close();
 
     // The same browser opens the next meeting: it has seen the revocation, so it must not take the relay's older directory.
     const page = await context.newPage();
     await page.goto(s.links.members[0]!.url.replace(`/${s.demo.meeting}?`, `/${next}?`));
     await whenStatus(page, 'online', 20_000);
-    expect(again.relay.store.cert(s.demo.tenant, (await keyOf(s.demo, 'm05')))?.body.revoked).toBeUndefined();
+    expect((await again.relay.store.cert(s.demo.tenant, (await keyOf(s.demo, 'm05'))))?.body.revoked).toBeUndefined();
     const alert = page.getByRole('alert').filter({ hasText: ROLLBACK });
     await alert.waitFor({ timeout: 20_000 });
     await alert.filter({ hasText: '1 Einträge wurden verworfen' }).waitFor({ timeout: 15_000 });

@@ -84,7 +84,7 @@ describe.skipIf(!inNamespace)('video in Chromium (SFU in the test namespace)', (
     const admin = await signerFromSeed(fromHex(demo.tenantSeed, 32));
     const laptop = await signerFromSeed(generateSeed());
     const now = Date.now();
-    site.relay.store.putCert(
+    await site.relay.store.putCert(
       await issue({ v: 1, tenant: demo.tenant, person: 'm01', name: 'Anna Schmitz', device: toHex(laptop.publicKey), roles: ['chair', 'member'], bodies: ['bv-mitte'], notBefore: now - 3_600_000, notAfter: now + 86_400_000 }, admin),
     );
     const replica = new Replica({ tenant: demo.tenant, meeting: demo.meeting, tenantKey: admin.publicKey, docs: ['public', 'members'], signer: laptop });

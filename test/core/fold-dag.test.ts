@@ -273,6 +273,8 @@ describe('votes', () => {
     await s.add('chair', 'vote.open', { vote: 'p1', item: 'i2', title: 'Radweg', mode: 'open' });
     await s.add('m1', 'vote.cast', { vote: 'p1', choice: 'yes' });
     await s.add('chair', 'vote.close', { vote: 'p1' });
+    await s.add('chair', 'confidentiality.remind', {}); // PUB-6: a non-public part starts once every remote member confirmed
+    for (const p of ['chair', 'm1', 'm2', 'm3']) await s.add(p, 'confidentiality.confirm', { person: p });
     await s.add('chair', 'item.current', { item: 'i3' }); // a non-public item, named in public
     await s.add('chair', 'vote.open', { vote: 'n2', item: 'i3', title: 'Zweite', mode: 'open' }, { doc: 'members' }); // n1 still open
     const member = run(s);

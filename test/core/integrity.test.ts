@@ -134,6 +134,33 @@ describe('SEC-1 tamper evidence at the reader', () => {
     expect(m1.integrity().unacknowledged).toEqual([]);
   });
 
+  it('DIS-5 an entry counts as handed to a device only by that device\'s own valid beacon covering it: not by the author\'s own, a forged one, or one that covers less', async () => {
+    const { c, m1, chair, own } = await memberWithThreeEntries();
+    const m2 = await c.join('m2');
+    const key = (p: string) => toHex(c.devices[p]!.signer.publicKey);
+    await sync(m1, chair); // the chair holds all three
+    await m2.receive([own[0]!.wire]); // m2 only the first
+    await m1.receiveBeacon(await m1.makeBeacon());
+    const forged = await chair.makeBeacon();
+    expect(await m1.receiveBeacon({ ...forged, at: forged.at + 1 })).toBe(false);
+    expect(own.map((e) => m1.holders(e.id))).toEqual([[], [], []]);
+    c.time.advance(1000);
+    await m1.receiveBeacon(await m2.makeBeacon());
+    expect(own.map((e) => m1.holders(e.id))).toEqual([[key('m2')], [], []]);
+    await m1.receiveBeacon(await chair.makeBeacon());
+    expect(own.map((e) => m1.holders(e.id))).toEqual([[key('chair'), key('m2')].sort(), [key('chair')], [key('chair')]]);
+    expect(m1.holders('00'.repeat(32))).toEqual([]); // an entry this device does not hold
+    // At another reader, the author's beacon says nothing about who else holds its entries.
+    await chair.receiveBeacon(await m1.makeBeacon());
+    expect(chair.holders(own[0]!.id)).toEqual([]);
+    await chair.receiveBeacon(await m2.makeBeacon());
+    expect(chair.holders(own[0]!.id)).toEqual([key('m2')]);
+    // Who is alive without a relay's list: whose valid beacon arrived since a time (the forged one named no one).
+    expect(m1.heardFrom(0)).toEqual([key('chair'), key('m2')].sort());
+    c.time.advance(1000);
+    expect(m1.heardFrom(c.time.now())).toEqual([]);
+  });
+
   it('SEC-1 a forged beacon is ignored', async () => {
     const { chair, m1 } = await memberWithThreeEntries();
     const b = await m1.makeBeacon();

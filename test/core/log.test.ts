@@ -7,35 +7,24 @@ import { signerFromSeed } from '../../crypto/ed25519.js';
 import * as envelope from '../../crypto/envelope.js';
 import type { Envelope } from '../../crypto/envelope.js';
 import { Log } from '../../core/log.js';
+import { seededRandom } from '../helpers/random.js';
 
-/** mulberry32: a small seeded PRNG, so a failing DAG can be rebuilt from its seed. */
-function seeded(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { nextInt: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)) };
-}
 
 /** Three authors writing concurrently, each entry depending on a random earlier entry. */
 async function randomDag(seed: number, n: number): Promise<Envelope[]> {
-  const rng = seeded(seed);
+  const rng = seededRandom(seed);
   const signers = await Promise.all([1, 2, 3].map((i) => signerFromSeed(new Uint8Array(32).fill(i))));
   const last = new Map<number, Envelope>();
   const all: Envelope[] = [];
   for (let i = 0; i < n; i++) {
-    const a = rng.nextInt(0, 2);
+    const a = rng.int(0, 2);
     const prev = last.get(a);
-    const dep = all.length > 0 && rng.nextInt(0, 1) === 1 ? all[rng.nextInt(0, all.length - 1)] : undefined;
+    const dep = all.length > 0 && rng.int(0, 1) === 1 ? all[rng.int(0, all.length - 1)] : undefined;
     const deps = dep && dep !== prev ? [dep.hash] : [];
     const e = await envelope.sign(
       {
         tenant: 't', meeting: 'm', doc: 'public', author: signers[a]!.publicKey, seq: (prev?.seq ?? 0) + 1,
-        prev: prev?.hash ?? envelope.ZERO_HASH, deps, hlc: { wall: 1000 + rng.nextInt(0, 5), counter: 0 },
+        prev: prev?.hash ?? envelope.ZERO_HASH, deps, hlc: { wall: 1000 + rng.int(0, 5), counter: 0 },
         kind: 'session.open', payload: utf8(canonicalJson({})),
       },
       signers[a]!,

@@ -89,7 +89,7 @@ describe('the minutes as a fold', () => {
 
   it('MIN-2 conflicts of interest with who declared them and when', () => {
     const c = one('conflict.declare');
-    expect(facts('conflicts').conflicts).toEqual([{ person: 'm3', item: 'i2', at: c.hlc.wall, entry: c.id, by: 'm3' }]);
+    expect(facts('conflicts').conflicts).toEqual([{ person: 'm3', item: 'i2', at: c.hlc.wall, entry: c.id, by: 'm3', excluded: [] }]);
     expect(printed('conflicts')).toContain('Ğülşen Doğan');
   });
 

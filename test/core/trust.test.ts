@@ -280,6 +280,19 @@ describe('finding 5: withholding is noticed', () => {
     expect(pub.integrity().silentChair).toBeNull();
   });
 
+  it('AV-1 (finding 5) once the administration has taken the chair role from every device, silence is not blamed on the line', async () => {
+    const s = await heldSession();
+    let now = s.now;
+    const pub = new Replica({ tenant: TENANT, meeting: MEETING, tenantKey: s.c.tenantKey, docs: ['public'], now: () => now, chairSilenceMs: 30_000 });
+    await pub.addCerts(Object.values(s.c.devices).flatMap((d) => (d.cert ? [d.cert] : [])));
+    await pub.receive(s.all.filter((e) => e.doc === 'public').map((e) => e.wire));
+    pub.setConnected(true);
+    now += 31_000;
+    expect(pub.integrity().silentChair).toEqual({ since: now - 31_000 });
+    await pub.addCerts([await issue({ ...s.c.devices['chair']!.cert.body, roles: ['member'], issued: now, chains: chainsOf(s, 'chair') }, s.c.admin)]);
+    expect(pub.integrity().silentChair).toBeNull();
+  });
+
   it('AV-1 (finding 5) beacon claims about authors without a certificate are ignored', async () => {
     const s = await heldSession();
     const m1 = await replica(s.c, s.all, { who: 'm1', now: s.now });
@@ -365,6 +378,8 @@ describe('leaks: the public learns no non-public item id', () => {
   it('PUB-5 (leaks) calling a non-public item puts only the bare marker into the public document', async () => {
     const s = new Story(await council());
     await s.opened(['chair', 'm1', 'm2']);
+    await s.add('chair', 'confidentiality.remind', {});
+    await s.add('chair', 'confidentiality.missing', { persons: ['chair', 'm1', 'm2'] }); // PUB-6
     await s.add('chair', 'item.current', { item: null, nonPublic: true });
     await s.add('chair', 'item.current', { item: 'i3' }, { doc: 'members' });
     const members = fold(topoSort(s.all), s.c.directory);

@@ -13,13 +13,16 @@ import type { RelayOptions } from '../../relay/server.js';
 
 export const DIST = join(process.cwd(), 'dist');
 
-export async function launch(): Promise<Browser> {
+/** DIS-5: host candidates on loopback without mDNS names, so that pages and node-datachannel peers reach each other. */
+export const PEER_ARGS = ['--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns'];
+
+export async function launch(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(join(DIST, 'index.html')) || !existsSync(join(DIST, 'sw.js'))) throw new Error('dist/ has no build: run `npm run build` first (npm test does)');
-  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /** A demo relay serving dist/ (or a copy of it, for tests that change the app), and the demo links. */
-export async function demoSite(opts: { dataDir?: string; port?: number; staticDir?: string; relay?: Partial<RelayOptions> } = {}) {
+export async function demoSite(opts: { dataDir?: string; port?: number; staticDir?: string; relay?: Partial<RelayOptions>; sealed?: boolean } = {}) {
   const site = await demoRelay({ ...opts, staticDir: opts.staticDir ?? DIST });
   const links = await demoLinks(site.demo, site.relay.url);
   return { ...site, links };
@@ -56,21 +59,24 @@ export async function persistentParticipant(url: string, opts: { bypassCSP?: boo
   };
 }
 
+/** PUB-2: a viewer confirms the recording notice before the public page opens anything of the meeting (test/browser/public.test.ts proves the notice). */
+export const passNotice = (page: Page) => page.getByTestId('recording-notice').getByRole('button').click();
+
 export const whenStatus = (page: Page, status: string, timeout = 15_000) => page.waitForFunction((s) => document.documentElement.dataset.status === s, status, { timeout });
 
 export const stateHashOf = (page: Page) => page.evaluate(() => document.documentElement.dataset.stateHash);
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-/** WCAG 2.1 A/AA violations on the page (the context needs bypassCSP: our CSP forbids injected scripts), as "rule: target" lines (empty when clean). */
-export async function axe(page: Page): Promise<string[]> {
+/** WCAG 2.1 A/AA violations on the page, or within the elements `include` selects (the context needs bypassCSP: our CSP forbids injected scripts), as "rule: target" lines (empty when clean). */
+export async function axe(page: Page, include?: string): Promise<string[]> {
   await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
-    const r = await (globalThis as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, {
+  const violations = await page.evaluate(async (include) => {
+    const r = await (globalThis as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe.run(include ? { include: [include] } : document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
     });
     return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
+  }, include);
   return violations;
 }
 

@@ -172,7 +172,9 @@ export async function minutesSession() {
   await exchange();
 
   // TOP 3, non-public: the bare marker for the public, the item for the members, a vote in the members' document.
-  await act('chair', 'item.current', { item: null, nonPublic: true });
+  await act('chair', 'confidentiality.remind', {});
+  for (const p of ['chair', 'm3', 'm4', 'm5', 'adv']) await act(p, 'confidentiality.confirm', { person: p }); // PUB-6: the remote ones
+  await act('chair', 'item.current', { item: null, nonPublic: true, no: '3' });
   await act('chair', 'item.current', { item: 'i3' }, 'members');
   await act('chair', 'vote.open', { vote: 'v5', item: 'i3', title: 'Verkauf des Grundstücks', mode: 'open' }, 'members');
   await ballots('v5', { chair: 'yes', m1: 'no', m2: 'yes', m3: 'yes', m4: 'yes', m5: 'no', m6: 'yes' }, 'members');

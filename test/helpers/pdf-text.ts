@@ -1,5 +1,5 @@
-/** What a PDF of relay/handbook.ts draws: every string with its position, and all of it as one text. */
-import { PDFArray, PDFDocument, PDFRawStream, decodePDFRawStream } from 'pdf-lib';
+/** What a PDF draws, as an independent reader sees it: pdf.js (Mozilla's PDF engine) extracts every string with its position. */
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 
 export interface Drawn {
   page: number;
@@ -8,28 +8,28 @@ export interface Drawn {
   text: string;
 }
 
-// WinAnsi is Latin-1 except 0x80–0x9F (Node's TextDecoder may treat windows-1252 as Latin-1).
-const WIN_ANSI_HIGH: Record<number, string> = { 0x80: '€', 0x84: '„', 0x85: '…', 0x91: '‘', 0x92: '’', 0x93: '“', 0x94: '”', 0x95: '•', 0x96: '–', 0x97: '—' };
-const winAnsi = { decode: (b: Uint8Array) => Array.from(b, (c) => WIN_ANSI_HIGH[c] ?? String.fromCharCode(c)).join('') };
-
-/** Every string drawn, with its position: pdf-lib writes `1 0 0 1 x y Tm <hex> Tj` per drawText. */
+/** Every string drawn (pdf.js text items, by the fonts' ToUnicode maps), with its page (from 0) and position. */
 export async function drawn(bytes: Uint8Array): Promise<Drawn[]> {
-  const doc = await PDFDocument.load(bytes);
+  const doc = await getDocument({ data: bytes.slice(), useSystemFonts: false, isEvalSupported: false }).promise;
   const out: Drawn[] = [];
-  doc.getPages().forEach((p, page) => {
-    const c = p.node.Contents();
-    const streams = c instanceof PDFArray ? c.asArray().map((r) => doc.context.lookup(r)) : [c];
-    for (const s of streams) {
-      if (!(s instanceof PDFRawStream)) throw new Error('expected a raw content stream');
-      const ops = new TextDecoder('latin1').decode(decodePDFRawStream(s).decode());
-      for (const m of ops.matchAll(/1 0 0 1 ([\d.]+) ([\d.]+) Tm\s*<([0-9A-F]*)> Tj/g)) {
-        const hex = m[3]!.match(/../g) ?? [];
-        out.push({ page, x: Number(m[1]), y: Number(m[2]), text: winAnsi.decode(Uint8Array.from(hex, (h) => parseInt(h, 16))) });
-      }
+  try {
+    for (let i = 1; i <= doc.numPages; i++) {
+      const c = await (await doc.getPage(i)).getTextContent();
+      for (const item of c.items) if ('str' in item && item.str !== '') out.push({ page: i - 1, x: round(item.transform[4]), y: round(item.transform[5]), text: item.str });
     }
-  });
+  } finally {
+    await doc.destroy();
+  }
   return out;
 }
 
-export const textOf = async (bytes: Uint8Array) => (await drawn(bytes)).map((d) => d.text).join(' ').replace(/\s+/g, ' ');
+const round = (n: number) => Math.round(n * 100) / 100;
 
+/** Every page's text, items joined by a space. */
+export async function pageTexts(bytes: Uint8Array): Promise<string[]> {
+  const pages: string[] = [];
+  for (const d of await drawn(bytes)) pages[d.page] = `${pages[d.page] ?? ''} ${d.text}`;
+  return Array.from(pages, (p) => (p ?? '').replace(/\s+/g, ' ').trim());
+}
+
+export const textOf = async (bytes: Uint8Array) => (await pageTexts(bytes)).join(' ');

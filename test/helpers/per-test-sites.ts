@@ -32,8 +32,8 @@ export function perTestSites() {
       contexts.push(p.context);
       return p;
     },
-    async site() {
-      const s = await demoSite();
+    async site(opts?: Parameters<typeof demoSite>[0]) {
+      const s = await demoSite(opts);
       sites.push(s);
       return s;
     },

@@ -12,6 +12,8 @@ import { type Signer, signerFromSeed } from '../../crypto/ed25519.js';
 import { decodeServerFrame, encodeControl, loginInput, type ServerMessage } from '../../core/wire.js';
 import type { DocName } from '../../core/entries.js';
 import { Replica } from '../../core/replica.js';
+import { watchKeys } from '../../core/key-duty.js';
+import { dhFromSeed } from '../../crypto/seal.js';
 import { type Demo, demoMasterData, makeDemo, seedDemo } from '../../relay/demo.js';
 import type { HubOptions } from '../../relay/hub.js';
 import { type Relay, type RelayOptions, startRelay } from '../../relay/server.js';
@@ -19,13 +21,14 @@ import { SyncClient, type SyncStatus } from '../../web/sync/client.js';
 
 export const tempDir = (): string => mkdtempSync(join(tmpdir(), 'ratsraum-'));
 
-export async function demoRelay(opts: { dataDir?: string; port?: number; demo?: Demo; staticDir?: string; hub?: HubOptions; heartbeatMs?: number; relay?: Partial<RelayOptions> } = {}) {
+/** `sealed`: the demo meeting's members' document is end-to-end encrypted (core/sealed.ts). */
+export async function demoRelay(opts: { dataDir?: string; port?: number; demo?: Demo; staticDir?: string; hub?: HubOptions; heartbeatMs?: number; relay?: Partial<RelayOptions>; sealed?: boolean } = {}) {
   const dataDir = opts.dataDir ?? tempDir();
   const relay = await startRelay({ dataDir, port: opts.port ?? 0, quiet: true, demo: true, staticDir: opts.staticDir, hub: opts.hub, heartbeatMs: opts.heartbeatMs, ...opts.relay });
   const demo = opts.demo ?? makeDemo();
   if (!opts.demo) {
-    await seedDemo(relay.store, demo);
-    relay.identity.directory.put(demo.tenant, demoMasterData(demo));
+    await seedDemo(relay.store, demo, undefined, { sealed: opts.sealed });
+    await relay.identity.directory.put(demo.tenant, demoMasterData(demo));
   }
   return { relay, demo, dataDir, wsUrl: `${relay.url.replace('http', 'ws')}/sync` };
 }
@@ -39,15 +42,16 @@ export interface NodeDevice {
 }
 
 /** A demo person's device (null: the public) connected to the given relay URLs. */
-export async function device(demo: Demo, person: string | null, urls: string[], opts: { beaconMs?: number; graceMs?: number; pingMs?: number } = {}): Promise<NodeDevice> {
+export async function device(demo: Demo, person: string | null, urls: string[], opts: { beaconMs?: number; graceMs?: number; pingMs?: number; session?: () => string | undefined } = {}): Promise<NodeDevice> {
   const d = person ? demo.devices.find((x) => x.person === person)! : undefined;
   const signer = d ? await signerFromSeed(fromHex(d.seed, 32)) : undefined;
   const tenantKey = (await signerFromSeed(fromHex(demo.tenantSeed, 32))).publicKey;
   const docs: DocName[] = signer ? ['public', 'members'] : ['public'];
-  const replica = new Replica({ tenant: demo.tenant, meeting: demo.meeting, tenantKey, docs, signer, graceMs: opts.graceMs });
+  const dh = d ? dhFromSeed(fromHex(d.seed, 32)) : undefined;
+  const replica = new Replica({ tenant: demo.tenant, meeting: demo.meeting, tenantKey, docs, signer, dh, graceMs: opts.graceMs });
   const statuses: SyncStatus[] = [];
   const errors: string[] = [];
-  const auth = signer ? { tenant: demo.tenant, meeting: demo.meeting, signer } : { tenant: demo.tenant, meeting: demo.meeting, public: true as const };
+  const auth = signer ? { tenant: demo.tenant, meeting: demo.meeting, signer, session: opts.session } : { tenant: demo.tenant, meeting: demo.meeting, public: true as const };
   const client = new SyncClient({
     urls,
     replica,
@@ -59,12 +63,14 @@ export async function device(demo: Demo, person: string | null, urls: string[], 
     onError: (code, message) => errors.push(`${code}: ${message}`),
   });
   client.start();
+  // Sealed meetings: the device makes and passes on content keys by itself (core/key-duty.ts).
+  if (signer) watchKeys(replica, (e) => errors.push(`keys: ${e.message}`));
   return { person: person ?? 'public', replica, client, statuses, errors };
 }
 
-export async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -81,7 +87,7 @@ export const demoSigner = (demo: Demo, person: string): Promise<Signer> => signe
 type Error_ = Extract<ServerMessage, { t: 'error' }>;
 
 /** A hand-driven protocol connection: logs in as `login`, or as the public, or not at all. */
-export async function rawClient(wsUrl: string, opts: { tenant: string; meeting: string; login?: Signer; public?: boolean }) {
+export async function rawClient(wsUrl: string, opts: { tenant: string; meeting: string; login?: Signer; public?: boolean; access?: string }) {
   const ws = new WebSocket(wsUrl);
   const got: ServerMessage[] = [];
   const envelopes: Uint8Array[][] = [];
@@ -103,7 +109,7 @@ export async function rawClient(wsUrl: string, opts: { tenant: string; meeting: 
     ws.send(encodeControl({ t: 'login', tenant: opts.tenant, meeting: opts.meeting, device: toHex(opts.login.publicKey), sig: toHex(sig) }));
     await until(() => got.some((m) => m.t === 'welcome' || m.t === 'error'), 'login answer');
   } else if (opts.public) {
-    ws.send(encodeControl({ t: 'public', tenant: opts.tenant, meeting: opts.meeting }));
+    ws.send(encodeControl({ t: 'public', tenant: opts.tenant, meeting: opts.meeting, ...(opts.access ? { access: opts.access } : {}) }));
     await until(() => got.some((m) => m.t === 'welcome' || m.t === 'error'), 'welcome');
   }
   const errors = () => got.filter((m): m is Error_ => m.t === 'error');

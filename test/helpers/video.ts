@@ -25,9 +25,11 @@ export function launchVideo(): Promise<Browser> {
 }
 
 /** Runs in the page before the app: keeps every RTCPeerConnection and the mid → person map of each /video offer. */
-function instrument(): void {
-  const w = window as unknown as { __rr: { pcs: RTCPeerConnection[]; mids: Record<string, { person: string; kind: string }>; frames: string[]; closes: number[] } };
-  w.__rr = { pcs: [], mids: {}, frames: [], closes: [] };
+export function instrument(): void {
+  const w = window as unknown as { __rr: { pcs: RTCPeerConnection[]; mids: Record<string, { person: string; kind: string }>; frames: string[]; closes: number[]; loads: number } };
+  w.__rr = { pcs: [], mids: {}, frames: [], closes: [], loads: 0 };
+  // Every start of a media element's load algorithm (a new source, or the same one assigned again): media events do not bubble, a capturing listener sees them all.
+  document.addEventListener('loadstart', () => w.__rr.loads++, true);
   const PC = window.RTCPeerConnection;
   window.RTCPeerConnection = class extends PC {
     constructor(c?: RTCConfiguration) {
@@ -55,12 +57,14 @@ function instrument(): void {
 }
 
 /** A participant in a video-capable browser: own context, instrumented page on the link. */
-export async function videoParticipant(browser: Browser, url: string, opts: { width?: number } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: opts.width ?? 1100, height: 900 }, locale: 'de-DE' });
+export async function videoParticipant(browser: Browser, url: string, opts: { width?: number; bypassCSP?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: opts.width ?? 1100, height: 900 }, locale: 'de-DE', bypassCSP: opts.bypassCSP });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
   await page.addInitScript(instrument);
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+  // PUB-2: a viewer confirms the recording notice before the public page subscribes to the stream.
+  if (url.includes('#/public/')) await page.getByTestId('recording-notice').getByRole('button').click({ timeout: 120_000 });
   return { context, page };
 }
 
@@ -70,26 +74,29 @@ export interface Received {
   energy: number; // totalAudioEnergy
 }
 
+/** Runs in the page: what it has received per person (by the mids the raw offers named; '*': all together), from getStats(). */
+export async function receivedInPage(kind: 'audio' | 'video'): Promise<Record<string, Received>> {
+  const w = window as unknown as { __rr: { pcs: RTCPeerConnection[]; mids: Record<string, { person: string; kind: string }> } };
+  const out: Record<string, { packets: number; frames: number; energy: number }> = { '*': { packets: 0, frames: 0, energy: 0 } };
+  for (const pc of w.__rr.pcs) {
+    if (pc.connectionState === 'closed') continue;
+    (await pc.getStats()).forEach((r: Record<string, unknown>) => {
+      if (r.type !== 'inbound-rtp' || r.kind !== kind) return;
+      const who = w.__rr.mids[String(r.mid)]?.person;
+      for (const key of who ? ['*', who] : ['*']) {
+        const x = (out[key] ??= { packets: 0, frames: 0, energy: 0 });
+        x.packets += Number(r.packetsReceived ?? 0);
+        x.frames += Number(r.framesDecoded ?? 0);
+        x.energy += Number(r.totalAudioEnergy ?? 0);
+      }
+    });
+  }
+  return out;
+}
+
 /** What this page has received per person (by the mids the raw offers named; '*': all together), from getStats() of all its connections. */
 export function receivedAll(page: Page, kind: 'audio' | 'video'): Promise<Record<string, Received>> {
-  return page.evaluate(async (kind) => {
-    const w = window as unknown as { __rr: { pcs: RTCPeerConnection[]; mids: Record<string, { person: string; kind: string }> } };
-    const out: Record<string, { packets: number; frames: number; energy: number }> = { '*': { packets: 0, frames: 0, energy: 0 } };
-    for (const pc of w.__rr.pcs) {
-      if (pc.connectionState === 'closed') continue;
-      (await pc.getStats()).forEach((r: Record<string, unknown>) => {
-        if (r.type !== 'inbound-rtp' || r.kind !== kind) return;
-        const who = w.__rr.mids[String(r.mid)]?.person;
-        for (const key of who ? ['*', who] : ['*']) {
-          const x = (out[key] ??= { packets: 0, frames: 0, energy: 0 });
-          x.packets += Number(r.packetsReceived ?? 0);
-          x.frames += Number(r.framesDecoded ?? 0);
-          x.energy += Number(r.totalAudioEnergy ?? 0);
-        }
-      });
-    }
-    return out;
-  }, kind);
+  return page.evaluate(receivedInPage, kind);
 }
 
 /** What this page has received of one person's sound or picture (null: of anyone). */
@@ -145,8 +152,60 @@ export async function flat(page: Page, person: string | null, kind: 'audio' | 'v
   throw new Error(`${kind} of ${person ?? 'anyone'} kept arriving at ${await who(page)}`);
 }
 
+/** How often a media element of this page started loading a source (instrument()). */
+export const mediaLoads = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as { __rr: { loads: number } }).__rr.loads);
+
+/** The number of raw /video frames of kind `t` this page has received. */
+export const framesOf = (page: Page, t: string): Promise<number> => page.evaluate((t) => (window as unknown as { __rr: { frames: string[] } }).__rr.frames.filter((f) => f === t).length, t);
+
 /** Close codes of /video this page has seen. */
 export const videoCloses = (page: Page): Promise<number[]> => page.evaluate(() => (window as unknown as { __rr: { closes: number[] } }).__rr.closes);
+
+export interface Inbound {
+  person: string | null; // whose tile shows the track (the app's mapping from the relay's presence or offers)
+  frames: number;
+  relayed: boolean; // the connection's selected pair has a TURN relay candidate on this side
+}
+
+/** Every received picture of the page, per connection, from getStats(); whichever transport (SFU or mesh) carries it. */
+export function inbound(page: Page): Promise<Inbound[]> {
+  return page.evaluate(async () => {
+    const w = window as unknown as { __rr: { pcs: RTCPeerConnection[] } };
+    const owner = new Map<string, string | null>();
+    for (const v of document.querySelectorAll<HTMLVideoElement>('video[data-person]'))
+      for (const t of (v.srcObject as MediaStream | null)?.getTracks() ?? []) owner.set(t.id, v.dataset.person ?? null);
+    const out: Inbound[] = [];
+    for (const pc of w.__rr.pcs) {
+      if (pc.connectionState === 'closed') continue;
+      const stats = new Map<string, Record<string, unknown>>();
+      (await pc.getStats()).forEach((r: Record<string, unknown>) => stats.set(String(r.id), r));
+      const transport = [...stats.values()].find((r) => r.type === 'transport');
+      const pair = stats.get(String(transport?.selectedCandidatePairId));
+      const local = stats.get(String(pair?.localCandidateId));
+      for (const r of stats.values())
+        if (r.type === 'inbound-rtp' && r.kind === 'video')
+          out.push({ person: owner.get(String(r.trackIdentifier)) ?? null, frames: Number(r.framesDecoded ?? 0), relayed: local?.candidateType === 'relay' });
+    }
+    return out;
+  });
+}
+
+/** Polls until the page decodes rising frames of each of `others` on its open connections (`overTurn`: each over a TURN-relayed one). */
+export async function receivesFrom(page: Page, others: string[], opts: { overTurn?: boolean; timeout?: number } = {}): Promise<void> {
+  const sum = (xs: Inbound[]) => xs.reduce((n, x) => n + x.frames, 0);
+  const first = await inbound(page);
+  let waiting = others;
+  const end = Date.now() + (opts.timeout ?? 60_000);
+  while (waiting.length > 0) {
+    if (Date.now() > end) throw new Error(`no rising frames of ${waiting.join(', ')} at ${await who(page)}: ${JSON.stringify(await inbound(page))}`);
+    await sleep(500);
+    const now = await inbound(page);
+    waiting = waiting.filter((p) => {
+      const x = now.filter((y) => y.person === p);
+      return !(x.length > 0 && (!opts.overTurn || x.every((y) => y.relayed)) && sum(x) > sum(first.filter((y) => y.person === p)) && x.some((y) => y.frames > 0));
+    });
+  }
+}
 
 /** Waits until the page's video pane says connected. */
 export async function whenVideo(page: Page, timeout = 60_000): Promise<void> {

@@ -42,8 +42,8 @@ beforeAll(async () => {
   });
   bare = createApp({ store, hub, metrics, started: Date.now() });
 });
-afterAll(() => {
-  store.close();
+afterAll(async () => {
+  await store.close();
   cleanup(dir);
 });
 
@@ -74,12 +74,12 @@ describe('relay HTTP', () => {
     const res = await app.request(`/api/${demo.tenant}/${demo.meeting}/export`);
     expect(res.status).toBe(200);
     const record = await res.json();
-    expect(record).toMatchObject({ format: 'ratsraum-export/v2', tenant: demo.tenant, meeting: demo.meeting, docs: ['public'], tenantKey: store.tenantKey(demo.tenant) });
+    expect(record).toMatchObject({ format: 'ratsraum-export/v2', tenant: demo.tenant, meeting: demo.meeting, docs: ['public'], tenantKey: await store.tenantKey(demo.tenant) });
     // SEC-4 (leaks): the certificates of the public document's authors only, not the tenant's directory.
-    const authors = new Set(store.all(demo.tenant, demo.meeting, ['public']).map((e) => e.author));
+    const authors = new Set((await store.all(demo.tenant, demo.meeting, ['public'])).map((e) => e.author));
     expect(record.certs.map((c: { body: { device: string } }) => c.body.device).sort()).toEqual([...authors].sort());
     expect(record.certs.length).toBeLessThan(demo.devices.length);
-    expect(record.envelopes).toHaveLength(store.all(demo.tenant, demo.meeting, ['public']).length);
+    expect(record.envelopes).toHaveLength((await store.all(demo.tenant, demo.meeting, ['public'])).length);
     const r = await verifyExport(record);
     // The session is not closed yet: every check passes, the record is not final.
     expect([r.verdict, r.problems], r.problems.join('; ')).toEqual(['pending', []]);

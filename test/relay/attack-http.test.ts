@@ -22,6 +22,7 @@ import { Hub } from '../../relay/hub.js';
 import { Metrics } from '../../relay/metrics.js';
 import { type RelayOptions, startRelay } from '../../relay/server.js';
 import { openSqlite, type Store } from '../../relay/store.js';
+import { openSqliteIdentity } from '../../relay/identity-schema.js';
 import { Totp } from '../../relay/totp.js';
 import { cleanup, demoRelay, demoSigner, rawClient, tempDir } from '../helpers/relay.js';
 
@@ -52,7 +53,7 @@ describe('the relay under attack: CPU of /export and the handbook PDF', () => {
   it('AV-1 (attack: CPU) 50 anonymous exports read the log once; a new envelope or certificate shows in the next export at once', async () => {
     const dir = tempDir();
     const store = openSqlite(join(dir, 'relay.sqlite'));
-    stops.push(() => cleanup(dir), () => store.close());
+    stops.push(() => cleanup(dir), async () => await store.close());
     const demo = makeDemo();
     await seedDemo(store, demo);
     const { counted, calls } = counting(store);
@@ -68,21 +69,21 @@ describe('the relay under attack: CPU of /export and the handbook PDF', () => {
     // A new public envelope changes the log head: the next export has it.
     const author = toHex((await demoSigner(demo, 'm01')).publicKey);
     const wire = new Uint8Array([1, 2, 3, 4]);
-    store.insert(demo.tenant, demo.meeting, { doc: 'public', author, seq: 1, id: 'f'.repeat(64), wire });
+    await store.insert(demo.tenant, demo.meeting, { doc: 'public', author, seq: 1, id: 'f'.repeat(64), wire });
     expect((await app.request(path, { headers: { 'if-none-match': etag } })).status).toBe(200);
     const second = (await (await app.request(path)).json()) as { envelopes: string[] };
     expect(second.envelopes).toHaveLength(first.envelopes.length + 1);
     expect(second.envelopes.at(-1)).toBe(Buffer.from(wire).toString('base64'));
     // A members' envelope is no part of the public record: it does not cost a rebuild.
-    store.insert(demo.tenant, demo.meeting, { doc: 'members', author, seq: 1, id: 'e'.repeat(64), wire });
+    await store.insert(demo.tenant, demo.meeting, { doc: 'members', author, seq: 1, id: 'e'.repeat(64), wire });
     await app.request(path);
     expect(calls.all).toBe(2);
 
     // A certificate signed anew (a revocation, a role change) shows at once too.
     const admin = await signerFromSeed(fromHex(demo.tenantSeed, 32));
-    const held = store.cert(demo.tenant, author)!;
+    const held = (await store.cert(demo.tenant, author))!;
     const reissued = await issue({ ...held.body, issued: Date.now() }, admin);
-    store.putCert(reissued);
+    await store.putCert(reissued);
     const third = (await (await app.request(path)).json()) as { certs: { sig: string }[] };
     expect(third.certs.map((c) => c.sig)).toContain(reissued.sig);
     expect(calls.all).toBe(3);
@@ -199,7 +200,7 @@ describe('the relay under attack: smaller', () => {
   it('AV-1 (attack: canonical JSON) an unexpected failure is logged in English and answered with a bare 500', async () => {
     const dir = tempDir();
     const store = openSqlite(join(dir, 'relay.sqlite'));
-    stops.push(() => cleanup(dir), () => store.close());
+    stops.push(() => cleanup(dir), async () => await store.close());
     const logs: string[] = [];
     const broken = new Proxy(store, { get: (t, k: keyof Store) => (k === 'tenantKey' ? () => { throw new Error('disk on fire at /var/lib/ratsraum'); } : t[k]) });
     const app = createApp({ store: broken, hub: new Hub(broken, 'test', new Metrics(), (m) => logs.push(m)), metrics: new Metrics(), started: Date.now() });
@@ -232,8 +233,8 @@ describe('the relay under attack: smaller', () => {
   it('SEC-4 (attack: tenant oracle) an invitation token of another tenant gets the same answer as a made-up one', async () => {
     const s = await relayWith({});
     const other = await signerFromSeed(generateSeed());
-    s.relay.store.putTenant('nachbarstadt', toHex(other.publicKey));
-    const { token } = s.relay.identity.invitations.create({ tenant: s.demo.tenant, person: 'b3', email: 'sevim@example.org', grant: { name: 'Sevim Arslan', roles: ['advisory'], bodies: ['bv-mitte'] } });
+    await s.relay.store.putTenant('nachbarstadt', toHex(other.publicKey));
+    const { token } = await s.relay.identity.invitations.create({ tenant: s.demo.tenant, person: 'b3', email: 'sevim@example.org', grant: { name: 'Sevim Arslan', roles: ['advisory'], bodies: ['bv-mitte'] } });
     const device = await signerFromSeed(generateSeed());
     const start = async (t: string) => {
       const r = await fetch(`${s.relay.url}/api/nachbarstadt/enrol/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: t, device: toHex(device.publicKey), sig: '0'.repeat(128) }) });
@@ -260,13 +261,14 @@ describe('the relay under attack: smaller', () => {
     old.close();
     expect(readFileSync(file).includes(legacy)).toBe(true);
 
-    const totp = new Totp(file);
-    const fresh = totp.create('musterstadt', 'bb'.repeat(32), 'Neu');
+    const db = await openSqliteIdentity(file);
+    const totp = await Totp.open(db, join(dir, 'secrets.key'));
+    const fresh = await totp.create('musterstadt', 'bb'.repeat(32), 'Neu');
     const t0 = Date.now();
     const code = (secret: string) => new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate({ timestamp: t0 });
-    expect(totp.check('musterstadt', 'aa'.repeat(32), code(legacy), t0)).toEqual({ ok: true });
-    expect(totp.check('musterstadt', 'bb'.repeat(32), code(fresh.secret), t0)).toEqual({ ok: true });
-    totp.close();
+    expect(await totp.check('musterstadt', 'aa'.repeat(32), code(legacy), t0)).toEqual({ ok: true });
+    expect(await totp.check('musterstadt', 'bb'.repeat(32), code(fresh.secret), t0)).toEqual({ ok: true });
+    await db.close();
 
     const bytes = Buffer.concat([file, `${file}-wal`, `${file}-shm`].filter(existsSync).map((f) => readFileSync(f)));
     for (const secret of [legacy, fresh.secret]) {
@@ -279,7 +281,9 @@ describe('the relay under attack: smaller', () => {
     const copy = tempDir();
     stops.push(() => cleanup(copy));
     writeFileSync(join(copy, 'identity.sqlite'), readFileSync(file));
-    expect(() => new Totp(join(copy, 'identity.sqlite'))).toThrow(/secrets\.key does not open/);
+    const copied = await openSqliteIdentity(join(copy, 'identity.sqlite'));
+    stops.push(() => copied.close());
+    await expect(Totp.open(copied, join(copy, 'secrets.key'))).rejects.toThrow(/secrets\.key does not open/);
   });
 
   it('SEC-3 (finding 11) a device the admin certified without enrolment (no TOTP row) is refused at /sync with code session outside demo mode', async () => {
@@ -295,12 +299,12 @@ describe('the relay under attack: smaller', () => {
     for (const role of ROLES) {
       const signer = await signerFromSeed(generateSeed());
       const now = Date.now();
-      relay.store.putCert(await issue({ v: 1, tenant: demo.tenant, person: `p-${role}`, name: role, device: toHex(signer.publicKey), roles: [role], bodies: ['bv-mitte'], notBefore: now - 60_000, notAfter: now + 3_600_000 }, admin));
+      await relay.store.putCert(await issue({ v: 1, tenant: demo.tenant, person: `p-${role}`, name: role, device: toHex(signer.publicKey), roles: [role], bodies: ['bv-mitte'], notBefore: now - 60_000, notAfter: now + 3_600_000 }, admin));
       signers.push(signer);
     }
     for (const signer of signers) {
       const c = await rawClient(wsUrl, { tenant: demo.tenant, meeting: demo.meeting, login: signer });
-      const who = relay.store.cert(demo.tenant, toHex(signer.publicKey))!.body.roles.join('+');
+      const who = (await relay.store.cert(demo.tenant, toHex(signer.publicKey)))!.body.roles.join('+');
       expect(c.of('welcome'), who).toHaveLength(0);
       expect(c.errors().map((e) => e.code), who).toEqual(['session']);
       c.close();

@@ -37,10 +37,10 @@ async function relay(opts: Parameters<typeof demoRelay>[0] = {}, closeAfter = tr
   };
   /** A replica of a demo device that holds the relay's log, to sign well-formed entries with. */
   const replica = async (person: string) => {
-    const tenantKey = fromHex(ctx.relay.store.tenantKey(tenant)!, 32);
+    const tenantKey = fromHex((await ctx.relay.store.tenantKey(tenant))!, 32);
     const rep = new Replica({ tenant, meeting, tenantKey, docs: ['public', 'members'], signer: await demoSigner(ctx.demo, person) });
-    await rep.addCerts(ctx.relay.store.certs(tenant));
-    await rep.receive(ctx.relay.store.all(tenant, meeting, ['public', 'members']).map((e) => e.wire));
+    await rep.addCerts(await ctx.relay.store.certs(tenant));
+    await rep.receive((await ctx.relay.store.all(tenant, meeting, ['public', 'members'])).map((e) => e.wire));
     return rep;
   };
   return { ...ctx, raw, replica };
@@ -55,7 +55,7 @@ async function bigPublicDoc(r: Ctx, n: number, kb: number): Promise<number> {
     const doc = new Y.Doc();
     doc.getText('minutes').insert(0, `Absatz ${i} `.repeat((kb * 1024) / 10));
     const e = await rep.createY(Y.encodeStateAsUpdate(doc), 'public');
-    r.relay.store.insert(r.demo.tenant, r.demo.meeting, { doc: e.doc, author: toHex(e.author), seq: e.seq, id: e.id, wire: e.wire });
+    await r.relay.store.insert(r.demo.tenant, r.demo.meeting, { doc: e.doc, author: toHex(e.author), seq: e.seq, id: e.id, wire: e.wire });
     bytes += e.wire.length;
   }
   return bytes;
@@ -121,7 +121,7 @@ describe('the relay under attack: memory', () => {
     const c = await r.raw('m02');
     await c.sendAndWait(encodeControl({ t: 'sync', frontier: {} }), () => c.of('synced').length === 1 || c.isClosed(), 'synced');
     expect(c.isClosed()).toBe(false);
-    expect(c.envelopes.flat()).toHaveLength(r.relay.store.all(r.demo.tenant, r.demo.meeting, ['public', 'members']).length);
+    expect(c.envelopes.flat()).toHaveLength((await r.relay.store.all(r.demo.tenant, r.demo.meeting, ['public', 'members'])).length);
   });
 
   it('AV-1 (memory) unsolicited pongs do not keep a connection alive that never answers our ping', async () => {
@@ -179,7 +179,7 @@ describe('the relay under attack: memory', () => {
     const m = await r.raw('m02', 'erfunden-2');
     expect(m.of('welcome')).toEqual([]);
     await until(() => m.isClosed(), 'device closed');
-    expect(r.relay.store.meetings(r.demo.tenant)).toEqual([r.demo.meeting]);
+    expect(await r.relay.store.meetings(r.demo.tenant)).toEqual([r.demo.meeting]);
     expect(r.relay.hub.roomCount()).toBe(0);
     // The administration may connect to a meeting it is about to set up.
     const admin = await r.raw('verwaltung', 'neu-2027-01');
@@ -192,19 +192,19 @@ describe('the relay under attack: memory', () => {
     const es = [];
     for (let i = 0; i < 3; i++) es.push(await rep.create('attendance.in', { person: 'm02', place: i % 2 ? 'onsite' : 'remote' }));
     const c = await r.raw('m02');
-    const before = r.relay.store.count();
+    const before = await r.relay.store.count();
     await c.sendAndWait(encodeEnvelopes(es.map((e) => e.wire)), () => c.of('ack').length === 1 && c.errors().length === 1, 'two acked, one refused');
     expect(c.of('ack')[0]!.ids).toEqual([es[0]!.id, es[1]!.id]);
     expect(c.errors()[0]).toMatchObject({ code: 'quota', id: es[2]!.id });
-    expect(r.relay.store.count()).toBe(before + 2);
+    expect(await r.relay.store.count()).toBe(before + 2);
 
     // The meeting's quota counts every author: m03 has stored nothing, but the meeting is full.
-    r.relay.hub.limits.meetingQuota = { count: r.relay.store.count(), bytes: 1 << 30 };
+    r.relay.hub.limits.meetingQuota = { count: await r.relay.store.count(), bytes: 1 << 30 };
     r.relay.hub.room(`${r.demo.tenant}\n${r.demo.meeting}`)!.usage = undefined; // reloaded from the store
     const e = await (await r.replica('m03')).create('attendance.in', { person: 'm03', place: 'remote' });
     const d = await r.raw('m03');
     expect(await d.sendAndWaitError(encodeEnvelopes([e.wire]))).toBe('quota');
-    expect(r.relay.store.has(r.demo.tenant, r.demo.meeting, e.id)).toBe(false);
+    expect(await r.relay.store.has(r.demo.tenant, r.demo.meeting, e.id)).toBe(false);
   });
 
   it('SEC-1 (memory) a y entry whose payload is not a Yjs update is refused with bad-envelope and not stored', async () => {
@@ -217,7 +217,7 @@ describe('the relay under attack: memory', () => {
     await c.sendAndWait(encodeEnvelopes([good.wire]), () => c.of('ack').length === 1 || c.errors().length > 0, 'good one acked');
     expect(c.errors()).toEqual([]);
     expect(await c.sendAndWaitError(encodeEnvelopes([garbage.wire]))).toBe('bad-envelope');
-    expect(r.relay.store.has(r.demo.tenant, r.demo.meeting, garbage.id)).toBe(false);
+    expect(await r.relay.store.has(r.demo.tenant, r.demo.meeting, garbage.id)).toBe(false);
   });
 });
 
@@ -280,8 +280,8 @@ describe('the relay under attack: leaks', () => {
     const admin = await signerFromSeed(fromHex(r.demo.tenantSeed, 32));
     const outsider = await signerFromSeed(generateSeed());
     const now = Date.now();
-    r.relay.store.putCert(await issue({ v: 1, tenant, person: 'a01', name: 'Mitglied Ausschuss', device: toHex(outsider.publicKey), roles: ['chair', 'member'], bodies: ['ausschuss-umwelt'], notBefore: now - 60_000, notAfter: now + 86_400_000 }, admin));
-    const members = r.relay.store.all(tenant, r.demo.meeting, ['members']);
+    await r.relay.store.putCert(await issue({ v: 1, tenant, person: 'a01', name: 'Mitglied Ausschuss', device: toHex(outsider.publicKey), roles: ['chair', 'member'], bodies: ['ausschuss-umwelt'], notBefore: now - 60_000, notAfter: now + 86_400_000 }, admin));
+    const members = await r.relay.store.all(tenant, r.demo.meeting, ['members']);
     expect(members.length).toBeGreaterThan(0);
     const o = await r.raw(outsider);
     expect(o.of('welcome')[0]).toMatchObject({ role: 'device', docs: ['public'] });
@@ -348,9 +348,9 @@ describe('the relay under attack: beacons and dependencies', () => {
     const c = await r.raw('m02');
     await c.sendAndWait(encodeEnvelopes([secret.wire]), () => c.of('ack').length === 1, 'members entry stored');
     const leaky = await signedEntry(r, signer, { deps: [secret.hash], hlc: { wall: secret.hlc.wall + 1, counter: 0 }, payload: utf8(canonicalJson({ person: 'm02', place: 'remote' })) });
-    const before = r.relay.store.count();
+    const before = await r.relay.store.count();
     expect(await c.sendAndWaitError(encodeEnvelopes([leaky.wire]))).toBe('bad-envelope');
-    expect(r.relay.store.count()).toBe(before);
+    expect(await r.relay.store.count()).toBe(before);
     const fine = await rep.create('attendance.in', { person: 'm02', place: 'onsite' });
     await c.sendAndWait(encodeEnvelopes([fine.wire]), () => c.of('ack').length === 2, 'public entry stored');
     await until(() => envelopesOf(pub).some((e) => e.id === fine.id), 'the public gets the honest entry');

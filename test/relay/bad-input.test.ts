@@ -57,7 +57,7 @@ describe('relay input validation', () => {
     const member = await signerFromSeed(seedOf('m05'));
     const stranger = await signerFromSeed(new Uint8Array(32).fill(77));
     const c = await raw({ login: member });
-    const before = ctx.relay.store.count();
+    const before = await ctx.relay.store.count();
     const good = await signed(member);
     const tampered = good.wire.slice();
     tampered[tampered.length - 70]! ^= 1;
@@ -69,7 +69,7 @@ describe('relay input validation', () => {
     expect(await c.sendAndWaitError(encodeEnvelopes([(await signed(member, { deps: [new Uint8Array(32).fill(5)] })).wire]))).toBe('missing-deps');
     expect(await c.sendAndWaitError(encodeEnvelopes([(await signed(member, { kind: 'vote.cast', payload: utf8('{"vote":1}') })).wire]))).toBe('bad-envelope');
     expect(await c.sendAndWaitError(encodeEnvelopes([(await signed(member, { kind: 'no.such.kind' })).wire]))).toBe('bad-envelope');
-    expect(ctx.relay.store.count()).toBe(before);
+    expect(await ctx.relay.store.count()).toBe(before);
 
     // The good one is stored; a second, different seq 1 of the same device is a fork.
     c.ws.send(encodeEnvelopes([good.wire]));
@@ -78,20 +78,20 @@ describe('relay input validation', () => {
     expect(await c.sendAndWaitError(encodeEnvelopes([twin.wire]))).toBe('fork');
     // The next seq with a prev that is not the stored entry is a fork too.
     expect(await c.sendAndWaitError(encodeEnvelopes([(await signed(member, { seq: 2, prev: twin.hash })).wire]))).toBe('fork');
-    expect(ctx.relay.store.count()).toBe(before + 1);
+    expect(await ctx.relay.store.count()).toBe(before + 1);
 
     // The same envelope again is harmless: acknowledged, stored once.
     const acks = c.of('ack').length;
     await c.sendAndWait(encodeEnvelopes([good.wire]), () => c.of('ack').length > acks, 'ack of the duplicate');
     expect(c.of('ack').at(-1)!.ids).toEqual([good.id]);
-    expect(ctx.relay.store.count()).toBe(before + 1);
+    expect(await ctx.relay.store.count()).toBe(before + 1);
 
     // A public entry may not depend on a members entry (the public could not verify its causal past).
     const secret = await signed(member, { doc: 'members' });
     await c.sendAndWait(encodeEnvelopes([secret.wire]), () => c.of('ack').some((a) => a.ids.includes(secret.id)), 'members entry stored');
     expect(await c.sendAndWaitError(encodeEnvelopes([(await signed(member, { seq: 2, prev: good.hash, deps: [secret.hash] })).wire]))).toBe('bad-envelope');
     expect(c.errors().at(-1)!.message).toMatch(/may not depend on a members entry/);
-    expect(ctx.relay.store.count()).toBe(before + 2);
+    expect(await ctx.relay.store.count()).toBe(before + 2);
     expect(c.isClosed()).toBe(false);
     c.close();
     const metrics = await (await fetch(`${ctx.relay.url}/metrics`)).text();

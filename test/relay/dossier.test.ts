@@ -121,6 +121,21 @@ describe('ratsraum dossier', () => {
     expect(r.stdout).toMatch(/^dossier: 1 of \d+ requirements met/);
   });
 
+  it('reads both reports of npm test together: an ID passing in one and failing in the other is open', () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    writeFileSync(join(dir, 'a.json'), JSON.stringify(report([{ file: 'test/a.test.ts', title: 'VID-1 passes here', status: 'passed' }, { file: 'test/a.test.ts', title: 'LEG-1 passes', status: 'passed' }])));
+    writeFileSync(join(dir, 'b.json'), JSON.stringify(report([{ file: 'test/browser/video.test.ts', title: 'VID-1 fails alone', status: 'failed' }])));
+    const r = dossier('--report', join(dir, 'a.json'), '--report', join(dir, 'b.json'), '--out', join(dir, 'out'));
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const md = readFileSync(join(dir, 'out/dossier.md'), 'utf8');
+    const status = statusIn(md);
+    expect(status.get('LEG-1')).toBe('erfüllt');
+    expect(status.get('VID-1')).toBe('offen');
+    expect(md).toContain('VID-1 fails alone');
+    expect(md).toContain('VID-1 passes here');
+  });
+
   it('refuses a file that is no Vitest report', () => {
     const dir = tempDir();
     dirs.push(dir);

@@ -4,12 +4,15 @@
  * code, the admin's device certifies it, the device logs in with signature plus code and gets a session that
  * expires; a revoked device can do nothing more, anywhere. Every admin change is a signed audit entry.
  */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import * as OTPAuth from 'otpauth';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../crypto/bytes.js';
 import { type Cert, type CertBody, issue, revoke } from '../../crypto/cert.js';
 import { generateSeed, type Signer, signerFromSeed } from '../../crypto/ed25519.js';
-import { type AdminAction, enrolInput, sessionInput, signAdmin } from '../../core/identity.js';
+import { type AdminAction, certifiableDh, dhInput, enrolInput, sessionInput, signAdmin } from '../../core/identity.js';
+import { dhFromSeed } from '../../crypto/seal.js';
 import { Replica } from '../../core/replica.js';
 import { encodeControl, encodeEnvelopes, loginInput } from '../../core/wire.js';
 import { cleanup, demoRelay, demoSigner, rawClient, until } from '../helpers/relay.js';
@@ -125,6 +128,35 @@ describe('enrolment and login', () => {
     expect(await s.post('/api/musterstadt/enrol/start', { token: 'x', device: 'nothex' })).toMatchObject({ status: 400, json: { code: 'bad-request' } });
   });
 
+  it('SEC-3 PUB-5 the X25519 key is bound to the device key: the relay refuses an unbound one, and a key the operator swaps in the database is not certified', async () => {
+    const s = await site();
+    const invited = await s.adminCall('invite', { person: 'b3', name: 'Sevim Arslan', email: 'sevim.arslan@example.org', roles: ['advisory'], bodies: ['bv-mitte'], ...invitationLink(s.admin.publicKey, 'musterstadt', s.url) });
+    expect(invited.status).toBe(200);
+    const token = /#\/enrol\/musterstadt\/([A-Za-z0-9_-]+)\?/.exec(s.smtp.mails.at(-1)!.text)![1]!;
+    const signer = await signerFromSeed(generateSeed());
+    const device = toHex(signer.publicKey);
+    const dh = toHex(dhFromSeed(generateSeed()).publicKey);
+    const sig = toHex(await signer.sign(enrolInput('musterstadt', token, device)));
+    // A dh without the device's binding signature, or with one over another key, is refused.
+    expect(await s.post('/api/musterstadt/enrol/start', { token, device, dh, sig })).toMatchObject({ status: 400, json: { code: 'bad-signature' } });
+    const other = toHex(dhFromSeed(generateSeed()).publicKey);
+    expect(await s.post('/api/musterstadt/enrol/start', { token, device, dh, dhSig: toHex(await signer.sign(dhInput('musterstadt', device, other))), sig })).toMatchObject({ status: 400, json: { code: 'bad-signature' } });
+    const dhSig = toHex(await signer.sign(dhInput('musterstadt', device, dh)));
+    expect((await s.post('/api/musterstadt/enrol/start', { token, device, dh, dhSig, sig })).status).toBe(200);
+    type Pending = { device: string; dh?: string | null; dhSig?: string | null };
+    const pending = async () => ((await s.adminCall('directory')).json.enrolments as Pending[]).find((e) => e.device === device)!;
+    expect(await certifiableDh('musterstadt', await pending())).toBe(dh);
+    // The operator writes its own X25519 key into identity.sqlite: the admin's device no longer certifies any dh.
+    const operator = toHex(dhFromSeed(generateSeed()).publicKey);
+    const db = new Database(join(s.dataDir, 'identity.sqlite'));
+    expect(db.prepare('UPDATE enrolments SET dh = ? WHERE device = ?').run(operator, device).changes).toBe(1);
+    db.close();
+    const swapped = await pending();
+    expect(swapped.dh).toBe(operator);
+    expect(await certifiableDh('musterstadt', swapped)).toBeUndefined();
+    expect(await certifiableDh('nachbarstadt', { device, dh, dhSig })).toBeUndefined(); // bound to the tenant too
+  });
+
   it('SEC-3 sessions expire: the relay asks for a new login with the code', async () => {
     const s = await site({ sessionTtlMs: 300 });
     const { signer, totp } = await enrol(s);
@@ -143,11 +175,11 @@ describe('enrolment and login', () => {
     // The member's device writes an entry; a chair's replica holds it.
     const tenantKey = s.admin.publicKey;
     const mine = new Replica({ tenant: 'musterstadt', meeting: s.demo.meeting, tenantKey, docs: ['public', 'members'], signer });
-    await mine.addCerts([...s.relay.store.certs('musterstadt'), cert!]);
-    await mine.receive(s.relay.store.all('musterstadt', s.demo.meeting, ['public', 'members']).map((e) => e.wire)); // entries come after the setup
+    await mine.addCerts([...(await s.relay.store.certs('musterstadt')), cert!]);
+    await mine.receive((await s.relay.store.all('musterstadt', s.demo.meeting, ['public', 'members'])).map((e) => e.wire)); // entries come after the setup
     const before = await mine.create('handbook.ack', { kind: 'security', version: 'a'.repeat(64) }, 'members');
     const watcher = new Replica({ tenant: 'musterstadt', meeting: s.demo.meeting, tenantKey, docs: ['public', 'members'] });
-    await watcher.addCerts(s.relay.store.certs('musterstadt'));
+    await watcher.addCerts(await s.relay.store.certs('musterstadt'));
     // Revocation: the admin signs the certificate again; the entries it lets stand are named by position.
     const revocation = await revoke(cert!, Date.now(), s.admin, { [`${s.demo.meeting}/members`]: before.seq });
     expect((await s.adminCall('revoke', { cert: revocation })).status).toBe(200);
@@ -159,7 +191,7 @@ describe('enrolment and login', () => {
     // An entry the stolen device makes afterwards (even passed along by a peer) counts nowhere.
     await new Promise((r) => setTimeout(r, 5));
     const after = await mine.create('handbook.ack', { kind: 'privacy', version: 'b'.repeat(64) }, 'members');
-    await watcher.receive([...s.relay.store.all('musterstadt', s.demo.meeting, ['public', 'members']).map((e) => e.wire), before.wire, after.wire]);
+    await watcher.receive([...(await s.relay.store.all('musterstadt', s.demo.meeting, ['public', 'members'])).map((e) => e.wire), before.wire, after.wire]);
     expect(watcher.state.acknowledgements.map((a) => a.kind)).toEqual(['security', 'privacy']);
     await watcher.addCerts([revocation]); // the revocation reaches the replica after the entries did
     expect(watcher.state.acknowledgements.map((a) => a.kind)).toEqual(['security']);

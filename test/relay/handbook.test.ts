@@ -2,7 +2,8 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PDFDocument, PDFName, PDFString, StandardFonts } from 'pdf-lib';
+import { PDFDocument, PDFName, PDFString } from 'pdf-lib';
+import { embedFonts } from '../../relay/pdf-fonts.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fill, loadHandbook, MISSING, placeholders, renderHandbookPdf } from '../../relay/handbook.js';
 import { drawn, textOf } from '../helpers/pdf-text.js';
@@ -69,16 +70,16 @@ describe('handbook PDF', () => {
     expect(fill('A {{controller}} B {{ dpo }} C {{unknown}}', { controller: 'X', dpo: 'Y' })).toBe(`A X B Y C ${MISSING.de}`);
   });
 
-  it('SEC-2 characters outside WinAnsi are replaced, not fatal; umlauts, ß and German quotes survive', async () => {
-    const md = '# Größe → Übung 😀\n\nÄrger „über“ Maß – a\u0308 ≤ 3 ✓ 中文 e\u0301 👍🏽\n\n- Punkt 🚀 eins';
-    const bytes = await renderHandbookPdf(md, { title: 'Prüfung → 😀', lang: 'de' });
+  it('SEC-2 characters the embedded font lacks are replaced, not fatal; umlauts, ß, quotes, Polish and Turkish letters survive', async () => {
+    const md = '# Größe → Übung 😀\n\nÄrger „über“ Maß – a\u0308 ≤ 3 ✓ 中文 e\u0301 👍🏽 Łukasz Çelik\n\n- Punkt 🚀 eins';
+    const bytes = await renderHandbookPdf(md, { title: 'Prüfung → 🚀', lang: 'de' });
     const doc = await PDFDocument.load(bytes);
-    expect(doc.getTitle()).toBe('Prüfung → 😀'); // metadata is UTF-16 and keeps everything
+    expect(doc.getTitle()).toBe('Prüfung → 🚀'); // metadata is UTF-16 and keeps everything
     const text = await textOf(bytes);
-    expect(text).toContain('Größe -> Übung ?');
-    expect(text).toContain('Ärger „über“ Maß – ä <= 3 x ?? é ??');
+    expect(text).toContain('Größe → Übung 😀'); // DejaVu has arrows and the emoticons block
+    expect(text).toContain('Ärger „über“ Maß – ä ≤ 3 ✓ ?? é ?? Łukasz Çelik'); // combining marks composed (NFC); no CJK, no skin tones
     expect(text).toContain('Punkt ? eins');
-    expect(text).toContain('Prüfung -> ?'); // footer
+    expect(text).toContain('Prüfung → ?'); // footer
   });
 
   it('SEC-2 long texts wrap inside the margins and break onto numbered pages', async () => {
@@ -89,7 +90,7 @@ describe('handbook PDF', () => {
     const doc = await PDFDocument.load(bytes);
     const n = doc.getPageCount();
     expect(n).toBeGreaterThan(5);
-    const font = await (await PDFDocument.create()).embedFont(StandardFonts.Helvetica);
+    const { regular: font } = await embedFonts(await PDFDocument.create(), 'widths', ['regular']);
     const items = await drawn(bytes);
     for (const d of items.filter((d) => d.y > 50)) {
       expect(d.x).toBeGreaterThanOrEqual(62);

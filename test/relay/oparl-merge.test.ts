@@ -7,7 +7,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqliteDirectory } from '../../relay/identity-schema.js';
+import type { Sql } from '../../relay/sql.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MasterData } from '../../relay/master-data.js';
 import { importOparl } from '../../relay/oparl/command.js';
@@ -47,29 +48,29 @@ function source(bodyOrder: number[]): string {
   return dir;
 }
 
-const rows = (db: Database.Database, table: string, where = '') => (db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${where}`).get() as { n: number }).n;
+const rows = async (db: Sql, table: string, where = '') => (await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} ${where}`))!.n;
 
 describe('OParl persons merged by their OParl id', () => {
   it('ORG-1 (persons merged) a person in several bodies and with several memberships is one person with all memberships, also after re-import in another order, and a meeting names them once', async () => {
-    const db = new Database(':memory:');
+    const db = openSqliteDirectory(':memory:');
     const first = await importOparl({ source: source([1, 2]), db, tenant: 't' });
     expect(first.applied).toBe(true);
     const master = new MasterData(db, { meetings: () => [] } as unknown as Store, '/nonexistent');
-    const check = () => {
-      const m = master.master('t');
+    const check = async () => {
+      const m = await master.master('t');
       expect(m.persons.filter((p) => p.id === MARIA)).toHaveLength(1);
       expect(m.persons).toHaveLength(3);
       expect(m.memberships.filter((x) => x.person === MARIA).map((x) => x.id.split('/').pop()).sort()).toEqual(['1-bv-a', '1-bv-b', '1-rat', '1-spd']);
-      expect(rows(db, 'oparl_person')).toBe(3);
-      expect(rows(db, 'oparl_membership', 'WHERE removed_at IS NOT NULL')).toBe(0);
+      expect(await rows(db, 'oparl_person')).toBe(3);
+      expect(await rows(db, 'oparl_membership', 'WHERE removed_at IS NOT NULL')).toBe(0);
       return m;
     };
-    check();
+    await check();
 
     // The council information system lists the bodies the other way round the next time.
     const again = await importOparl({ source: source([2, 1]), db, tenant: 't' });
     expect(again.preview.total).toMatchObject({ added: 0, removed: 0, updated: 0 });
-    const m = check();
+    const m = await check();
 
     const d = { ...m, certs: [], enrolments: [], invitations: [], meetings: [], tenant: 't', tenantKey: '00'.repeat(32) } as unknown as DirectoryData;
     const plan = setupFromOparl(d, `${H}/meeting/bv-1`, 'in-person');
@@ -77,6 +78,6 @@ describe('OParl persons merged by their OParl id', () => {
     expect(plan.setup.persons.filter((p) => p.id === key)).toHaveLength(1);
     expect(plan.setup.persons.map((p) => p.name).sort()).toEqual(['Jonas Weber', 'Maria Schneider']);
     expect(plan.setup.body.statutoryMembers).toBe(2);
-    db.close();
+    await db.close();
   });
 });

@@ -3,7 +3,7 @@
  * advisory members, factions, public and non-public agenda, all ids valid for certificates and entries.
  */
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqliteDirectory } from '../../relay/identity-schema.js';
 import { describe, expect, it } from 'vitest';
 import { decodeEntry, encodePayload } from '../../core/entries.js';
 import { MasterData } from '../../relay/master-data.js';
@@ -15,9 +15,9 @@ import { OPARL_FIXTURES } from '../helpers/oparl-server.js';
 
 describe('meeting setup from OParl', () => {
   it('ORG-1 an imported meeting maps to a valid meeting.setup with members, factions and agenda', async () => {
-    const db = new Database(':memory:');
+    const db = openSqliteDirectory(':memory:');
     await importOparl({ source: join(OPARL_FIXTURES, 'clean'), db, tenant: 't' });
-    const master = new MasterData(db, { meetings: () => [] } as unknown as Store, '/nonexistent').master('t');
+    const master = await new MasterData(db, { meetings: () => [] } as unknown as Store, '/nonexistent').master('t');
     const d = { ...master, certs: [], enrolments: [], invitations: [], meetings: [], tenant: 't', tenantKey: '00'.repeat(32) } as unknown as DirectoryData;
     const meeting = d.oparlMeetings.find((m) => d.agendaItems.some((a) => a.meeting === m.id))!;
     const plan = setupFromOparl(d, meeting.id, 'in-person');
@@ -32,6 +32,6 @@ describe('meeting setup from OParl', () => {
     const items = d.agendaItems.filter((a) => a.meeting === meeting.id).sort((a, b) => a.order - b.order);
     expect(plan.agenda.map((a) => a.title)).toEqual(items.map((a) => a.name));
     expect(plan.agenda.map((a) => a.public)).toEqual(items.map((a) => a.public));
-    db.close();
+    await db.close();
   });
 });

@@ -7,7 +7,8 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqliteDirectory } from '../../relay/identity-schema.js';
+import type { Sql } from '../../relay/sql.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importOparl } from '../../relay/oparl/command.js';
 import { isCommittee, isFaction, type Model } from '../../relay/oparl/model.js';
@@ -35,7 +36,7 @@ function tempCopy(dir: string): string {
 }
 
 function memoryDb() {
-  const db = new Database(':memory:');
+  const db = openSqliteDirectory(':memory:');
   cleanups.push(() => db.close());
   return db;
 }
@@ -59,13 +60,19 @@ const agendaOf = (m: Model, meeting: string) =>
   Object.values(m.agendaItems)
     .filter((a) => a.meeting === meeting)
     .sort((a, b) => a.order - b.order);
-const tableRows = (db: Database.Database, table: string) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
-const oparlTables = (db: Database.Database) => db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'oparl_%'`).all().length;
-const snapshot = (db: Database.Database) =>
-  (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'oparl_%' ORDER BY name`).all() as { name: string }[]).map((t) => [
-    t.name,
-    db.prepare(`SELECT * FROM ${t.name} ORDER BY 1, 2`).all(),
-  ]);
+const tableRows = async (db: Sql, table: string) => (await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))!.n;
+const oparlTableNames = async (db: Sql) => (await db.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'oparl_%' ORDER BY name`)).map((t) => t.name);
+/** Rows in all the directory's tables together. */
+const storedRows = async (db: Sql) => {
+  let n = 0;
+  for (const t of await oparlTableNames(db)) n += await tableRows(db, t);
+  return n;
+};
+const snapshot = async (db: Sql) => {
+  const out: [string, unknown[]][] = [];
+  for (const t of await oparlTableNames(db)) out.push([t, await db.all(`SELECT * FROM ${t} ORDER BY 1, 2`)]);
+  return out;
+};
 
 describe('OParl import', () => {
   it('ORG-1 reads a clean council from a folder: body, factions, committee, persons, memberships, meetings, agenda', async () => {
@@ -114,24 +121,24 @@ describe('OParl import', () => {
     const { model } = await walk(CLEAN);
     const db = memoryDb();
     const store = new OparlStore(db);
-    const before = store.preview('t', model);
+    const before = await store.preview('t', model);
     expect(before.total).toEqual({ added: 35, updated: 0, removed: 0, unchanged: 0 });
     expect(before.kinds.persons.counts).toEqual({ added: 8, updated: 0, removed: 0, unchanged: 0 });
     expect(before.kinds.agendaItems.added).toHaveLength(7);
-    expect(oparlTables(db)).toBe(0); // a preview does not even create tables
+    expect(await storedRows(db)).toBe(0); // a preview writes nothing
 
-    const applied = store.apply('t', model);
+    const applied = await store.apply('t', model);
     expect(applied.total).toEqual(before.total);
-    expect([tableRows(db, 'oparl_body'), tableRows(db, 'oparl_organization'), tableRows(db, 'oparl_person'), tableRows(db, 'oparl_membership'), tableRows(db, 'oparl_meeting'), tableRows(db, 'oparl_agenda_item')]).toEqual([1, 4, 8, 12, 3, 7]);
-    expect(tableRows(db, 'oparl_import')).toBe(1);
-    const persons = store.list('t', 'persons');
+    expect([await tableRows(db, 'oparl_body'), await tableRows(db, 'oparl_organization'), await tableRows(db, 'oparl_person'), await tableRows(db, 'oparl_membership'), await tableRows(db, 'oparl_meeting'), await tableRows(db, 'oparl_agenda_item')]).toEqual([1, 4, 8, 12, 3, 7]);
+    expect(await tableRows(db, 'oparl_import')).toBe(1);
+    const persons = await store.list('t', 'persons');
     expect(persons.find((p) => p.id === `${B}person/6`)).toEqual({ id: `${B}person/6`, system: `${B}system`, name: 'Dr. Jana Schulz', email: 'person6@musterstadt.example' });
-    expect(store.list('t', 'meetings').find((m) => m.id === `${B}meeting/1`)!.organizations).toEqual([`${B}organization/hfa`]);
-    expect(store.list('t', 'agendaItems').filter((a) => a.public === false).map((a) => a.name)).toEqual(['Personalangelegenheit']);
+    expect((await store.list('t', 'meetings')).find((m) => m.id === `${B}meeting/1`)!.organizations).toEqual([`${B}organization/hfa`]);
+    expect((await store.list('t', 'agendaItems')).filter((a) => a.public === false).map((a) => a.name)).toEqual(['Personalangelegenheit']);
 
-    expect(store.preview('t', model).total).toEqual({ added: 0, updated: 0, removed: 0, unchanged: 35 });
-    expect(store.preview('other', model).total.added).toBe(35); // tenants are separate
-    expect(store.list('other', 'persons')).toEqual([]);
+    expect((await store.preview('t', model)).total).toEqual({ added: 0, updated: 0, removed: 0, unchanged: 35 });
+    expect((await store.preview('other', model)).total.added).toBe(35); // tenants are separate
+    expect((await store.list('other', 'persons'))).toEqual([]);
   });
 
   it('ORG-1 re-importing changed data updates in place without duplicates and marks vanished and deleted objects removed', async () => {
@@ -164,49 +171,49 @@ describe('OParl import', () => {
     expect(k.agendaItems.updated).toEqual([{ id: `${B}agendaitem/1-2`, fields: ['name'] }]);
     expect(k.agendaItems.removed).toHaveLength(2);
     expect(dry.preview.total).toEqual({ added: 0, updated: 3, removed: 6, unchanged: 26 });
-    expect(store.list('t', 'organizations').find((o) => o.id === `${B}organization/cdu`)!.name).toBe('CDU-Fraktion'); // dry run wrote nothing
+    expect((await store.list('t', 'organizations')).find((o) => o.id === `${B}organization/cdu`)!.name).toBe('CDU-Fraktion'); // dry run wrote nothing
 
     const real = await importOparl({ source: dir, db, tenant: 't' });
     expect(real.applied).toBe(true);
     expect(real.preview.total).toEqual(dry.preview.total);
-    expect([tableRows(db, 'oparl_organization'), tableRows(db, 'oparl_person'), tableRows(db, 'oparl_membership'), tableRows(db, 'oparl_meeting'), tableRows(db, 'oparl_agenda_item')]).toEqual([4, 8, 12, 3, 7]);
-    expect(store.list('t', 'organizations').find((o) => o.id === `${B}organization/cdu`)!.name).toBe('CDU-Ratsfraktion');
-    expect(store.list('t', 'meetings').find((m) => m.id === `${B}meeting/2`)!.start).toBe('2025-04-08T16:00:00.000Z');
-    const persons = store.list('t', 'persons');
+    expect([await tableRows(db, 'oparl_organization'), await tableRows(db, 'oparl_person'), await tableRows(db, 'oparl_membership'), await tableRows(db, 'oparl_meeting'), await tableRows(db, 'oparl_agenda_item')]).toEqual([4, 8, 12, 3, 7]);
+    expect((await store.list('t', 'organizations')).find((o) => o.id === `${B}organization/cdu`)!.name).toBe('CDU-Ratsfraktion');
+    expect((await store.list('t', 'meetings')).find((m) => m.id === `${B}meeting/2`)!.start).toBe('2025-04-08T16:00:00.000Z');
+    const persons = await store.list('t', 'persons');
     expect(persons.filter((p) => p.removedAt).map((p) => p.id)).toEqual([`${B}person/8`]);
     expect(persons.find((p) => p.id === `${B}person/8`)!.name).toBe('Ewa Nowak'); // kept, only marked
-    expect(store.list('t', 'meetings').filter((m) => !m.removedAt)).toHaveLength(2);
+    expect((await store.list('t', 'meetings')).filter((m) => !m.removedAt)).toHaveLength(2);
 
     const back = await importOparl({ source: CLEAN, db, tenant: 't' });
     expect(back.preview.kinds.persons.updated).toEqual([{ id: `${B}person/8`, fields: ['removed'] }]);
     expect(back.preview.kinds.meetings.updated.map((u) => u.id).sort()).toEqual([`${B}meeting/2`, `${B}meeting/3`]);
-    expect(store.list('t', 'persons').filter((p) => p.removedAt)).toEqual([]);
-    expect(tableRows(db, 'oparl_person')).toBe(8);
+    expect((await store.list('t', 'persons')).filter((p) => p.removedAt)).toEqual([]);
+    expect(await tableRows(db, 'oparl_person')).toBe(8);
   });
 
   it('ORG-1 a write that fails midway leaves the database exactly as it was', async () => {
     const { model } = await walk(CLEAN);
     const db = memoryDb();
     const store = new OparlStore(db);
-    store.apply('t', model);
-    const before = snapshot(db);
+    await store.apply('t', model);
+    const before = await snapshot(db);
 
     const changed: Model = structuredClone(model);
     changed.organizations[`${B}organization/cdu`]!.name = 'CDU-Ratsfraktion';
     delete changed.persons[`${B}person/2`];
     changed.agendaItems[`${B}agendaitem/3-3`] = { id: `${B}agendaitem/3-3`, meeting: `${B}meeting/3`, number: '3', name: 'Anfragen', public: true, order: 2 };
     // Agenda items are written last: organizations, persons and meetings are already written when this fails.
-    db.exec(`CREATE TRIGGER fail_midway BEFORE INSERT ON oparl_agenda_item BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END`);
+    await db.run(`CREATE TRIGGER fail_midway BEFORE INSERT ON oparl_agenda_item BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END`);
 
-    expect(() => store.apply('t', changed)).toThrow(/disk full/);
-    expect(snapshot(db)).toEqual(before);
-    expect(tableRows(db, 'oparl_import')).toBe(1);
-    expect(store.preview('t', changed).total).toEqual({ added: 1, updated: 1, removed: 1, unchanged: 33 });
+    await expect(store.apply('t', changed)).rejects.toThrow(/disk full/);
+    expect(await snapshot(db)).toEqual(before);
+    expect(await tableRows(db, 'oparl_import')).toBe(1);
+    expect((await store.preview('t', changed)).total).toEqual({ added: 1, updated: 1, removed: 1, unchanged: 33 });
 
-    db.exec('DROP TRIGGER fail_midway');
-    expect(store.apply('t', changed).total).toEqual({ added: 1, updated: 1, removed: 1, unchanged: 33 });
-    expect(store.list('t', 'organizations').find((o) => o.id === `${B}organization/cdu`)!.name).toBe('CDU-Ratsfraktion');
-    expect(tableRows(db, 'oparl_agenda_item')).toBe(8);
+    await db.run('DROP TRIGGER fail_midway');
+    expect((await store.apply('t', changed)).total).toEqual({ added: 1, updated: 1, removed: 1, unchanged: 33 });
+    expect((await store.list('t', 'organizations')).find((o) => o.id === `${B}organization/cdu`)!.name).toBe('CDU-Ratsfraktion');
+    expect(await tableRows(db, 'oparl_agenda_item')).toBe(8);
   });
 
   it('ORG-1 tolerates and reports every sloppiness of real endpoints (folder)', async () => {
@@ -272,11 +279,11 @@ describe('OParl import', () => {
     const store = new OparlStore(db);
     const previous: Model = structuredClone(model);
     previous.persons[`${B}person/9`] = { id: `${B}person/9`, name: 'Ina Weg' };
-    store.apply('t', previous);
-    const p = store.apply('t', model);
+    await store.apply('t', previous);
+    const p = await store.apply('t', model);
     expect(p.kinds.persons.removed).toEqual([{ id: `${B}person/9`, deleted: true }]);
     expect(p.total.removed).toBe(1);
-    expect(store.list('t', 'persons').find((x) => x.id === `${B}person/9`)!.removedAt).toMatch(/^\d{4}-/);
+    expect((await store.list('t', 'persons')).find((x) => x.id === `${B}person/9`)!.removedAt).toMatch(/^\d{4}-/);
   });
 
   it('ORG-1 reads the same councils from an OParl endpoint over HTTP (404 for missing objects and filtered lists, cyclic links.next)', async () => {
@@ -301,7 +308,7 @@ describe('OParl import', () => {
     const r = await importOparl({ source: sloppy.system, db, tenant: 't' });
     expect(r.applied).toBe(true);
     expect(r.preview.kinds.persons.counts.added).toBe(3);
-    expect(new OparlStore(db).list('t', 'organizations').map((o) => o.name).sort()).toEqual(['CDU-Fraktion', 'FDP-Fraktion', 'Hauptausschuss', 'SPD-Fraktion']);
+    expect((await new OparlStore(db).list('t', 'organizations')).map((o) => o.name).sort()).toEqual(['CDU-Fraktion', 'FDP-Fraktion', 'Hauptausschuss', 'SPD-Fraktion']);
   });
 
   it('ORG-1 enforces limits on pages, objects, response size and request time, and then writes nothing', async () => {
@@ -326,7 +333,7 @@ describe('OParl import', () => {
     expect(Date.now() - t0).toBeLessThan(5000);
     expect([slow.complete, slow.applied]).toEqual([false, false]);
     expect(slow.warnings.find((w) => w.code === 'fetch-failed')).toMatchObject({ url: `${hanging.base}/oparl/body/1/meetings`, message: 'no complete answer within 300 ms' });
-    expect(oparlTables(db)).toBe(0);
+    expect(await storedRows(db)).toBe(0);
   });
 
   it('ORG-1 importOparl logs a readable summary, previews on a dry run, applies otherwise, and refuses an unknown source', async () => {
@@ -337,7 +344,7 @@ describe('OParl import', () => {
     expect(lines).toContain('dry run: nothing written');
     expect(lines).toContain('persons: 8 added, 0 updated, 0 removed, 0 unchanged');
     expect(lines).toContain(`read 37 objects on 5 list pages (6 requests) from system ${B}system`);
-    expect(oparlTables(db)).toBe(0);
+    expect(await storedRows(db)).toBe(0);
 
     lines.length = 0;
     expect((await importOparl({ source: CLEAN, db, tenant: 'muster', log: (l) => lines.push(l) })).applied).toBe(true);

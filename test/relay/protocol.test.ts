@@ -16,7 +16,7 @@ import { decodeServerFrame, encodeControl, encodeEnvelopes, LIMITS } from '../..
 import { cleanup, demoRelay, demoSigner, device, online, rawClient, until } from '../helpers/relay.js';
 
 /** Envelopes the demo seeds: legal clause, meeting setup, public and members agenda. */
-const DEMO_SETUP = 5; // + legal.recording (DS-3)
+const DEMO_SETUP = 6; // + legal.recording (DS-3), disruption.rules (DIS-3)
 
 const stops: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -69,12 +69,12 @@ describe('relay sync protocol', () => {
   it('sends what a device lacks in insertion order, at most 512 per frame, then want, then synced', async () => {
     const r = await relay();
     const { tenant, meeting } = r.demo;
-    const tenantKey = fromHex(r.relay.store.tenantKey(tenant)!, 32);
+    const tenantKey = fromHex((await r.relay.store.tenantKey(tenant))!, 32);
     const author = new Replica({ tenant, meeting, tenantKey, docs: ['public', 'members'], signer: await demoSigner(r.demo, 'm04') });
-    await author.addCerts(r.relay.store.certs(tenant));
+    await author.addCerts(await r.relay.store.certs(tenant));
     for (let i = 0; i < 600; i++) await author.create('attendance.in', { person: 'm04', place: i % 2 ? 'onsite' : 'remote' }, i % 3 ? 'public' : 'members');
-    for (const e of author.envelopes()) r.relay.store.insert(tenant, meeting, { doc: e.doc, author: toHex(e.author), seq: e.seq, id: e.id, wire: e.wire });
-    const stored = r.relay.store.all(tenant, meeting, ['public', 'members']);
+    for (const e of author.envelopes()) await r.relay.store.insert(tenant, meeting, { doc: e.doc, author: toHex(e.author), seq: e.seq, id: e.id, wire: e.wire });
+    const stored = await r.relay.store.all(tenant, meeting, ['public', 'members']);
     expect(stored).toHaveLength(DEMO_SETUP + 600);
 
     const c = await r.connect('m05');
@@ -103,7 +103,7 @@ describe('relay sync protocol', () => {
     expect(p.of('welcome')[0]!.frontier.members).toBeUndefined();
     await p.sendAndWait(encodeControl({ t: 'sync', frontier: { members: { [m04]: 250 } } }), () => p.of('synced').length === 1, 'synced');
     expect(p.envelopes.flat().map(toHex)).toEqual(stored.filter((e) => e.doc === 'public').map((e) => toHex(e.wire)));
-    expect(p.envelopes.flat()).toHaveLength(404); // m04's 400, the admin's legal clause, recording setting, setup and public agenda
+    expect(p.envelopes.flat()).toHaveLength(405); // m04's 400, the admin's legal clause, recording setting, setup, disruption rules and public agenda
     expect(p.of('want')).toEqual([]);
   });
 
@@ -121,7 +121,7 @@ describe('relay sync protocol', () => {
     }
     m.client.start();
     await online(m);
-    expect(r.relay.store.count()).toBe(DEMO_SETUP + 30);
+    expect(await r.relay.store.count()).toBe(DEMO_SETUP + 30);
     const c = await r.connect('m03');
     await c.sendAndWait(encodeControl({ t: 'sync', frontier: {} }), () => c.of('synced').length === 1, 'synced');
     expect(c.envelopes.length).toBeGreaterThan(1);
@@ -134,10 +134,10 @@ describe('relay sync protocol', () => {
     const [a, b, pub] = [await r.connect('m02'), await r.connect('m03'), await r.connect(null)];
     for (const c of [a, b, pub]) await c.sendAndWait(encodeControl({ t: 'sync', frontier: {} }), () => c.of('synced').length === 1, 'synced');
     const before = [a, b, pub].map((c) => c.envelopes.length);
-    const tenantKey = fromHex(r.relay.store.tenantKey(r.demo.tenant)!, 32);
+    const tenantKey = fromHex((await r.relay.store.tenantKey(r.demo.tenant))!, 32);
     const rep = new Replica({ tenant: r.demo.tenant, meeting: r.demo.meeting, tenantKey, docs: ['public', 'members'], signer: await demoSigner(r.demo, 'm02') });
-    await rep.addCerts(r.relay.store.certs(r.demo.tenant));
-    await rep.receive(r.relay.store.all(r.demo.tenant, r.demo.meeting, ['public', 'members']).map((e) => e.wire));
+    await rep.addCerts(await r.relay.store.certs(r.demo.tenant));
+    await rep.receive((await r.relay.store.all(r.demo.tenant, r.demo.meeting, ['public', 'members'])).map((e) => e.wire));
     const pubEntry = await rep.create('attendance.in', { person: 'm02', place: 'remote' });
     const secret = await rep.create('attendance.in', { person: 'm02', place: 'remote' }, 'members');
     await a.sendAndWait(encodeEnvelopes([pubEntry.wire, secret.wire]), () => a.of('ack').length === 1, 'ack');
@@ -205,38 +205,38 @@ describe('relay sync protocol', () => {
     expect(idle.closeCode()).toBe(4001);
     expect(a.isClosed()).toBe(false);
 
-    const tenantKey = fromHex(r.relay.store.tenantKey(r.demo.tenant)!, 32);
+    const tenantKey = fromHex((await r.relay.store.tenantKey(r.demo.tenant))!, 32);
     const rep = new Replica({ tenant: r.demo.tenant, meeting: r.demo.meeting, tenantKey, docs: ['public', 'members'], signer: await demoSigner(r.demo, 'm02') });
-    await rep.addCerts(r.relay.store.certs(r.demo.tenant));
+    await rep.addCerts(await r.relay.store.certs(r.demo.tenant));
     const es = [];
     for (let i = 0; i < 4; i++) es.push(await rep.create('attendance.in', { person: 'm02', place: 'remote' }));
-    const before = r.relay.store.count();
+    const before = await r.relay.store.count();
     await a.sendAndWait(encodeEnvelopes(es.slice(0, 3).map((e) => e.wire)), () => a.of('ack').length === 1, 'ack');
     expect(await a.sendAndWaitError(encodeEnvelopes([es[3]!.wire]))).toBe('rate-limit');
-    expect(r.relay.store.count()).toBe(before + 3);
+    expect(await r.relay.store.count()).toBe(before + 3);
   });
 
   it('stores an envelope sent twice at once over two connections of one device exactly once', async () => {
     const r = await relay();
     const [a, b] = [await r.connect('m02'), await r.connect('m02')];
-    const tenantKey = fromHex(r.relay.store.tenantKey(r.demo.tenant)!, 32);
+    const tenantKey = fromHex((await r.relay.store.tenantKey(r.demo.tenant))!, 32);
     const twin = async () => {
       const rep = new Replica({ tenant: r.demo.tenant, meeting: r.demo.meeting, tenantKey, docs: ['public', 'members'], signer: await demoSigner(r.demo, 'm02') });
-      await rep.addCerts(r.relay.store.certs(r.demo.tenant));
+      await rep.addCerts(await r.relay.store.certs(r.demo.tenant));
       return rep;
     };
     const one = await (await twin()).create('attendance.in', { person: 'm02', place: 'remote' });
     const other = await (await twin()).create('attendance.in', { person: 'm02', place: 'onsite' }); // same seq 1
-    const before = r.relay.store.count();
+    const before = await r.relay.store.count();
     a.ws.send(encodeEnvelopes([one.wire]));
     b.ws.send(encodeEnvelopes([one.wire]));
     const answers = () => JSON.stringify([a, b].map((c) => c.got.filter((m) => m.t === 'ack' || m.t === 'error')));
     await until(() => a.of('ack').length === 1 && b.of('ack').length === 1, 'both acknowledged').catch((e) => {
       throw new Error(`${e.message}: ${answers()}`);
     });
-    expect(r.relay.store.count()).toBe(before + 1);
+    expect(await r.relay.store.count()).toBe(before + 1);
     expect(await a.sendAndWaitError(encodeEnvelopes([other.wire]))).toBe('fork');
-    expect(r.relay.store.count()).toBe(before + 1);
+    expect(await r.relay.store.count()).toBe(before + 1);
   });
 
   it('cuts off a connection that floods the relay with frames', async () => {
@@ -279,13 +279,13 @@ describe('sync client recovery', () => {
     stops.push(() => m.client.stop());
     await until(() => m.client.status === 'online', 'online through the proxy');
     const e = await m.replica.create('attendance.in', { person: 'm02', place: 'remote' });
-    await until(() => r.relay.store.has(r.demo.tenant, r.demo.meeting, e.id), 'stored by the relay');
+    await until(async () => await r.relay.store.has(r.demo.tenant, r.demo.meeting, e.id), 'stored by the relay');
     await until(() => swallowed.includes(e.id), 'the proxy swallowed the ack');
     expect(m.client.status).toBe('resyncing'); // stored, but the device never heard so
     await noAcks.close();
     await until(() => m.statuses.includes('offline'), 'offline');
     await online(m);
-    expect(r.relay.store.count()).toBe(DEMO_SETUP + 1);
+    expect(await r.relay.store.count()).toBe(DEMO_SETUP + 1);
   });
 
   it('DIS-5 a relay connection that goes silent is given up and the next relay is used', async () => {
@@ -298,7 +298,7 @@ describe('sync client recovery', () => {
     await m.replica.create('attendance.in', { person: 'm02', place: 'onsite' });
     await until(() => m.statuses.includes('offline'), 'the client notices the silence', 3000);
     await online(m);
-    expect(r.relay.store.count()).toBe(DEMO_SETUP + 1);
+    expect(await r.relay.store.count()).toBe(DEMO_SETUP + 1);
     expect(m.errors).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
  * recordings folder, and the deletion records checked by `ratsraum verify-deletions` in a process of its own.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { fingerprint } from '../../crypto/hash.js';
 import { signAdmin } from '../../core/identity.js';
 import { type DeletionsFile, RETENTION_KINDS } from '../../core/retention.js';
 import { Retention } from '../../relay/retention.js';
+import { openIdentityDatabases } from '../../relay/store-open.js';
 import { cleanup, demoRelay, until } from '../helpers/relay.js';
 
 const MIN = 60_000;
@@ -33,17 +34,17 @@ const setPeriods = async (minutes: number) => {
 };
 
 /** One item of every stored kind, dated `at`, each carrying the tag, so the files can be searched for it. Younger first: a new session clears expired ones. */
-function seed(tag: string, at: number): void {
+async function seed(tag: string, at: number): Promise<void> {
   const id = s.relay.identity;
   const tenant = s.demo.tenant;
-  id.invitations.create({ tenant, person: `p-${tag}`, email: `${tag}@example.org`, now: at, ttlMs: MIN / 2 });
-  id.audit.add(tenant, { at, actor: 'relay', action: 'login', person: `p-${tag}`, summary: `${tag} logged in`, request: null, sig: null });
-  id.audit.add(tenant, { at, actor: 'admin', action: 'invite', person: `p-${tag}`, summary: `invited ${tag}`, request: null, sig: null });
+  await id.invitations.create({ tenant, person: `p-${tag}`, email: `${tag}@example.org`, now: at, ttlMs: MIN / 2 });
+  await id.audit.add(tenant, { at, actor: 'relay', action: 'login', person: `p-${tag}`, summary: `${tag} logged in`, request: null, sig: null });
+  await id.audit.add(tenant, { at, actor: 'admin', action: 'invite', person: `p-${tag}`, summary: `invited ${tag}`, request: null, sig: null });
   const device = toHex(publicKeyOf(generateSeed()));
-  id.enrolments.begin({ tenant, device, person: `p-${tag}`, grant: { name: `Name ${tag}`, roles: ['member'], bodies: [] }, token: `token-${tag}` }, at);
-  id.totp.create(tenant, device, `label-${tag}`);
-  id.enrolments.openSession(tenant, device, at, MIN / 2);
-  id.enrolments.setState(tenant, device, 'revoked', at);
+  await id.enrolments.begin({ tenant, device, person: `p-${tag}`, grant: { name: `Name ${tag}`, roles: ['member'], bodies: [] }, token: `token-${tag}` }, at);
+  await id.totp.create(tenant, device, `label-${tag}`);
+  await id.enrolments.openSession(tenant, device, at, MIN / 2);
+  await id.enrolments.setState(tenant, device, 'revoked', at);
   const dir = join(s.dataDir, 'recordings', tenant, s.demo.meeting);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${tag}-video.mjr`);
@@ -94,8 +95,8 @@ afterAll(async () => {
 describe('DS-2 retention on the relay', () => {
   it('DS-2 with periods of one minute, what is older is gone from identity.sqlite (rows and bytes) and the recordings folder; the rest and every other table stay', async () => {
     await setPeriods(1);
-    seed('young', T - 10_000);
-    seed('old', T - 20 * MIN);
+    await seed('young', T - 10_000);
+    await seed('old', T - 20 * MIN);
     const before = counts();
     expect(inIdentityFile('old')).toBe(true);
     const made = await s.relay.retention.run();
@@ -122,8 +123,8 @@ describe('DS-2 retention on the relay', () => {
 
   it('DS-2 a relay clock set a year ahead deletes nothing early: rows younger than the period survive in the SQLite file', async () => {
     await setPeriods(10);
-    seed('mid', T - 5 * MIN);
-    seed('older', T - 15 * MIN);
+    await seed('mid', T - 5 * MIN);
+    await seed('older', T - 15 * MIN);
     const before = counts();
     clock = { wall: T + 365 * 24 * 60 * MIN, mono: clock.mono + MIN };
     const made = await s.relay.retention.run();
@@ -141,14 +142,16 @@ describe('DS-2 retention on the relay', () => {
   });
 
   it('DS-2 after a restart with the clock a year ahead, the run trusts only the time stored by the last run', async () => {
-    seed('restart-mid', T - 5 * MIN);
-    seed('restart-old', T - 20 * MIN);
-    const restarted = new Retention({ dataDir: s.dataDir, store: s.relay.store, clock: { wall: () => T + 365 * 24 * 60 * MIN, mono: () => 0 } });
+    await seed('restart-mid', T - 5 * MIN);
+    await seed('restart-old', T - 20 * MIN);
+    const dbs = await openIdentityDatabases(s.dataDir);
+    const restarted = new Retention({ dataDir: s.dataDir, store: s.relay.store, db: dbs.identity, clock: { wall: () => T + 365 * 24 * 60 * MIN, mono: () => 0 } });
     try {
       const made = await restarted.run();
       expect(made.map((r) => [r.body.kind, r.body.count, r.body.now])).toEqual(['invitations', 'logins', 'audit', 'recordings', 'revoked-devices'].map((k) => [k, k === 'logins' ? 2 : 1, T + MIN]));
     } finally {
       await restarted.close();
+      await dbs.close();
     }
     expect(inIdentityFile('restart-mid')).toBe(true);
     expect(recording('restart-mid')).toBe(true);
@@ -156,8 +159,8 @@ describe('DS-2 retention on the relay', () => {
   });
 
   it('DS-2 `ratsraum retention --now` far ahead deletes only up to the witnessed time', async () => {
-    seed('cli-mid', T - 5 * MIN);
-    seed('cli-old', T - 30 * MIN);
+    await seed('cli-mid', T - 5 * MIN);
+    await seed('cli-old', T - 30 * MIN);
     const r = await cli('retention', '--data', s.dataDir, '--now', '2099-01-01T00:00:00Z');
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { body: { kind: string; count: number } });
@@ -166,7 +169,7 @@ describe('DS-2 retention on the relay', () => {
     expect(recording('cli-old')).toBe(false);
     expect(inIdentityFile('cli-mid')).toBe(true);
     expect(recording('cli-mid')).toBe(true);
-  });
+  }, 300_000); // a CLI child starts slowly on a loaded machine
 
   it('DS-2 the deletion records verify with `ratsraum verify-deletions`, name kind, count and period, carry nothing of the content, and a changed count fails', async () => {
     const out = await cli('deletions', '--data', s.dataDir, '--tenant', s.demo.tenant);
@@ -191,7 +194,7 @@ describe('DS-2 retention on the relay', () => {
     const bad = await cli('verify-deletions', path, '--tenant-key', fp);
     expect(bad.status).toBe(1);
     expect(bad.stdout).toMatch(/record 5: signature does not verify/);
-  });
+  }, 300_000);
 
   it('DS-2 the admin API refuses periods out of limits and a request that does not name this relay\'s retention key', async () => {
     const relayKey = s.relay.retention.relayKey;
@@ -204,6 +207,27 @@ describe('DS-2 retention on the relay', () => {
     const pub = (await (await fetch(`${s.relay.url}/api/${s.demo.tenant}/retention`)).json()) as { periods: Record<string, number> };
     expect(pub.periods).toEqual(Object.fromEntries(RETENTION_KINDS.map((k) => [k, 10])));
   });
+  it('DS-2 recordings are kept for the period their meeting\'s log decided (legal.recording.retentionDays), other meetings\' for the tenant\'s', async () => {
+    await setPeriods(1);
+    const root = join(s.dataDir, 'recordings', s.demo.tenant);
+    const decided = join(root, 'decided');
+    const other = join(root, 'other');
+    mkdirSync(decided, { recursive: true });
+    mkdirSync(other, { recursive: true });
+    writeFileSync(join(decided, 'retention.json'), JSON.stringify({ retentionDays: 1 }));
+    const file = (dir: string, name: string, at: number) => {
+      writeFileSync(join(dir, name), name);
+      utimesSync(join(dir, name), at / 1000, at / 1000);
+    };
+    file(decided, 'hour-old.mjr', T - 60 * MIN); // younger than the day its log decided
+    file(decided, 'two-days-old.mjr', T - 2 * 1440 * MIN);
+    file(other, 'hour-old.mjr', T - 60 * MIN); // older than the tenant's minute
+    const made = (await s.relay.retention.run()).filter((r) => r.body.kind === 'recordings');
+    expect(readdirSync(decided).sort()).toEqual(['hour-old.mjr', 'retention.json']);
+    expect(readdirSync(other)).toEqual([]);
+    expect(made.filter((r) => r.body.period === 1440).map((r) => r.body.count)).toEqual([1]); // its own record, its own period
+    expect(made.filter((r) => r.body.period === 1)).toHaveLength(1);
+  });
 });
 
 describe('DS-2 the relay deletes on its own', () => {
@@ -213,8 +237,8 @@ describe('DS-2 the relay deletes on its own', () => {
       const a = await signerFromSeed(fromHex(t.demo.tenantSeed, 32));
       const r = await fetch(`${t.relay.url}/api/${t.demo.tenant}/admin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(await signAdmin(a, t.demo.tenant, 'retention.save', { periods: { invitations: 1 }, relayKey: t.relay.retention.relayKey })) });
       expect(r.status).toBe(200);
-      t.relay.identity.invitations.create({ tenant: t.demo.tenant, person: 'p-timer', email: 'timer@example.org', now: Date.now() - 10 * MIN, ttlMs: MIN });
-      await until(() => t.relay.retention.records(t.demo.tenant).some((x) => x.body.kind === 'invitations'), 'a deletion record of the timer', 60_000);
+      await t.relay.identity.invitations.create({ tenant: t.demo.tenant, person: 'p-timer', email: 'timer@example.org', now: Date.now() - 10 * MIN, ttlMs: MIN });
+      await until(async () => (await t.relay.retention.records(t.demo.tenant)).some((x) => x.body.kind === 'invitations'), 'a deletion record of the timer', 60_000);
       const db = new Database(join(t.dataDir, 'identity.sqlite'), { readonly: true });
       expect(db.prepare("SELECT COUNT(*) AS n FROM invitations WHERE email = 'timer@example.org'").get()).toEqual({ n: 0 });
       db.close();

@@ -85,7 +85,7 @@ describe('the relay learns nothing of a secret ballot', () => {
     expect(chair.state.votes[0]!.counts).toEqual({ a: 3, b: 1, c: 1, no: 1, abstain: 1 });
 
     // Everything the relay saw: what passed the proxy, and what it stored.
-    const stored = relay.store.all(demo.tenant, demo.meeting, ['public', 'members']).map((e) => e.wire);
+    const stored = (await relay.store.all(demo.tenant, demo.meeting, ['public', 'members'])).map((e) => e.wire);
     const bytes = [...seen, ...stored];
     const envs = bytes.map((w) => envelope.decode(w));
     const ballots = envs.filter((e) => e.kind === 'vote.ballot');

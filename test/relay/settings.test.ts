@@ -124,8 +124,8 @@ describe('per-tenant settings', () => {
     expect(audit.map((e) => e.summary)).toEqual(['settings changed: hotline_email', `settings changed: ${Object.keys(values).join(', ')}`]);
     expect(audit.every((e) => e.sig)).toBe(true);
     // A tenant made with `ratsraum tenant create --name` is called by that name until the settings say otherwise.
-    s.relay.identity.invitations.createSetup({ tenant: 'nachbarstadt', name: 'Gemeinde Nachbarstadt' });
-    expect(s.relay.identity.settings.values('nachbarstadt').municipality).toBe('Gemeinde Nachbarstadt');
+    await s.relay.identity.invitations.createSetup({ tenant: 'nachbarstadt', name: 'Gemeinde Nachbarstadt' });
+    expect((await s.relay.identity.settings.values('nachbarstadt')).municipality).toBe('Gemeinde Nachbarstadt');
     // After a restart of the relay on the same data, the values are still there.
     await s.relay.close();
     const again = await demoRelay({ dataDir: s.dataDir, demo: s.demo });
@@ -134,27 +134,30 @@ describe('per-tenant settings', () => {
     expect(r.markdown).toContain('Markt 1, 12345 Musterstadt');
   });
 
-  it('DS-1 SEC-2 (texts that claim too much) what members acknowledge says non-public content is stored in clear today, ballots only as ciphertexts, and promises no end-to-end encryption', async () => {
+  it('DS-1 SEC-2 PUB-5 (texts that claim too much) what members acknowledge says non-public content is encrypted end to end (meetings set up before it in clear), ballots only as ciphertexts', async () => {
     const claims = {
-      de: { clear: /speichert (sie|diese Inhalte) derzeit \*\*unverschlüsselt\*\*/, e2e: /Ende-zu-Ende(-| )verschlüsselt(?!ung ist in Vorbereitung)|können sie nicht lesen|speichert sie nur verschlüsselt/, ballots: /ElGamal/, keys: /verlässt (das|Ihr) Gerät (nie|nicht)/ },
-      en: { clear: /stores (them|that content) \*\*unencrypted\*\*/, e2e: /encrypted end to end|cannot read them|stores it only in encrypted form/, ballots: /ElGamal/, keys: /never leaves (the|your) device/ },
+      de: { clear: /speichert (sie|diese Inhalte) derzeit \*\*unverschlüsselt\*\*|in Vorbereitung/, older: /vor dieser Fassung[^.]*\*\*unverschlüsselt\*\*/, e2e: /Ende-zu-Ende(-| )verschlüsselt(?!ung ist in Vorbereitung)|können sie nicht lesen|speichert sie nur verschlüsselt/, ballots: /ElGamal/, keys: /verlässt (das|Ihr) Gerät (nie|nicht)/ },
+      en: { clear: /currently stores (them|that content) \*\*unencrypted\*\*|in preparation/, older: /before this version[^.]*\*\*unencrypted\*\*/, e2e: /encrypted end to end|cannot read them|stores it only in encrypted form/, ballots: /ElGamal/, keys: /never leaves (the|your) device/ },
     } as const;
     for (const lang of ['de', 'en'] as const) {
       for (const kind of ['privacy', 'security'] as const) {
         const { markdown } = await loadHandbook(kind, lang);
         const c = claims[lang];
-        expect(markdown, `${lang}/${kind}`).toMatch(c.clear);
-        expect(markdown, `${lang}/${kind}`).not.toMatch(c.e2e);
+        // End-to-end encryption of members' content (docs/PROTOCOL.md "Sealed content"), and what it does not cover.
+        expect(markdown, `${lang}/${kind}`).not.toMatch(c.clear);
+        expect(markdown, `${lang}/${kind}`).toMatch(c.e2e);
+        expect(markdown, `${lang}/${kind}`).toMatch(c.older);
         expect(markdown).toMatch(c.ballots);
         expect(markdown).toMatch(c.keys);
         // The acknowledged version is new: members are asked again.
-        expect(markdown).toMatch(lang === 'de' ? /Fassung 2/ : /Version 2/);
+        const version = kind === 'privacy' ? 4 : 3;
+        expect(markdown).toMatch(lang === 'de' ? new RegExp(`Fassung ${version}`) : new RegExp(`Version ${version}`));
       }
       const { markdown } = await loadHandbook('privacy', lang);
-      // What is logged, and that Ratsraum deletes nothing but expired login sessions by itself.
+      // What is logged, and what Ratsraum deletes by itself (DS-2: relay/retention.ts), with evidence.
       expect(markdown).toMatch(lang === 'de' ? /protokolliert jede Änderung[^]*jede Anmeldung, auch fehlgeschlagene/ : /logs every change[^]*every login, failed and locked ones included/);
-      expect(markdown).toMatch(lang === 'de' ? /löscht in dieser Fassung nur abgelaufene Anmeldesitzungen/ : /itself deletes only expired login sessions/);
-      expect(markdown).not.toMatch(lang === 'de' ? /löscht automatisch/ : /deletes automatically/);
+      expect(markdown).toMatch(lang === 'de' ? /löscht nach Ablauf der Frist selbst und automatisch[^]*signierten Löschnachweis/ : /deletes by itself, automatically, when a period ends[^]*signed deletion record/);
+      expect(markdown).not.toMatch(lang === 'de' ? /löscht in dieser Fassung nur/ : /deletes only expired login sessions/);
     }
   });
 });

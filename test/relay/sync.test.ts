@@ -63,7 +63,7 @@ describe('relay path', () => {
     expect(chair!.replica.state.attendance['m02']).toMatchObject({ present: true, place: 'onsite' });
     expect(chair!.replica.state.currentItem).toBe('top3');
     // Nothing lost, nothing twice: the relay holds exactly what every device holds.
-    expect(again.store.all(demo.tenant, demo.meeting, ['public', 'members']).map((e) => e.id).sort()).toEqual(chair!.replica.envelopes().map((e) => e.id).sort());
+    expect((await again.store.all(demo.tenant, demo.meeting, ['public', 'members'])).map((e) => e.id).sort()).toEqual(chair!.replica.envelopes().map((e) => e.id).sort());
     for (const d of all) expect(d.replica.integrity()).toMatchObject({ forks: [], gaps: [], danglingDeps: [], invalid: [] });
   });
 
@@ -72,9 +72,9 @@ describe('relay path', () => {
     const backup = await demoRelay({ demo: primary.demo });
     // The backup relay of the data centre holds a copy of the primary's store.
     const { tenant, meeting } = primary.demo;
-    backup.relay.store.putTenant(tenant, primary.relay.store.tenantKey(tenant)!);
-    for (const c of primary.relay.store.certs(tenant)) backup.relay.store.putCert(c);
-    for (const e of primary.relay.store.all(tenant, meeting, ['public', 'members'])) backup.relay.store.insert(tenant, meeting, e);
+    await backup.relay.store.putTenant(tenant, (await primary.relay.store.tenantKey(tenant))!);
+    for (const c of await primary.relay.store.certs(tenant)) await backup.relay.store.putCert(c);
+    for (const e of await primary.relay.store.all(tenant, meeting, ['public', 'members'])) await backup.relay.store.insert(tenant, meeting, e);
     stops.push(() => cleanup(primary.dataDir, backup.dataDir));
     await primary.relay.close();
     const chair = await device(primary.demo, 'm01', [primary.wsUrl, backup.wsUrl]);
@@ -83,10 +83,10 @@ describe('relay path', () => {
     await online(chair).catch((e) => {
       throw new Error(`${e.message}; statuses ${chair.statuses.join(',')}; errors ${chair.errors.join(' | ')}`);
     });
-    const before = backup.relay.store.count();
+    const before = await backup.relay.store.count();
     await chair.replica.create('attendance.in', { person: 'm01', place: 'onsite' });
-    await until(() => backup.relay.store.count() === before + 1, 'backup relay stores the entry').catch((e) => {
-      throw new Error(`${e.message}: count ${backup.relay.store.count()}, statuses ${chair.statuses.join(',')}, errors ${chair.errors.join(' | ')}, log ${chair.replica.log.size}`);
+    await until(async () => await backup.relay.store.count() === before + 1, 'backup relay stores the entry').catch(async (e) => {
+      throw new Error(`${e.message}: count ${await backup.relay.store.count()}, statuses ${chair.statuses.join(',')}, errors ${chair.errors.join(' | ')}, log ${chair.replica.log.size}`);
     });
     expect(chair.replica.state.attendance['m01']).toMatchObject({ present: true, place: 'onsite' });
     expect(chair.replica.state.agenda).toHaveLength(7);

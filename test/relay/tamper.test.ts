@@ -11,6 +11,7 @@ import { stateHash } from '../../core/state.js';
 import type { Demo } from '../../relay/demo.js';
 import { evilRelay, type Tamper } from '../helpers/evil-relay.js';
 import { cleanup, demoRelay, device, type NodeDevice, online, until } from '../helpers/relay.js';
+import { seededRandom } from '../helpers/random.js';
 
 const stops: (() => unknown)[] = [];
 afterEach(async () => {
@@ -42,16 +43,6 @@ async function chairRunsASession(chair: NodeDevice) {
   await chair.replica.create('vote.open', { vote: 'v1', item: 'top3', title: 'Radverkehr', mode: 'open' });
 }
 
-/** mulberry32: the delays of the reordering relay come from a printed seed, so a failure can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 describe('SEC-1 against a malicious relay', () => {
   it('SEC-1 forged envelopes are rejected by every reader, shown, and never applied', async () => {
@@ -97,7 +88,7 @@ describe('SEC-1 against a malicious relay', () => {
     const seen: Uint8Array[] = [];
     const seed = Number(process.env.TAMPER_SEED ?? 20261201);
     console.log(`reordering relay: TAMPER_SEED=${seed}`);
-    const random = seeded(seed);
+    const random = seededRandom(seed).next;
     const { chair, m2, m3, honest } = await behind(() => ({
       down: async (wires) => {
         seen.push(...wires);

@@ -185,7 +185,7 @@ describe('real tenants', () => {
     // The bound device may reload its page and start again; the others stay refused, with no second factor made for them.
     expect((await start(winner)).status).toBe(200);
     expect((await start(loser)).json.code).toBe('bound');
-    expect(s.relay.identity.totp.has('stadt-f', toHex(loser.publicKey))).toBe(false);
+    expect(await s.relay.identity.totp.has('stadt-f', toHex(loser.publicKey))).toBe(false);
     const refused = (await s.adminCall(admin, 'stadt-f', 'audit', { action: 'enrol.refused' })).json.entries as { actor: string; summary: string }[];
     expect(refused.length).toBe(3);
     expect(refused.map((e) => e.actor)).toContain(`device:${toHex(loser.publicKey)}`);
@@ -248,7 +248,7 @@ describe('ratsraum start --no-demo', () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;
     });
-    await until(() => /^Mail: /m.test(out), 'the relay is up', 20_000).catch((e: Error) => {
+    await until(() => /^Mail: /m.test(out), 'the relay is up', 90_000).catch((e: Error) => {
       throw new Error(`${e.message}\n${out}`);
     });
     return { child, base: /Ratsraum relay on (http:\/\/\S+)/.exec(out)![1]!, out: () => out };
@@ -272,10 +272,10 @@ describe('ratsraum start --no-demo', () => {
       await stop(relay.child);
       expect(existsSync(join(dataDir, 'demo-devices.json'))).toBe(false);
       const store = openSqlite(join(dataDir, 'relay.sqlite'));
-      expect(store.tenants()).toEqual(['stadt-g']);
-      expect(store.tenantKey('stadt-g')).toBe(key);
-      expect([...store.certs('stadt-g'), ...store.meetings('stadt-g'), ...store.meetings('musterstadt')]).toEqual([]);
-      store.close();
+      expect(await store.tenants()).toEqual(['stadt-g']);
+      expect(await store.tenantKey('stadt-g')).toBe(key);
+      expect([...(await store.certs('stadt-g')), ...(await store.meetings('stadt-g')), ...(await store.meetings('musterstadt'))]).toEqual([]);
+      await store.close();
       const text = filesOf(dataDir).join('');
       expect(text).not.toMatch(/seed/i);
       expect(await seedsIn(dataDir, [key])).toEqual([]);
@@ -286,8 +286,8 @@ describe('ratsraum start --no-demo', () => {
     const demo = await start(demoDir, []);
     await stop(demo.child);
     const store = openSqlite(join(demoDir, 'relay.sqlite'));
-    const keys = store.tenants().flatMap((x) => [store.tenantKey(x)!, ...store.certs(x).map((c) => c.body.device)]);
-    store.close();
+    const keys = (await Promise.all((await store.tenants()).map(async (x) => [(await store.tenantKey(x))!, ...(await store.certs(x)).map((c) => c.body.device)]))).flat();
+    await store.close();
     expect((await seedsIn(demoDir, keys)).length).toBeGreaterThan(15);
   });
 });

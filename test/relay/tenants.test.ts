@@ -27,9 +27,9 @@ describe('tenants are strictly separated', () => {
     await online(bChair);
     await bChair.replica.create('attendance.in', { person: 'm01', place: 'onsite' });
     await bChair.replica.create('item.current', { item: 'top6' }, 'members');
-    await until(() => relay.store.all(b.tenant, b.meeting, ['members']).length > 0, 'B stored');
-    const bWires = relay.store.all(b.tenant, b.meeting, ['public', 'members']).map((e) => e.wire);
-    const aBefore = relay.store.all(a.tenant, a.meeting, ['public', 'members']).length;
+    await until(async () => (await relay.store.all(b.tenant, b.meeting, ['members'])).length > 0, 'B stored');
+    const bWires = (await relay.store.all(b.tenant, b.meeting, ['public', 'members'])).map((e) => e.wire);
+    const aBefore = (await relay.store.all(a.tenant, a.meeting, ['public', 'members'])).length;
 
     // 1. A's device logs in to B: refused, no welcome, no envelope.
     const aSigner = await demoSigner(a, 'm02');
@@ -46,7 +46,7 @@ describe('tenants are strictly separated', () => {
     expect(await inA.sendAndWaitError(encodeEnvelopes(bWires.slice(0, 1)))).toBe('wrong-meeting');
     await inA.sendAndWaitError(encodeEnvelopes(bWires.slice(1, 2)));
     expect(new Set(inA.errors().map((e) => e.code))).toEqual(new Set(['wrong-meeting']));
-    expect(relay.store.all(a.tenant, a.meeting, ['public', 'members'])).toHaveLength(aBefore);
+    expect(await relay.store.all(a.tenant, a.meeting, ['public', 'members'])).toHaveLength(aBefore);
 
     // 3. A replica of A handed B's envelopes (by a relay that mixes them up) applies none of them.
     const aDevice = await device(a, 'm02', [wsUrl]);
@@ -59,6 +59,6 @@ describe('tenants are strictly separated', () => {
     expect(r.rejected).toHaveLength(bWires.length);
     expect(aDevice.replica.state.attendance['m01']).toBeUndefined();
     // And B's store holds nothing of A.
-    expect(relay.store.all(b.tenant, b.meeting, ['public', 'members']).every((e) => envelope.decode(e.wire).tenant === b.tenant)).toBe(true);
+    expect((await relay.store.all(b.tenant, b.meeting, ['public', 'members'])).every((e) => envelope.decode(e.wire).tenant === b.tenant)).toBe(true);
   });
 });

@@ -95,10 +95,10 @@ describe('SEC-3 bounded clocks at the relay', () => {
         },
         by,
       );
-    const before = s.relay.store.count();
+    const before = await s.relay.store.count();
     const future = await signed(member, { hlc: { wall: Date.now() + 300 * DAY, counter: 0 } });
     expect(await c.sendAndWaitError(encodeEnvelopes([future.wire]))).toBe('clock');
-    expect(s.relay.store.has(s.demo.tenant, s.demo.meeting, future.id)).toBe(false);
+    expect(await s.relay.store.has(s.demo.tenant, s.demo.meeting, future.id)).toBe(false);
 
     const good = await signed(member, {});
     await c.sendAndWait(encodeEnvelopes([good.wire]), () => c.of('ack').some((a) => a.ids.includes(good.id)), 'the honest entry is acked');
@@ -111,8 +111,8 @@ describe('SEC-3 bounded clocks at the relay', () => {
     // Same wall time, same counter: not later either.
     const sameTime = await signed(other, { deps: [good.hash], hlc: { ...good.hlc } });
     expect(await o.sendAndWaitError(encodeEnvelopes([sameTime.wire]))).toBe('clock');
-    for (const e of [backInChain, backInDeps, sameTime]) expect(s.relay.store.has(s.demo.tenant, s.demo.meeting, e.id)).toBe(false);
-    expect(s.relay.store.count()).toBe(before + 1);
+    for (const e of [backInChain, backInDeps, sameTime]) expect(await s.relay.store.has(s.demo.tenant, s.demo.meeting, e.id)).toBe(false);
+    expect(await s.relay.store.count()).toBe(before + 1);
     expect(c.isClosed() || o.isClosed()).toBe(false);
   });
 });
@@ -156,14 +156,14 @@ describe('SEC-3 revocation against the operator', () => {
     expect(db.prepare("DELETE FROM cert_versions WHERE cert LIKE '%revoked%'").run().changes).toBe(1);
     db.close();
     const again = await site(s.dataDir, s.demo, port);
-    expect(again.relay.store.cert(s.demo.tenant, stolen)?.body.revoked).toBeUndefined();
+    expect((await again.relay.store.cert(s.demo.tenant, stolen))?.body.revoked).toBeUndefined();
 
     // The device logs in again and checks its member out; the relay takes it.
     thief.client.start();
     await online(thief);
     const out = await thief.replica.create('attendance.out', { person: 'm05' });
     await online(thief);
-    expect(again.relay.store.has(s.demo.tenant, s.demo.meeting, out.id)).toBe(true);
+    expect(await again.relay.store.has(s.demo.tenant, s.demo.meeting, out.id)).toBe(true);
 
     // Devices that saw the revocation keep it, name the rollback, and refuse the entry.
     const late = await dev(again, 'm04'); // never saw the revocation's certificate: it learns it from the log
@@ -215,7 +215,7 @@ describe('SEC-4 role changes through the admin API', () => {
     expect(await admin(s, 'certify', { cert: await demote({}) })).toMatchObject({ status: 409, json: { code: 'chains' } });
     const short = Object.fromEntries(Object.entries(chains).map(([k, n]) => [k, n - 1]));
     expect(await admin(s, 'certify', { cert: await demote({ chains: short }) })).toMatchObject({ status: 409, json: { code: 'chains' } });
-    expect(s.relay.store.certHistory(s.demo.tenant, cert.body.device)).toHaveLength(1);
+    expect(await s.relay.store.certHistory(s.demo.tenant, cert.body.device)).toHaveLength(1);
     expect(await admin(s, 'certify', { cert: await demote({ chains }) })).toMatchObject({ status: 200 });
 
     await until(() => member.replica.directory.history(cert.body.device).length === 2, 'the member holds the new version');
@@ -249,7 +249,7 @@ describe('AV-1 signed heads in the relay export', () => {
     const voteClose = await chair.replica.create('vote.close', { vote: 'v1' });
     const close = await chair.replica.create('session.close', {});
     const hex = toHex(close.author);
-    await until(() => s.relay.store.beacons(s.demo.tenant, s.demo.meeting).some((b) => b.author === hex && (b.frontier.public?.[hex] ?? 0) >= close.seq), "the relay holds the chair's heads covering the close");
+    await until(async () => (await s.relay.store.beacons(s.demo.tenant, s.demo.meeting)).some((b) => b.author === hex && (b.frontier.public?.[hex] ?? 0) >= close.seq), "the relay holds the chair's heads covering the close");
     chair.client.stop();
 
     const rec = (await (await fetch(`${s.relay.url}/api/${s.demo.tenant}/${s.demo.meeting}/export`)).json()) as ExportRecord;
@@ -296,7 +296,7 @@ describe('signed heads that a clock or a role change must not spoil', () => {
     skewed.ws.send(encodeControl({ t: 'beacon', beacon: ahead }));
     await skewed.sendAndWait(encodeControl({ t: 'ping' }), () => skewed.of('pong').length === 1, 'the beacon handled');
     expect(skewed.errors().map((e) => e.code)).toEqual(['clock']);
-    expect(s.relay.store.beacons(s.demo.tenant, s.demo.meeting).filter((b) => b.at > Date.now() + 60_000)).toEqual([]);
+    expect((await s.relay.store.beacons(s.demo.tenant, s.demo.meeting)).filter((b) => b.at > Date.now() + 60_000)).toEqual([]);
     skewed.close();
     // With its clock set right again, it chairs and closes the session.
     await closedSession(await dev(s, 'm01'), await dev(s, 'm03'));

@@ -144,8 +144,8 @@ describe('mesh mode of /video', () => {
       await until(() => listed(sc).join() === 'm01,m02,m03', 'all three listed');
       // Signed by a member, not the chair: the fold rejects it, the relay does nothing.
       await m02.replica.create('participant.remove', { person: 'm01', scope: 'session' });
-      const removals = () => r.relay.store.all(r.demo.tenant, r.demo.meeting, ['public']).filter((row) => envelope.decode(row.wire).kind === 'participant.remove').length;
-      await until(() => removals() === 1, 'the relay stored the member\'s order');
+      const removals = async () => (await r.relay.store.all(r.demo.tenant, r.demo.meeting, ['public'])).filter((row) => envelope.decode(row.wire).kind === 'participant.remove').length;
+      await until(async () => (await removals()) === 1, 'the relay stored the member\'s order');
       await chair.replica.create('participant.remove', { person: 'm03', scope: 'session' });
       expect(await s3.closed()).toBe(4403);
       await until(() => listed(sc).join() === 'm01,m02', 'm03 no longer listed');

@@ -7,11 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import type { VideoServerMessage } from '../../core/video-wire.js';
+import type { RelayOptions } from '../../relay/server.js';
 import { JanusClient } from '../../relay/video/janus-api.js';
 import { cleanup, demoRelay, device, type NodeDevice, until } from '../helpers/relay.js';
 
-export async function sfuRelay() {
-  const r = await demoRelay({ relay: { video: { turn: false }, quiet: !process.env.RR_DEBUG } });
+/** `video`: options of the relay's video side over the default (its own Janus, no TURN). */
+export async function sfuRelay(video: NonNullable<RelayOptions['video']> = { turn: false }) {
+  const r = await demoRelay({ relay: { video, quiet: !process.env.RR_DEBUG } });
   const devices: NodeDevice[] = [];
   const sockets: VideoSocket[] = [];
   return {
@@ -161,13 +163,19 @@ export async function rtcPublisher(s: VideoSocket, tag = 0) {
   const gathered = new Promise<void>((ok) => pc.onGatheringStateChange((g) => g === 'complete' && ok()));
   pc.setLocalDescription();
   await gathered;
+  // Janus may trickle a candidate before its answer arrives: libdatachannel refuses a candidate before the remote description.
+  let early: [string, string][] | undefined = [];
   s.ws.on('message', (d) => {
     const m = JSON.parse(String(d)) as VideoServerMessage;
-    if (m.t === 'trickle' && m.pc === 'pub' && m.candidate) pc.addRemoteCandidate(m.candidate.candidate, m.candidate.sdpMid ?? '0');
+    if (m.t !== 'trickle' || m.pc !== 'pub' || !m.candidate) return;
+    if (early) early.push([m.candidate.candidate, m.candidate.sdpMid ?? '0']);
+    else pc.addRemoteCandidate(m.candidate.candidate, m.candidate.sdpMid ?? '0');
   });
   const answer = await s.ask({ t: 'publish', jsep: { type: 'offer', sdp: pc.localDescription()!.sdp }, audio: true, video: true }, 'published');
   if (!answer || answer.t !== 'published') throw new Error(`publish refused: ${JSON.stringify(answer)}`);
   pc.setRemoteDescription(answer.jsep.sdp, 'answer' as never);
+  for (const [c, mid] of early.splice(0)) pc.addRemoteCandidate(c, mid);
+  early = undefined;
   let seq = 0;
   const t0 = Date.now();
   const audio = setInterval(() => at.isOpen() && at.sendMessageBinary(rtp(111, seq++, (Date.now() - t0) * 48, 0x1111, Uint8Array.from([...OPUS_SILENCE, tag]))), 20);
@@ -175,6 +183,8 @@ export async function rtcPublisher(s: VideoSocket, tag = 0) {
   const video = setInterval(() => vt.isOpen() && vt.sendMessageBinary(rtp(96, vseq++, (Date.now() - t0) * 90, 0x2222, Uint8Array.from([...VP8_KEY, tag]))), 66);
   return {
     pc,
+    /** From now on every packet ends in `n` (a receiver then tells packets sent before from those sent after). */
+    setTag: (n: number) => void (tag = n),
     connected: () => until(() => pc.state() === 'connected', 'publisher connected', 45_000),
     close() {
       clearInterval(audio);
@@ -254,4 +264,4 @@ export async function flat(count: () => number, what: string): Promise<void> {
 }
 
 /** `until` with a bound for a machine shared with browser tests (the SFU tests wait for events, never assert times). */
-export const waitFor = (cond: () => boolean, what: string, ms = 45_000): Promise<void> => until(cond, what, ms);
+export const waitFor = (cond: () => boolean | Promise<boolean>, what: string, ms = 45_000): Promise<void> => until(cond, what, ms);

@@ -4,30 +4,17 @@
  * orders the fold rejects not carried out, bans and the lock through Janus' own API, the public limited to
  * Streaming, tickets, bad frames, presence.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { JanusAdmin, JanusError, STREAMING, VIDEOROOM } from '../../relay/video/janus-api.js';
 import { VIDEO_CLOSE, VIDEO_LIMITS } from '../../core/video-wire.js';
 import type { NodeDevice } from '../helpers/relay.js';
-import { flat, janusDirect, publish, rtcPublisher, rtcReceiver, sfuRelay, type VideoSocket, videoSocket, waitFor } from './video-sfu.helpers.js';
+import { flat, janusDirect, publish, rtcPublisher, rtcReceiver, type VideoSocket, videoSocket, waitFor } from './video-sfu.helpers.js';
+import { type SfuRelay, sfuSuite } from './sfu-suite.js';
 
-let r: Awaited<ReturnType<typeof sfuRelay>>;
-const cleanups: (() => void)[] = [];
-beforeAll(async () => {
-  r = await sfuRelay();
-}, 120_000);
-afterAll(async () => {
-  for (const f of cleanups) f();
-  await r?.close();
-}, 150_000);
-
-const devices = new Map<string, Promise<NodeDevice>>();
-/** One Node device per person for the whole file (a device has a bounded number of connections). */
-const dev = (person: string) => {
-  if (!devices.has(person)) devices.set(person, r.member(person));
-  return devices.get(person)!;
-};
+let r: SfuRelay;
+const { cleanups, dev } = sfuSuite((x) => (r = x));
 /** The chair's receiver and m02's publisher, made in the first order test and used by the later ones. */
 let chairRx: Awaited<ReturnType<typeof rtcReceiver>>;
 let m2Socket: VideoSocket;
@@ -37,12 +24,26 @@ const meeting = () => r.relay.video.meeting(r.demo.tenant, r.demo.meeting);
 const connOf = async (person: string) => [...(await meeting()).conns].find((c) => c.ticket.person === person)!;
 
 /** Listening TCP sockets in this network namespace: [address, port]. */
-function listening(): [string, number][] {
+/** The TCP sockets in LISTEN state that the given processes hold (by socket inode), as [hex address, port]. */
+function listening(pids: number[]): [string, number][] {
+  const inodes = new Set<string>();
+  for (const pid of pids)
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const link = (() => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      })();
+      const m = /^socket:\[(\d+)\]$/.exec(link);
+      if (m) inodes.add(m[1]!);
+    }
   const out: [string, number][] = [];
   for (const f of ['/proc/net/tcp', '/proc/net/tcp6'])
     for (const line of readFileSync(f, 'utf8').split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols[3] !== '0A') continue;
+      if (cols[3] !== '0A' || !inodes.has(cols[9]!)) continue;
       const [addr, port] = cols[1]!.split(':') as [string, string];
       out.push([addr, parseInt(port, 16)]);
     }
@@ -60,8 +61,9 @@ describe('video SFU (Janus)', () => {
     expect(cfg).toMatch(/token_auth = true/);
     expect(cfg).not.toMatch(/janusoverlord/);
     if (process.env.RATSRAUM_ICE_INTERFACE) expect(cfg).toContain(`ice_enforce_list = "${process.env.RATSRAUM_ICE_INTERFACE}"`);
-    // Every listening socket in the namespace (relay and Janus) is on 127.0.0.1, none on the package's ports.
-    const open = listening();
+    // Every listening socket of the relay and its Janus is on 127.0.0.1, none on the package's ports (other test
+    // files' relays and coturn in the same namespace are not this relay's).
+    const open = listening([process.pid, st.pid!]);
     expect(open.length).toBeGreaterThan(1);
     for (const [addr, port] of open) {
       expect(addr).toBe('0100007F');
@@ -155,7 +157,7 @@ describe('video SFU (Janus)', () => {
     const m = await meeting();
     const ordersBefore = m.orders;
     const forged = await m3.replica.create('media.order', { person: 'm02', media: 'audio', on: false });
-    await waitFor(() => r.relay.store.has(r.demo.tenant, r.demo.meeting, forged.id), 'the relay stored the forged order');
+    await waitFor(async () => await r.relay.store.has(r.demo.tenant, r.demo.meeting, forged.id), 'the relay stored the forged order');
     await waitFor(() => m.state.state.rejected.some((x) => x.entry === forged.id), "the relay's fold rejected it");
     await rx.flowing(sound, 'sound still flows');
     expect(m.orders).toBe(ordersBefore);
@@ -298,6 +300,8 @@ describe('video SFU (Janus)', () => {
     expect(files()).toEqual([]);
     await chair.replica.create('recording.start', {});
     await waitFor(() => files().some((f) => f.includes('audio')) && bytes() > 2000, "Janus records m02's sound and picture", 45_000);
+    // The period the log decided lies next to the files, for retention (DS-2).
+    expect(JSON.parse(readFileSync(join(dir, 'retention.json'), 'utf8'))).toEqual({ retentionDays: m.state.state.room.recording.retentionDays });
     await chair.replica.create('recording.stop', {});
     await waitFor(() => !m.state.state.room.recording.running, 'stopped in the fold');
     await flat(bytes, 'the recording files after the stop');

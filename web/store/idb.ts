@@ -4,6 +4,7 @@
  * tenant key and every certificate version seen. Metadata changes only inside one transaction (`updateMeta`).
  */
 import type { Cert } from '../../crypto/cert.js';
+import type { Checkpoint } from '../../core/checkpoint.js';
 
 export interface DeviceKey {
   publicKey: Uint8Array;
@@ -22,6 +23,8 @@ export interface MeetingMeta {
   session?: { token: string; expires: number };
   /** Tenant level: the handbook texts last read ('<kind>/<lang>'), so they can be read and acknowledged offline. */
   texts?: Record<string, { markdown: string; version: string }>;
+  /** What this device verified of the meeting's envelopes, signed by its key (core/checkpoint.ts). */
+  checkpoint?: Checkpoint;
 }
 
 const DB = 'ratsraum';

@@ -10,6 +10,11 @@ import type { Replica } from '../../core/replica.js';
 import { batches, type ClientMessage, decodeServerFrame, encodeControl, encodeEnvelopes, loginInput, type ServerMessage } from '../../core/wire.js';
 
 export type SyncStatus = 'connecting' | 'resyncing' | 'online' | 'offline';
+/** A /video ticket and where to use it. */
+export interface VideoAccess {
+  ticket: string;
+  url: string;
+}
 export type Presence = Extract<ServerMessage, { t: 'presence' }>['devices'];
 
 interface SocketLike {
@@ -28,7 +33,7 @@ export interface SyncOptions {
   urls: string[]; // ws(s)://host/sync of the relay, then of backup relays
   replica: Replica;
   /** `session`: the token of the last login with the second factor, for devices that have one. */
-  auth: { tenant: string; meeting: string; signer: Signer; session?: () => string | undefined } | { tenant: string; meeting: string; public: true };
+  auth: { tenant: string; meeting: string; signer: Signer; session?: () => string | undefined } | { tenant: string; meeting: string; public: true; access?: string };
   WebSocket?: SocketCtor;
   /** Tenant key fingerprint from the invitation link: the relay's welcome must match it. */
   fingerprint?: string;
@@ -41,6 +46,12 @@ export interface SyncOptions {
 }
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
+/**
+ * How long the opening (TCP, TLS, upgrade, the relay's challenge) may take before the attempt counts as failed:
+ * several round trips on a slow line, or a relay busy with a resync of many devices. With only the ping's
+ * 3 s such a device gave up every attempt and came back with a full resync, adding to the relay's load.
+ */
+export const CONNECT_MS = 10_000;
 
 export class SyncClient {
   status: SyncStatus = 'offline';
@@ -59,7 +70,9 @@ export class SyncClient {
   private readonly pushed = new Set<string>(); // ids the relay has or was sent on this connection
   private known: Record<string, Record<string, number>> = {}; // the relay's frontier at welcome
   private inbox: Promise<void> = Promise.resolve();
-  private videoWaiters: ((ticket: string) => void)[] = [];
+  private videoWaiters: ((access: VideoAccess) => void)[] = [];
+  private url = '';
+  private readonly watchers = new Set<(m: ServerMessage) => void>();
 
   constructor(private readonly o: SyncOptions) {}
 
@@ -104,6 +117,7 @@ export class SyncClient {
     if (this.stopped) return;
     const Ctor = this.o.WebSocket ?? (globalThis.WebSocket as unknown as SocketCtor);
     const url = this.o.urls[this.urlIndex % this.o.urls.length]!;
+    this.url = url;
     this.setStatus('connecting');
     this.synced = false;
     this.pushed.clear();
@@ -115,10 +129,13 @@ export class SyncClient {
     }
     ws.binaryType = 'arraybuffer';
     this.socket = ws;
-    this.pingSentAt = Date.now(); // the challenge must come as promptly as a pong
+    this.pingSentAt = undefined;
+    const openBy = Date.now() + CONNECT_MS; // until the first frame (the challenge) arrives
+    let opened = false;
     ws.onmessage = (ev) => {
       if (this.socket !== ws) return;
       this.pingSentAt = undefined;
+      opened = true;
       const data = ev.data instanceof ArrayBuffer ? new Uint8Array(ev.data) : ev.data instanceof Uint8Array ? ev.data : undefined;
       // One frame after the other: 'synced' must not overtake the envelopes sent before it.
       if (data) this.inbox = this.inbox.then(() => this.onFrame(data)).catch((e) => this.o.onError?.('client', String(e)));
@@ -133,12 +150,12 @@ export class SyncClient {
       // A half-open connection (line cut without a close) may never fire onclose: give up on it ourselves.
       // Measured from an unanswered ping, not from the last message, so throttled timers in a background
       // tab do not make a quiet but healthy connection look dead.
-      if (this.pingSentAt !== undefined && Date.now() - this.pingSentAt > 1.5 * pingMs) {
+      if (opened ? this.pingSentAt !== undefined && Date.now() - this.pingSentAt > 1.5 * pingMs : Date.now() > openBy) {
         this.drop(ws);
         return ws.close();
       }
       if (ws.readyState !== 1) return;
-      this.pingSentAt ??= Date.now();
+      if (opened) this.pingSentAt ??= Date.now();
       ws.send(encodeControl({ t: 'ping' }));
     }, pingMs);
   }
@@ -161,11 +178,32 @@ export class SyncClient {
   }
 
   /** A one-time ticket for /video (core/video-wire.ts), asked for on the logged-in connection; waits until there is one. */
-  videoTicket(): Promise<string> {
+  async videoTicket(): Promise<string> {
+    return (await this.videoAccess()).ticket;
+  }
+
+  /**
+   * A ticket and the /video address of the relay that issued it: the one this client is connected to, a backup
+   * relay while the primary is down (DIS-5), so the video follows the session there.
+   */
+  videoAccess(): Promise<VideoAccess> {
     return new Promise((resolve) => {
       this.videoWaiters.push(resolve);
       if (this.synced) this.send({ t: 'video' });
     });
+  }
+
+  /** Control messages as they arrive (the peer transport listens for presence and signals). */
+  watch(fn: (m: ServerMessage) => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
+  /** DIS-5: a signalling message for another device of the meeting, through this relay; false while not logged in. */
+  signal(to: string, data: string): boolean {
+    if ((this.status !== 'resyncing' && this.status !== 'online') || !this.socket || 'public' in this.o.auth) return false;
+    this.send({ t: 'signal', to, data });
+    return true;
   }
 
   private send(m: ClientMessage): void {
@@ -186,6 +224,7 @@ export class SyncClient {
       return;
     }
     const m = frame.message;
+    for (const fn of this.watchers) fn(m);
     switch (m.t) {
       case 'challenge':
         return this.login(m.nonce, m.relay);
@@ -255,17 +294,19 @@ export class SyncClient {
       case 'pong':
         return;
       case 'video':
-        this.videoWaiters.shift()?.(m.ticket);
+        this.videoWaiters.shift()?.({ ticket: m.ticket, url: this.url.replace(/\/sync$/, '/video') });
         return;
       case 'certs':
         await r.addCerts(m.certs as never);
         return;
+      case 'signal':
+        return; // for the peer transport (watch)
     }
   }
 
   private async login(nonce: string, relay: string): Promise<void> {
     const a = this.o.auth;
-    if ('public' in a) return this.send({ t: 'public', tenant: a.tenant, meeting: a.meeting });
+    if ('public' in a) return this.send({ t: 'public', tenant: a.tenant, meeting: a.meeting, ...(a.access ? { access: a.access } : {}) });
     const sig = await a.signer.sign(loginInput(nonce, a.tenant, a.meeting, relay));
     const session = a.session?.();
     this.send({ t: 'login', tenant: a.tenant, meeting: a.meeting, device: toHex(a.signer.publicKey), sig: toHex(sig), ...(session ? { session } : {}) });

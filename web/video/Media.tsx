@@ -7,11 +7,14 @@ import { createEffect, on, onCleanup } from 'solid-js';
 export function Media(props: { stream: MediaStream; muted: boolean; hidden?: boolean; label: string; onBlocked?: () => void; person?: string }) {
   let el!: HTMLVideoElement;
   createEffect(() => (el.muted = props.muted));
-  // Only a new stream is played anew: a play() per change of the tile around it costs a busy page dearly.
+  // Only a new stream is played anew. The tile's props are recomputed on every presence update (about once a
+  // second per participant), and assigning even the same stream again runs the element's load algorithm: the
+  // picture restarts and a page of six spends its main thread on it.
   createEffect(
     on(
       () => props.stream,
       (stream) => {
+        if (el.srcObject === stream) return;
         el.srcObject = stream;
         el.play().catch((e: Error) => e.name === 'NotAllowedError' && props.onBlocked?.());
       },

@@ -14,6 +14,7 @@ import { MODES } from './modes.js';
 import { reportStats } from './stats.js';
 import { StatusLine } from './StatusLine.js';
 import { WhoIsThere } from './WhoIsThere.js';
+import { witnessQuality } from '../views/disruption/witness.js';
 
 export function VideoPane(props: { s: Session }) {
   const s = props.s;
@@ -43,11 +44,12 @@ export function VideoPane(props: { s: Session }) {
     if (c) onCleanup(reportStats(c, video()!.signal));
   });
   const client = () => video()?.client();
+  witnessQuality(s, () => video()?.presence() ?? []); // AV-2, DIS-2: the chair's device signs each member's changed mark
 
   return (
     <section class="card video-pane" aria-labelledby="video-h" data-video-status={video()?.status() ?? 'closed'} data-mode={client()?.mode}>
       <h2 id="video-h">{t('video.title')}</h2>
-      <Show when={orders().removed}>
+      <Show when={orders().removed && !s.state().room.removed[me()!]?.conflict}>
         <p class="alert" role="alert">
           {t('video.removed')}
         </p>

@@ -1,7 +1,8 @@
 /**
  * What the video views need of a transport, whichever the relay's `ready` names: the SFU (web/video/sfu.ts)
  * or the mesh fallback (web/video/mesh.ts). `openVideo` opens the /video socket and hands it to the mode's
- * client; the client (re)builds its connections on every `ready` (first connect and every reconnect).
+ * client; the client (re)builds its connections on every `ready` (first connect and every reconnect), and a
+ * `ready` of the other mode (the relay moved the socket: DIS-5) replaces the client on the same socket.
  */
 import { type Accessor, createSignal } from 'solid-js';
 import type { PresenceEntry, VideoServerMessage } from '../../core/video-wire.js';
@@ -37,8 +38,16 @@ export interface VideoClient {
 
 export type ModeClient = new (signal: VideoSignal, ready: Ready, role: VideoRole) => VideoClient;
 
+/**
+ * Which path carries the picture, from the last `ready`: the SFU, the mesh, or the mesh because the SFU is down
+ * (DIS-5); `noStream`: on the mesh without a peer id of its own (the public) nothing reaches this page.
+ */
+export type VideoPath = 'sfu' | 'mesh' | 'sfuDown' | 'noStream';
+export const pathOf = (r: Ready): VideoPath => (r.mode === 'sfu' ? 'sfu' : !r.mesh ? 'noStream' : r.fallback === 'sfu-down' ? 'sfuDown' : 'mesh');
+
 export interface Video {
   status: Accessor<SignalStatus>;
+  path: Accessor<VideoPath | undefined>;
   closeReason: Accessor<CloseReason | undefined>;
   presence: Accessor<PresenceEntry[]>;
   client: Accessor<VideoClient | undefined>;
@@ -48,13 +57,15 @@ export interface Video {
 
 /** Opens the video socket and the client of the mode the relay names (`modes`: the transports this build has). */
 export function openVideo(s: Session, role: VideoRole, modes: Partial<Record<Ready['mode'], ModeClient>>): Video {
-  const signal = new VideoSignal(() => s.videoTicket());
+  const signal = new VideoSignal(() => s.videoAccess());
   const [presence, setPresence] = createSignal<PresenceEntry[]>([]);
   const [client, setClient] = createSignal<VideoClient>();
+  const [path, setPath] = createSignal<VideoPath>();
   signal.onMessage((m) => {
     if (m.t === 'presence') setPresence(m.members);
     if (m.t === 'error') console.warn(`video: ${m.code}: ${m.message}`);
     if (m.t !== 'ready') return;
+    setPath(pathOf(m));
     const c = client();
     if (c && c.mode === m.mode) return c.restart(m);
     c?.close();
@@ -64,6 +75,7 @@ export function openVideo(s: Session, role: VideoRole, modes: Partial<Record<Rea
   });
   return {
     status: signal.status,
+    path,
     closeReason: signal.closeReason,
     presence,
     client,

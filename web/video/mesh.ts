@@ -1,6 +1,6 @@
 /**
- * The mesh fallback transport (no SFU): PeerJS against the relay's own signalling (`ready.mesh`, same origin,
- * path /peerjs), one call per pair of peers the relay's `presence` lists, carrying both directions; TURN from
+ * The mesh fallback transport (no SFU): PeerJS against the relay's own signalling (`ready.mesh`, at the relay of
+ * the /video socket, path /peerjs), one call per pair of peers the relay's `presence` lists, carrying both directions; TURN from
  * `ready.iceServers`. Of each pair the lower peer id calls, so two members never call each other twice. The
  * relay cannot enforce orders here: receivers apply them (web/video/orders.ts), and a peer the relay no longer
  * lists (removed, gone) is hung up on.
@@ -44,7 +44,7 @@ export class MeshClient implements VideoClient {
   private closed = false;
 
   constructor(
-    signal: VideoSignal,
+    private readonly signal: VideoSignal,
     ready: Ready,
     private readonly role: VideoRole,
   ) {
@@ -61,10 +61,12 @@ export class MeshClient implements VideoClient {
     if (!ready.mesh) return console.warn('video: mesh ready without a peer id');
     const { path, key, peerId, token } = ready.mesh;
     this.self = peerId;
-    const secure = location.protocol === 'https:';
+    // PeerJS at the relay that carries this /video socket (a backup relay's origin while the primary is down).
+    const relay = new URL(this.signal.url);
+    const secure = relay.protocol === 'wss:';
     const peer = new Peer(peerId, {
-      host: location.hostname,
-      port: Number(location.port) || (secure ? 443 : 80),
+      host: relay.hostname,
+      port: Number(relay.port) || (secure ? 443 : 80),
       secure,
       path,
       key,

@@ -1,6 +1,7 @@
 /**
  * The /video socket (core/video-wire.ts): opens with `hello` and a one-time ticket from the sync connection,
- * carries JSON frames, and reconnects with a fresh ticket when the line drops. Close codes that a retry cannot
+ * at the relay that issued it (a backup relay while the primary is down: DIS-5), carries JSON frames, and
+ * reconnects with a fresh ticket when the line drops. Close codes that a retry cannot
  * cure at once (removed, locked) are retried slowly: the chair may readmit or unlock.
  */
 import { type Accessor, createSignal } from 'solid-js';
@@ -25,10 +26,10 @@ export class VideoSignal {
   private retry: ReturnType<typeof setTimeout> | undefined;
   private readonly handlers = new Set<(m: VideoServerMessage) => void>();
 
-  constructor(
-    private readonly ticket: () => Promise<string>,
-    private readonly url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/video`,
-  ) {
+  /** The address of the socket opened last (the mesh's PeerJS socket goes to the same relay). */
+  url = '';
+
+  constructor(private readonly access: () => Promise<{ ticket: string; url: string }>) {
     [this.status, this.setStatus] = createSignal<SignalStatus>('connecting');
     [this.closeReason, this.setReason] = createSignal<CloseReason>();
     globalThis.addEventListener?.('offline', this.onOffline);
@@ -59,9 +60,10 @@ export class VideoSignal {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const ticket = await this.ticket();
+    const { ticket, url } = await this.access();
     if (this.stopped) return;
-    const ws = new WebSocket(this.url);
+    this.url = url;
+    const ws = new WebSocket(url);
     this.ws = ws;
     ws.onopen = () => ws.send(JSON.stringify({ t: 'hello', ticket } satisfies VideoClientMessage));
     ws.onmessage = (ev) => {

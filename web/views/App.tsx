@@ -1,7 +1,8 @@
 /**
  * Hash routes: #/m/<tenant>/<meeting>[?device=&fp=] (device), #/public/<tenant>/<meeting> (public),
  * #/enrol/<tenant>/<token>?fp= (invitation link), #/home/<tenant> (login, meetings), #/admin/<tenant>[?key=&fp=],
- * #/setup/<tenant>/<token> (a new tenant's one-time setup link), #/check (anyone checks a downloaded record).
+ * #/setup/<tenant>/<token> (a new tenant's one-time setup link), #/check (anyone checks a downloaded record),
+ * #/public/<tenant>/<meeting>?access= (a personal access link), #/saal/<tenant>/<meeting>[?access=] (room display).
  */
 import { createSignal, Match, onCleanup, Switch } from 'solid-js';
 import { t } from '../i18n/index.js';
@@ -14,8 +15,10 @@ import { Header } from './Header.js';
 import { Home } from './Home.js';
 import { Meeting } from './Meeting.js';
 import { MinutesPage } from './minutes/MinutesPage.js';
+import { Kiosk } from './public/Kiosk.js';
+import { PublicGate } from './public/PublicGate.js';
 
-export type MeetingRoute = { view: 'device'; tenant: string; meeting: string; join?: { seed: string; fp: string } } | { view: 'public'; tenant: string; meeting: string };
+export type MeetingRoute = { view: 'device'; tenant: string; meeting: string; join?: { seed: string; fp: string } } | { view: 'public'; tenant: string; meeting: string; access?: string };
 export type Route =
   | MeetingRoute
   | { view: 'enrol'; tenant: string; token: string; fp: string }
@@ -24,6 +27,7 @@ export type Route =
   | { view: 'setup'; tenant: string; token: string }
   | { view: 'minutes'; tenant: string; meeting: string }
   | { view: 'check' }
+  | { view: 'kiosk'; tenant: string; meeting: string; access?: string }
   | { view: 'none' };
 
 const ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -45,7 +49,10 @@ export function parseRoute(hash: string): Route {
     if (kind === 'enrol' && meeting && /^[A-Za-z0-9_-]{20,100}$/.test(meeting) && fp && /^[0-9a-f]{32}$/.test(fp)) return { view: 'enrol', tenant, token: meeting, fp };
   }
   if (!tenant || !meeting || !ID.test(tenant) || !ID.test(meeting)) return { view: 'none' };
-  if (kind === 'public') return { view: 'public', tenant, meeting };
+  // PUB-1: the personal access link from the registration mail (`?access=`); PUB-3: the room display.
+  const access = /^[A-Za-z0-9_-]{20,100}$/.test(q0.get('access') ?? '') ? q0.get('access')! : undefined;
+  if (kind === 'public') return { view: 'public', tenant, meeting, ...(access ? { access } : {}) };
+  if (kind === 'saal') return { view: 'kiosk', tenant, meeting, ...(access ? { access } : {}) };
   if (kind === 'minutes') return { view: 'minutes', tenant, meeting };
   if (kind !== 'm') return { view: 'none' };
   const q = new URLSearchParams(query);
@@ -87,8 +94,14 @@ export function App() {
       <Match when={route().view === 'admin' && (route() as Extract<Route, { view: 'admin' }>)} keyed>
         {(r) => <Admin tenant={r.tenant} join={r.join} />}
       </Match>
-      <Match when={(route().view === 'device' || route().view === 'public') && (route() as MeetingRoute)} keyed>
+      <Match when={route().view === 'device' && (route() as MeetingRoute)} keyed>
         {(r) => <Meeting route={r} />}
+      </Match>
+      <Match when={route().view === 'public' && (route() as Extract<MeetingRoute, { view: 'public' }>)} keyed>
+        {(r) => <PublicGate route={r} />}
+      </Match>
+      <Match when={route().view === 'kiosk' && (route() as Extract<Route, { view: 'kiosk' }>)} keyed>
+        {(r) => <Kiosk tenant={r.tenant} meeting={r.meeting} access={r.access} />}
       </Match>
       <Match when={route().view === 'minutes' && (route() as Extract<Route, { view: 'minutes' }>)} keyed>
         {(r) => <MinutesPage tenant={r.tenant} meeting={r.meeting} />}

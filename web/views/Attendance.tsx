@@ -3,6 +3,7 @@ import { For, Show } from 'solid-js';
 import { t } from '../i18n/index.js';
 import type { Session } from '../session.js';
 import { factionName } from './names.js';
+import { ExclusionMark } from './nonpublic/Conflicts.js';
 
 export function Attendance(props: { s: Session }) {
   const st = () => props.s.state();
@@ -34,7 +35,8 @@ export function Attendance(props: { s: Session }) {
                         {' – '}
                         {a()?.present ? `${t('present')} (${t(a()!.place === 'onsite' ? 'onsite' : 'remote')})` : t('absent')}
                         <Show when={showConnection()}>, {connected(p.id) ? t('connected') : t('notConnected')}</Show>
-                      </span>
+                      </span>{' '}
+                      <ExclusionMark s={props.s} person={p.id} />
                     </li>
                   );
                 }}

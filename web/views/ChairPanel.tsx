@@ -1,13 +1,18 @@
 /** The chair's controls, and before opening who lacks digital access (LEG-2). */
 import { createMemo, createSignal, For, Show } from 'solid-js';
+import { undecidedConflicts } from '../../core/rules/conflicts.js';
 import { access } from '../../core/rules/participants.js';
+import type { AgendaItem } from '../../core/state.js';
 import { t } from '../i18n/index.js';
 import type { Session } from '../session.js';
 import { ClosedVote, OpenVoteForm, RunningVote } from './ChairVote.js';
 import { ConfirmButton } from './cockpit/Confirm.js';
 import { RecordingControl } from './cockpit/Recording.js';
 import { KeySetup } from './KeySetup.js';
+import { ChairDisruptions } from './disruption/ChairDisruptions.js';
 import { personName } from './names.js';
+import { callItem } from './nonpublic/call.js';
+import { ConfidentialityDialog } from './nonpublic/Confidentiality.js';
 
 export function ChairPanel(props: { s: Session }) {
   const s = props.s;
@@ -19,6 +24,10 @@ export function ChairPanel(props: { s: Session }) {
   const openVote = () => st().votes.find((v) => v.status === 'open');
   const [item, setItem] = createSignal('');
   const [person, setPerson] = createSignal('');
+  const [confidential, setConfidential] = createSignal<AgendaItem>();
+  const chosenItem = () => st().agenda.find((i) => i.id === item());
+  // BEF-1: the fold refuses the call while a declared conflict of the item waits for the chair's decision.
+  const undecided = () => (chosenItem() ? undecidedConflicts(st(), chosenItem()!.id) : []);
 
   return (
     <section class="card chair" aria-labelledby="chair-h">
@@ -53,15 +62,16 @@ export function ChairPanel(props: { s: Session }) {
         </button>
       </Show>
       <Show when={st().session === 'open'}>
+        <ChairDisruptions s={s} />
         <form
           class="row"
           onSubmit={(e) => {
             e.preventDefault();
             const chosen = st().agenda.find((i) => i.id === item());
-            if (!chosen) return;
-            // The public learns only that a non-public part runs, never which item (finding: leaks).
-            if (chosen.public) void s.act('item.current', { item: chosen.id });
-            else void s.act('item.current', { item: null, nonPublic: true }).then(() => s.act('item.current', { item: chosen.id }, 'members'));
+            if (!chosen || undecided().length > 0) return;
+            // PUB-6: a non-public part begins only after the reminder and the remote members' confirmations.
+            if (!chosen.public && !st().nonPublicPart) setConfidential(chosen);
+            else void callItem(s, chosen);
           }}
         >
           <label for="item-select">{t('chair.item')}</label>
@@ -69,8 +79,14 @@ export function ChairPanel(props: { s: Session }) {
             <option value="">–</option>
             <For each={st().agenda}>{(i) => <option value={i.id}>TOP {i.no} {i.title.slice(0, 50)}</option>}</For>
           </select>
-          <button type="submit">{t('chair.setItem')}</button>
+          <button type="submit" aria-describedby={undecided().length > 0 ? 'item-undecided' : undefined}>{t('chair.setItem')}</button>
         </form>
+        <Show when={undecided().length > 0}>
+          <p class="warn" id="item-undecided" role="status" data-testid="item-undecided">
+            {t('np.call.undecided', { no: chosenItem()!.no, names: undecided().map((p) => personName(st(), p)).join(', ') })}
+          </p>
+        </Show>
+        <ConfidentialityDialog s={s} item={confidential()} onClose={() => setConfidential(undefined)} />
         <form class="row" onSubmit={(e) => e.preventDefault()}>
           <label for="person-select">{t('chair.person')}</label>
           <select id="person-select" value={person()} onChange={(e) => setPerson(e.currentTarget.value)}>

@@ -2,9 +2,10 @@
 import { type Accessor, Show } from 'solid-js';
 import { lang, setLang, t } from '../i18n/index.js';
 import { applyUpdate, install, installable, updateReady } from '../pwa.js';
-import type { SyncStatus } from '../sync/client.js';
+import type { Reach } from '../session.js';
 
-export function Header(props: { status?: Accessor<SyncStatus>; who?: string }) {
+/** `reach`: the badge; without a relay but with data channels to other devices it says the session still runs (DIS-5). */
+export function Header(props: { reach?: Accessor<Reach>; who?: string }) {
   return (
     <>
       <header class="topbar">
@@ -15,10 +16,10 @@ export function Header(props: { status?: Accessor<SyncStatus>; who?: string }) {
         <Show when={props.who}>
           <span class="who">{props.who}</span>
         </Show>
-        <Show when={props.status}>
-          {(status) => (
-            <span class={`badge status-${status()()}`} role="status" aria-live="polite" aria-label={t('status.label')}>
-              {t(`status.${status()()}`)}
+        <Show when={props.reach}>
+          {(reach) => (
+            <span class={`badge status-${reach()()}`} role="status" aria-live="polite" aria-label={t('status.label')}>
+              {t(`status.${reach()()}`)}
             </span>
           )}
         </Show>

@@ -1,5 +1,5 @@
 /** A meeting page: opens the session (local store first, then the relay) and lays out the panels. */
-import { createResource, ErrorBoundary, onCleanup, Show } from 'solid-js';
+import { createResource, ErrorBoundary, type JSX, onCleanup, Show } from 'solid-js';
 import { badge } from '../../core/rules/participants.js';
 import { type MessageKey, t } from '../i18n/index.js';
 import { openSession, type Session, SessionError } from '../session.js';
@@ -16,23 +16,30 @@ import { Overview } from './Overview.js';
 import { VotePanel } from './VotePanel.js';
 import { Orders } from './cockpit/Orders.js';
 import { RecordingBanner, RecordingControl } from './cockpit/Recording.js';
+import { DisruptionBanner, ReportButton, SecondChannel } from './disruption/Banner.js';
 import { FloorButton, SpeakersList } from './cockpit/SpeakersList.js';
 import { PublicStream } from '../video/PublicStream.js';
 import { VideoPane } from '../video/VideoPane.js';
+import { keepScreenOn } from '../platform.js';
+import { QuestionsPanel } from './public/QuestionsPanel.js';
+import { ConfidentialityPrompt } from './nonpublic/Confidentiality.js';
+import { ConflictDecisions, ExclusionNotice } from './nonpublic/Conflicts.js';
+import { SealedNotice } from './Sealed.js';
 
-export function Meeting(props: { route: MeetingRoute }) {
+export function Meeting(props: { route: MeetingRoute; children?: JSX.Element }) {
   const r = props.route;
   const [session] = createResource(async () => {
-    const s = await openSession({ tenant: r.tenant, meeting: r.meeting, device: r.view === 'device', join: r.view === 'device' ? r.join : undefined });
+    const s = await openSession({ tenant: r.tenant, meeting: r.meeting, device: r.view === 'device', join: r.view === 'device' ? r.join : undefined, access: r.view === 'public' ? r.access : undefined });
     // The device secret of a join link must not stay in the address bar or the history.
     if (r.view === 'device' && r.join) history.replaceState(null, '', `#/m/${r.tenant}/${r.meeting}`);
     return s;
   });
   onCleanup(() => session()?.stop());
+  if (r.view === 'device') onCleanup(keepScreenOn());
   return (
     <ErrorBoundary fallback={(e) => <Failure error={e} />}>
       <Show when={session()} fallback={<Loading failed={session.error} />}>
-        {(s) => <MeetingBody s={s()} />}
+        {(s) => <MeetingBody s={s()}>{props.children}</MeetingBody>}
       </Show>
     </ErrorBoundary>
   );
@@ -60,7 +67,7 @@ export function Failure(props: { error: unknown }) {
   );
 }
 
-function MeetingBody(props: { s: Session }) {
+function MeetingBody(props: { s: Session; children?: JSX.Element }) {
   const s = props.s;
   const role = () => badge(s.state(), s.replica.deviceKey ? s.me() : undefined);
   const who = () => (s.me() ? t('youAre', { name: s.me()!.name, role: t(`role.${role()}`) }) : t('role.public'));
@@ -68,13 +75,13 @@ function MeetingBody(props: { s: Session }) {
   const voteOpen = () => s.state().votes.some((v) => v.status === 'open');
   return (
     <>
-      <Header status={s.status} who={who()} />
+      <Header reach={s.reach} who={who()} />
       <main id="main" class="page cockpit" data-role={role()}>
         <Show when={s.error()}>
           {(e) => (
             <p class="alert" role="alert">
-              <Show when={e() === 'fingerprint' || e() === 'tenant-key' || e() === 'revoked' || e() === 'clock'} fallback={<ActionError message={e()} />}>
-                {e() === 'revoked' ? t('login.revoked') : e() === 'clock' ? t('error.clock') : t('error.fingerprint')}
+              <Show when={e() === 'fingerprint' || e() === 'tenant-key' || e() === 'revoked' || e() === 'clock' || e() === 'access'} fallback={<ActionError message={e()} />}>
+                {e() === 'revoked' ? t('login.revoked') : e() === 'clock' ? t('error.clock') : e() === 'access' ? t('pub.accessRefused') : t('error.fingerprint')}
               </Show>
             </p>
           )}
@@ -84,6 +91,15 @@ function MeetingBody(props: { s: Session }) {
         </Show>
         <IntegrityAlert s={s} />
         <RecordingBanner s={s} />
+        <DisruptionBanner s={s} />
+        <Show when={member()}>
+          <SecondChannel s={s} />
+          <ExclusionNotice s={s} />
+          <Show when={role() !== 'chair'}>
+            <ConfidentialityPrompt s={s} />
+          </Show>
+        </Show>
+        <SealedNotice s={s} />
         {/* HYB-1: the room device shows the picture in large, nothing to operate. */}
         <Show when={role() !== 'room'} fallback={<RoomView s={s} />}>
           {/* A running vote goes to the top for those who vote; the public keeps the meeting's title first. */}
@@ -103,7 +119,9 @@ function MeetingBody(props: { s: Session }) {
               <VotePanel s={s} />
               <Show when={role() === 'chair'} fallback={<RecordingControl s={s} />}>
                 <ChairPanel s={s} />
+                <ConflictDecisions s={s} />
                 <Orders s={s} />
+                <QuestionsPanel s={s} />
               </Show>
             </div>
             <div class="area-people">
@@ -128,9 +146,11 @@ function MeetingBody(props: { s: Session }) {
             <div class="action-bar" role="region" aria-label={t('cockpit.bar')}>
               <CheckIn s={s} />
               <FloorButton s={s} />
+              <ReportButton s={s} />
             </div>
           </Show>
         </Show>
+        {props.children}
       </main>
     </>
   );

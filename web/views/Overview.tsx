@@ -41,7 +41,7 @@ export function Overview(props: { s: Session }) {
       </p>
       <p>
         <strong>{t('currentItem')}: </strong>
-        <Show when={item()} fallback={hiddenItem() ? t('nonPublicRunning') : t('noCurrentItem')}>
+        <Show when={item()} fallback={hiddenItem() ? (st().nonPublicNo ? t('np.publicItem', { no: st().nonPublicNo! }) : t('nonPublicRunning')) : t('noCurrentItem')}>
           TOP {item()!.no} – {item()!.title}
           <Show when={!item()!.public}> ({t('nonPublic')})</Show>
         </Show>

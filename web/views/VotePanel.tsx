@@ -6,6 +6,7 @@ import type { Vote } from '../../core/state.js';
 import { deviceSecret } from '../duties.js';
 import { t, tn } from '../i18n/index.js';
 import type { Session } from '../session.js';
+import { Delivery } from './Delivery.js';
 import { optionLabel } from './names.js';
 import { VoteResult, VoteSummary } from './VoteResult.js';
 import { VerifySecret } from './VerifySecret.js';
@@ -119,8 +120,8 @@ function CurrentVote(props: { s: Session; v: Vote }) {
                 </p>
               </Show>
             </Show>
-            <Show when={s.status() !== 'online' && v().status === 'open'}>
-              <p>{t('vote.queued')}</p>
+            <Show when={v().status === 'open'}>
+              <Delivery s={s} entry={b().entry} />
             </Show>
           </div>
         )}

@@ -17,6 +17,7 @@ import { MeetingsView } from './MeetingsView.js';
 import { PeopleView } from './PeopleView.js';
 import { type SettingsData, SettingsView } from './SettingsView.js';
 import { RetentionView } from './RetentionView.js';
+import { RegistrationsView } from './RegistrationsView.js';
 
 export interface DirectoryData {
   tenant: string;
@@ -30,7 +31,7 @@ export interface DirectoryData {
   certs: Cert[];
   /** Per device, per chain (`meeting/doc`), the highest seq the relay holds: where a new version takes over. */
   chains: Record<string, Record<string, number>>;
-  enrolments: { device: string; person: string; state: string; created: number; grant: { name: string; roles: string[]; bodies: string[] } }[];
+  enrolments: { device: string; dh?: string | null; dhSig?: string | null; person: string; state: string; created: number; grant: { name: string; roles: string[]; bodies: string[] } }[];
   invitations: { person: string; email: string; created: number; expires: number; used: number | null }[];
   meetings: { id: string; title: string; start: number; body: string }[];
   settings: SettingsData;
@@ -156,6 +157,7 @@ function Console(props: { tenant: string; signer: Signer }) {
         <Match when={tab() === 'settings'}>
           <SettingsView ctx={ctx} />
           <RetentionView ctx={ctx} />
+          <RegistrationsView ctx={ctx} />
         </Match>
       </Switch>
     </>

@@ -8,6 +8,7 @@ import { fromHex } from '../../../crypto/bytes.js';
 import { type Cert, type CertBody, issue, revoke, ROLES, type Role } from '../../../crypto/cert.js';
 import { fingerprint } from '../../../crypto/hash.js';
 import { type MessageKey, t } from '../../i18n/index.js';
+import { certifiableDh } from '../../../core/identity.js';
 import { invite } from '../../identity.js';
 import { type AdminContext, type DirectoryData, Outcome } from './Admin.js';
 import { idFor } from './setup.js';
@@ -39,7 +40,10 @@ export function PeopleView(props: { ctx: AdminContext }) {
   const certify = (e: DirectoryData['enrolments'][number]) =>
     act('certify', async () => {
       const now = Date.now();
-      const body: CertBody = { v: 1, tenant: props.ctx.tenant, person: e.person, name: e.grant.name, device: e.device, roles: e.grant.roles as Role[], bodies: e.grant.bodies, notBefore: now - 60_000, notAfter: now + YEAR };
+      // `dh`: the device's X25519 key for sealed members' content (docs/PROTOCOL.md "Sealed content"), certified
+      // only where the device key signed it: the relay operator cannot put a key of its own in its place.
+      const dh = await certifiableDh(props.ctx.tenant, e);
+      const body: CertBody = { v: 1, tenant: props.ctx.tenant, person: e.person, name: e.grant.name, device: e.device, ...(dh ? { dh } : {}), roles: e.grant.roles as Role[], bodies: e.grant.bodies, notBefore: now - 60_000, notAfter: now + YEAR };
       await props.ctx.call('certify', { cert: await issue(body, props.ctx.signer) });
     }, t('admin.certified', { name: e.grant.name }));
   const revokeCert = (c: Cert) => act(`devices-${c.body.person}`, async () => props.ctx.call('revoke', { cert: await revoke(c, Date.now(), props.ctx.signer, await chainsNow(props.ctx, c.body.device)) }), t('admin.revoked', { name: c.body.name }));

@@ -9,38 +9,47 @@ import { fromHex, toHex } from '../../../crypto/bytes.js';
 import { type Cert, issue } from '../../../crypto/cert.js';
 import { generateSeed, publicKeyOf, type Signer } from '../../../crypto/ed25519.js';
 import { Replica } from '../../../core/replica.js';
+import { rulesFromSettings } from '../../../core/rules/disruptions.js';
 import { basisOf } from '../../../core/rules/session.js';
 import { lang } from '../../i18n/index.js';
 import { ApiError } from '../../identity.js';
-import { heldKey, keepKey } from '../../store/keys.js';
+import { heldDh, heldKey, keepDh, keepKey } from '../../store/keys.js';
+import { type DhKey, generateDh } from '../../../crypto/seal.js';
+import { keyDuty } from '../../../core/key-duty.js';
 import { SyncClient } from '../../sync/client.js';
 import type { AdminContext } from './Admin.js';
 import type { PlannedMeeting } from './setup.js';
 
 const SLOT = '#admin-device';
 
-async function adminDevice(ctx: AdminContext): Promise<{ signer: Signer; cert?: Cert }> {
+/** The administration's device, with its X25519 key (an older one made before end-to-end encryption has none). */
+async function adminDevice(ctx: AdminContext): Promise<{ signer: Signer; cert?: Cert; dh?: DhKey }> {
   const held = await heldKey(ctx.tenant, SLOT);
-  if (held) return { signer: held.signer };
+  if (held) return { signer: held.signer, dh: await heldDh(ctx.tenant, SLOT) };
   const seed = generateSeed();
   const publicKey = publicKeyOf(seed);
+  const dh = generateDh();
+  await keepDh(ctx.tenant, SLOT, dh.secretKey);
   const now = Date.now();
-  const cert = await issue({ v: 1, tenant: ctx.tenant, person: 'verwaltung', name: 'Verwaltung', device: toHex(publicKey), roles: ['admin', 'staff'], bodies: [], notBefore: now - 60_000, notAfter: now + 2 * 365 * 86_400_000 }, ctx.signer);
+  const cert = await issue({ v: 1, tenant: ctx.tenant, person: 'verwaltung', name: 'Verwaltung', device: toHex(publicKey), dh: toHex(dh.publicKey), roles: ['admin', 'staff'], bodies: [], notBefore: now - 60_000, notAfter: now + 2 * 365 * 86_400_000 }, ctx.signer);
   await ctx.call('certify', { cert });
-  return { signer: await keepKey(ctx.tenant, SLOT, seed, ''), cert };
+  return { signer: await keepKey(ctx.tenant, SLOT, seed, ''), cert, dh };
 }
 
 export async function createMeeting(ctx: AdminContext, plan: PlannedMeeting, hybridClauseAdopted?: string): Promise<void> {
   const data = ctx.data();
   if (!data) throw new Error('directory not loaded');
-  const { signer, cert } = await adminDevice(ctx);
+  const { signer, cert, dh } = await adminDevice(ctx);
   const tenantKey = fromHex(data.tenantKey, 32);
   const meeting = plan.setup.meeting.id;
-  const replica = new Replica({ tenant: ctx.tenant, meeting, tenantKey, docs: ['public', 'members'], signer });
+  const replica = new Replica({ tenant: ctx.tenant, meeting, tenantKey, docs: ['public', 'members'], signer, dh });
   await replica.addCerts([...data.certs, ...(cert ? [cert] : [])]);
   if (replica.log.size > 0 || data.meetings.some((m) => m.id === meeting)) throw new Error(`meeting ${meeting} exists already`);
   if (hybridClauseAdopted) await replica.create('legal.clause', { allowsHybridCommittees: true, adoptedAt: hybridClauseAdopted });
-  await replica.create('meeting.setup', plan.setup);
+  // End-to-end encryption of the members' document (docs/PROTOCOL.md "Sealed content") where this device can hold its key.
+  await replica.create('meeting.setup', dh ? { ...plan.setup, meeting: { ...plan.setup.meeting, sealed: true } } : plan.setup);
+  await replica.create('disruption.rules', rulesFromSettings(data.settings.values)); // DIS-3, DIS-4: carried into the log
+  if (dh) await keyDuty(replica, new Set()); // the meeting key, wrapped for every device of the body, before the non-public agenda
   for (const doc of ['public', 'members'] as const) {
     const ydoc = new Y.Doc();
     const items = ydoc.getArray<Y.Map<unknown>>('agenda');

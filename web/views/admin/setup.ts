@@ -21,9 +21,12 @@ function hash(s: string): string {
   return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
 }
 
+/** PUB-4: OParl has no field for it, so a public item named as the residents' question time is marked as such. */
+const QUESTION_TIME = /(einwohner|bürger)?fragestunde/i;
+
 export interface PlannedMeeting {
   setup: Payload<'meeting.setup'>;
-  agenda: { id: string; no: string; title: string; public: boolean }[];
+  agenda: { id: string; no: string; title: string; public: boolean; questionTime?: true }[];
 }
 
 export function setupFromOparl(d: DirectoryData, meetingId: string, format: 'in-person' | 'hybrid'): PlannedMeeting {
@@ -48,7 +51,7 @@ export function setupFromOparl(d: DirectoryData, meetingId: string, format: 'in-
   const agenda = d.agendaItems
     .filter((a) => a.meeting === m.id)
     .sort((a, b) => a.order - b.order)
-    .map((a) => ({ id: idFor(a.id), no: a.number.slice(0, 20) || String(a.order + 1), title: a.name.slice(0, 300), public: a.public }));
+    .map((a) => ({ id: idFor(a.id), no: a.number.slice(0, 20) || String(a.order + 1), title: a.name.slice(0, 300), public: a.public, ...(a.public && QUESTION_TIME.test(a.name) ? { questionTime: true as const } : {}) }));
   return {
     setup: {
       body: { id: idFor(org.body || org.id), name: org.name.slice(0, 200), type, statutoryMembers: Math.max(1, persons.filter((p) => p.voting).length), ...(type === 'ausschuss' ? { committeeKind } : {}) },

@@ -1,7 +1,8 @@
 /**
  * #/check: anyone checks a downloaded session record (`ratsraum export`, or the public export of a meeting)
  * in this browser, offline too, and gets the verdict of `ratsraum verify`: file input or drag and drop, the
- * tenant key's fingerprint to compare (optional, like --tenant-key), a progress bar while a worker verifies.
+ * tenant key's fingerprint to compare (optional, like --tenant-key), minutes to compare with the record
+ * (optional, like --minutes), a progress bar while a worker verifies.
  */
 import { createSignal, Show } from 'solid-js';
 import type { VerifyProgress } from '../../../core/export.js';
@@ -14,6 +15,7 @@ const FINGERPRINT = /^[0-9a-f]{32}$/i;
 
 export function Check() {
   const [file, setFile] = createSignal<File | null>(null);
+  const [minutes, setMinutes] = createSignal<File | null>(null);
   const [key, setKey] = createSignal('');
   const [progress, setProgress] = createSignal<VerifyProgress | null>(null);
   const [outcome, setOutcome] = createSignal<CheckOutcome | null>(null);
@@ -30,7 +32,7 @@ export function Check() {
     setFailure(null);
     setProgress({ step: 'signatures', done: 0, total: 1 });
     try {
-      setOutcome(await runCheck({ file: f, tenantKey: key().trim() || undefined }, setProgress));
+      setOutcome(await runCheck({ file: f, tenantKey: key().trim() || undefined, minutes: minutes() ?? undefined }, setProgress));
     } catch (e) {
       setFailure((e as Error).message);
     } finally {
@@ -71,6 +73,15 @@ export function Check() {
               {t('check.drop')}
             </p>
           </div>
+          <p>
+            <label for="check-minutes">{t('check.minutesFile')}</label>
+            <br />
+            <input id="check-minutes" type="file" accept="application/pdf,.pdf,application/json,.json" aria-describedby="check-minutes-hint" onChange={(e) => setMinutes(e.currentTarget.files?.[0] ?? null)} />
+            <br />
+            <span id="check-minutes-hint" class="muted">
+              {t('check.minutesHint')}
+            </span>
+          </p>
           <p>
             <label for="check-key">{t('check.key')}</label>
             <br />

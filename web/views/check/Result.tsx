@@ -2,7 +2,7 @@
 import { For, Show } from 'solid-js';
 import { t } from '../../i18n/index.js';
 import { when } from '../Overview.js';
-import type { CheckSummary, Finding } from './summary.js';
+import type { CheckSummary, Finding, MinutesSummary } from './summary.js';
 
 function Findings<C extends string>(props: { items: Finding<C>[]; label: (code: C) => string; testid: string }) {
   return (
@@ -21,6 +21,36 @@ function Findings<C extends string>(props: { items: Finding<C>[]; label: (code: 
   );
 }
 
+function MinutesResult(props: { m: MinutesSummary }) {
+  return (
+    <div data-testid="check-minutes" data-ok={String(props.m.ok)}>
+      <h3>{t('check.minutes')}</h3>
+      <p class={props.m.ok ? 'ok' : 'alert'} role={props.m.ok ? 'status' : 'alert'}>
+        <strong>{t(props.m.ok ? 'check.minutesOk' : 'check.minutesFailed', { n: props.m.signatures })}</strong>
+      </p>
+      <ul>
+        <For each={props.m.problems}>
+          {(p) => (
+            <li>
+              <code>{p}</code>
+            </li>
+          )}
+        </For>
+        <For each={props.m.notes}>
+          {(n) => (
+            <li class="muted">
+              <code>{n}</code>
+            </li>
+          )}
+        </For>
+      </ul>
+      <Show when={props.m.pdf}>
+        <p class="muted">{t('check.minutesPages')}</p>
+      </Show>
+    </div>
+  );
+}
+
 export function CheckResult(props: { s: CheckSummary; file: string }) {
   const s = () => props.s;
   const fpNote = () => (s().keyMatches === null ? t('check.fpUnchecked') : s().keyMatches ? t('check.fpMatches') : t('check.fpDiffers'));
@@ -35,6 +65,7 @@ export function CheckResult(props: { s: CheckSummary; file: string }) {
         <Findings items={s().problems} label={(c) => t(`check.problem.${c}`)} testid="check-problems" />
         <Findings items={s().pending} label={(c) => t(`check.pending.${c}`)} testid="check-pendings" />
       </Show>
+      <Show when={s().minutes}>{(m) => <MinutesResult m={m()} />}</Show>
       <h3>{t('check.fingerprint')}</h3>
       <p>
         <code data-testid="check-fingerprint">{s().fingerprint ?? '-'}</code> <span data-testid="check-fp-note">({fpNote()})</span>

@@ -16,6 +16,16 @@ export interface Finding<C> {
   detail: string; // the line `ratsraum verify` prints, English
 }
 
+/** The check of minutes against the record (`ratsraum verify --minutes`, its data part). */
+export interface MinutesSummary {
+  ok: boolean;
+  pdf: boolean; // read from a PDF's attachment (else a JSON file)
+  problems: string[]; // English lines of the check
+  notes: string[];
+  hash: string | null; // the minutes hash the record yields
+  signatures: number;
+}
+
 export interface CheckSummary {
   verdict: VerifyReport['verdict'];
   fingerprint: string | null;
@@ -27,6 +37,8 @@ export interface CheckSummary {
   problems: Finding<ProblemCode>[];
   pending: Finding<PendingCode>[];
   secret: { vote: string; title: string; ballots: number; partials: number; ok: boolean }[];
+  /** Present when minutes were given. */
+  minutes?: MinutesSummary | null;
 }
 
 const PROBLEM_RULES: [RegExp, ProblemCode][] = [

@@ -57,7 +57,7 @@ function MinutesBody(props: { s: Session }) {
   const final = () => s.state().minutes.final !== null;
   return (
     <>
-      <Header status={s.status} who={s.me() ? t('youAre', { name: s.me()!.name, role: t(`role.${role()}`) }) : undefined} />
+      <Header reach={s.reach} who={s.me() ? t('youAre', { name: s.me()!.name, role: t(`role.${role()}`) }) : undefined} />
       <main id="main" class="page minutes" data-role={role()}>
         <h1 id="minutes-title">{shown().title}</h1>
         <p>
@@ -71,7 +71,14 @@ function MinutesBody(props: { s: Session }) {
           )}
         </Show>
         <p class="muted" id="minutes-intro">{editor() ? (final() ? t('minutes.introFinal') : t('minutes.introEditor')) : t('minutes.introReader')}</p>
-        <Sections sections={shown().sections} field={(b) => (editor() ? <DraftField block={b} draft={draft} disabled={final()} /> : <DraftText block={b} />)} />
+        <Sections
+          sections={shown().sections}
+          field={(b) => (
+            <Show when={editor()} fallback={<DraftText block={b} />}>
+              <DraftField block={b} draft={draft} disabled={final()} />
+            </Show>
+          )}
+        />
         <Signatures s={s} hash={hash()} canSign={editor()} unsent={draft.unsent[0]()} />
       </main>
     </>

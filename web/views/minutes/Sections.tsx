@@ -1,29 +1,40 @@
 /** The minutes data as sections of blocks (core/minutes.ts); a draft slot is an editable field where `edit` is given. */
-import { For, Match, Show, Switch } from 'solid-js';
+import { For, type JSX, Match, Show, Switch, untrack } from 'solid-js';
 import type { Block, MinutesSection } from '../../../core/minutes.js';
 import { t } from '../../i18n/index.js';
+import { keyedBy } from '../keyed.js';
+
+export type DraftBlock = Extract<Block, { type: 'draft' }>;
+/** Renders a draft slot once; `block` follows the folds (a field re-created per fold would lose focus and cursor). */
+type Field = (block: () => DraftBlock) => JSX.Element;
 
 /** An id for HTML built from a draft slot key (`item:top3`). */
 export const fieldId = (key: string) => `draft-${key.replace(/[^A-Za-z0-9_-]/g, '-')}`;
 
-export function Sections(props: { sections: MinutesSection[]; field: (b: Extract<Block, { type: 'draft' }>) => unknown }) {
+export function Sections(props: { sections: MinutesSection[]; field: Field }) {
+  // Keyed by section id and block (a draft slot by its key): every fold makes new objects, and the editor's field must stay.
+  const sections = keyedBy(() => props.sections, (sec) => sec.id);
   return (
-    <For each={props.sections}>
-      {(sec) => (
-        <section class="card" aria-labelledby={`min-${sec.id}`} data-section={sec.id}>
-          <h2 id={`min-${sec.id}`}>{sec.title}</h2>
-          <For each={sec.blocks}>{(b) => <BlockView block={b} field={props.field} />}</For>
-        </section>
-      )}
+    <For each={sections.keys()}>
+      {(id) => {
+        const sec = sections.item(id);
+        const blocks = keyedBy(() => sec().blocks, (b, i) => (b.type === 'draft' ? `draft ${b.key}` : `${b.type} ${i}`));
+        return (
+          <section class="card" aria-labelledby={`min-${id}`} data-section={id}>
+            <h2 id={`min-${id}`}>{sec().title}</h2>
+            <For each={blocks.keys()}>{(k) => <BlockView block={blocks.item(k)} field={props.field} />}</For>
+          </section>
+        );
+      }}
     </For>
   );
 }
 
-function BlockView(props: { block: Block; field: (b: Extract<Block, { type: 'draft' }>) => unknown }) {
+function BlockView(props: { block: () => Block; field: Field }) {
   const b = props.block;
   return (
     <Switch>
-      <Match when={b.type === 'fields' && b}>
+      <Match when={b().type === 'fields' && (b() as Extract<Block, { type: 'fields' }>)}>
         {(f) => (
           <dl class="minutes-fields">
             <For each={f().rows}>
@@ -37,7 +48,7 @@ function BlockView(props: { block: Block; field: (b: Extract<Block, { type: 'dra
           </dl>
         )}
       </Match>
-      <Match when={b.type === 'table' && b}>
+      <Match when={b().type === 'table' && (b() as Extract<Block, { type: 'table' }>)}>
         {(tb) => (
           // Wide tables scroll on a phone; the region is focusable so the keyboard scrolls it too.
           <div class="table-scroll" role="region" tabindex="0" aria-label={tb().caption ?? tb().head.join(', ')}>
@@ -63,18 +74,18 @@ function BlockView(props: { block: Block; field: (b: Extract<Block, { type: 'dra
           </div>
         )}
       </Match>
-      <Match when={b.type === 'text' && b}>{(x) => <p>{x().text}</p>}</Match>
-      <Match when={b.type === 'draft' && b}>{(d) => <>{props.field(d())}</>}</Match>
+      <Match when={b().type === 'text' && (b() as Extract<Block, { type: 'text' }>)}>{(x) => <p>{x().text}</p>}</Match>
+      <Match when={b().type === 'draft' && (b() as DraftBlock)}>{(d) => untrack(() => props.field(d))}</Match>
     </Switch>
   );
 }
 
 /** A draft slot as text, for readers who do not edit. */
-export function DraftText(props: { block: Extract<Block, { type: 'draft' }> }) {
+export function DraftText(props: { block: () => DraftBlock }) {
   return (
-    <div class="stack" data-draft={props.block.key}>
-      <h3>{props.block.label}</h3>
-      <p class="draft-text">{props.block.text || t('minutes.empty')}</p>
+    <div class="stack" data-draft={props.block().key}>
+      <h3>{props.block().label}</h3>
+      <p class="draft-text">{props.block().text || t('minutes.empty')}</p>
     </div>
   );
 }

@@ -1,0 +1,30 @@
+/**
+ * Peer transport helpers: Node devices (replica + SyncClient over `ws` + PeerMesh over node-datachannel's
+ * RTCPeerConnection), the same code the PWA runs with the browser's RTCPeerConnection.
+ */
+import { RTCPeerConnection } from 'node-datachannel/polyfill';
+import { fromHex } from '../../crypto/bytes.js';
+import { signerFromSeed } from '../../crypto/ed25519.js';
+import type { Demo } from '../../relay/demo.js';
+import { type PeerConnectionCtor, PeerMesh } from '../../web/sync/peers.js';
+import { device, type NodeDevice } from './relay.js';
+
+export interface PeerDevice extends NodeDevice {
+  mesh: PeerMesh;
+  stop(): void;
+}
+
+export async function peerDevice(demo: Demo, person: string, urls: string[], opts: { beaconMs?: number; pingMs?: number } = {}): Promise<PeerDevice> {
+  const d = await device(demo, person, urls, { beaconMs: opts.beaconMs ?? 1000, pingMs: opts.pingMs });
+  const signer = await signerFromSeed(fromHex(demo.devices.find((x) => x.person === person)!.seed, 32));
+  const mesh = new PeerMesh({ replica: d.replica, signer, signallers: [d.client], RTCPeerConnection: RTCPeerConnection as unknown as PeerConnectionCtor, beaconMs: opts.beaconMs ?? 1000 });
+  mesh.start();
+  return {
+    ...d,
+    mesh,
+    stop() {
+      mesh.stop();
+      d.client.stop();
+    },
+  };
+}

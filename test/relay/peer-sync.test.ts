@@ -1,0 +1,38 @@
+/** DIS-5 peer transport: Node devices keep one log over WebRTC data channels while no relay is reachable. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { stateHash } from '../../core/state.js';
+import { cleanup, demoRelay, until } from '../helpers/relay.js';
+import { type PeerDevice, peerDevice } from '../helpers/peers.js';
+
+const stops: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const s of stops.splice(0).reverse()) await s();
+});
+
+const same = (ds: PeerDevice[]) => new Set(ds.map((d) => stateHash(d.replica.state))).size === 1 && new Set(ds.map((d) => d.replica.log.size)).size === 1;
+
+describe('peer transport', () => {
+  it('DIS-5 peer path: with the relay gone, ballots and the close travel over data channels alone', async () => {
+    const { relay, demo, dataDir, wsUrl } = await demoRelay();
+    stops.push(() => cleanup(dataDir));
+    const people = ['m01', 'm02', 'm03', 'm04', 'm05', 'm06'];
+    const all = await Promise.all(people.map((p) => peerDevice(demo, p, [wsUrl])));
+    stops.push(() => all.forEach((d) => d.stop()));
+    await until(() => all.every((d) => d.client.status === 'online'), 'online');
+    await until(() => all.every((d) => d.mesh.ready.length >= 2), 'every device has two peers', 30_000);
+    const [chair] = all;
+    for (const d of all) await d.replica.create('attendance.in', { person: d.person, place: 'remote' });
+    await chair!.replica.create('session.open', {});
+    await chair!.replica.create('vote.open', { vote: 'v1', item: 'top3', title: 'Radweg', mode: 'open' });
+    await until(() => same(all), 'converged on the relay');
+
+    await relay.close();
+    await until(() => all.every((d) => d.client.status === 'offline'), 'everyone notices the relay is gone');
+    for (const d of all.slice(1)) await d.replica.create('vote.cast', { vote: 'v1', choice: 'yes' });
+    await until(() => chair!.replica.state.votes[0]!.ballots.length === 5, 'the chair holds every ballot, over peers only', 30_000);
+    await chair!.replica.create('vote.close', { vote: 'v1' });
+    await until(() => same(all) && all.every((d) => d.replica.state.votes[0]!.status === 'closed'), 'converged over peers', 30_000);
+    expect(chair!.replica.state.votes[0]!.ballots.map((b) => b.status)).toEqual(['counted', 'counted', 'counted', 'counted', 'counted']);
+    for (const d of all) expect(d.replica.integrity().invalid).toEqual([]);
+  }, 90_000);
+});
