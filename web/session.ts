@@ -49,6 +49,8 @@ export interface Session {
   loginNeeded: Accessor<boolean>;
   /** A one-time ticket for the video socket and the address of the relay that issued it (waits until a sync connection is up). */
   videoAccess(): Promise<VideoAccess>;
+  /** The /sync address of the relay the session is logged in at (the primary, or a backup while it is down). */
+  relay: Accessor<string>;
   /** Sync again after a new login. */
   resume(): void;
   act<K extends DomainKind>(kind: K, payload: Payload<K>, doc?: DocName): Promise<void>;
@@ -123,6 +125,7 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
   const [state, setState] = createSignal(replica.state); // the replica keeps one state object until it refolds
   const [integrity, setIntegrity] = createSignal(replica.integrity(), { equals: (a, b) => JSON.stringify(a) === JSON.stringify(b) });
   const [status, setStatus] = createSignal<SyncStatus>('offline');
+  const [relay, setRelay] = createSignal('');
   const [presence, setPresence] = createSignal<Presence>([]);
   const [error, setError] = createSignal<string>();
   const [loginNeeded, setLoginNeeded] = createSignal(false);
@@ -183,6 +186,7 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
       document.documentElement.dataset.status = s;
     },
     onPresence: setPresence,
+    onRelay: setRelay,
     onError: (code, message) => {
       console.warn(`sync: ${code}: ${message}`);
       if (code === 'fingerprint' || code === 'tenant-key' || code === 'revoked' || code === 'clock' || code === 'access') setError(code);
@@ -202,6 +206,7 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
     setIntegrity(replica.integrity());
     setPeerCount(peers?.ready.length ?? 0);
     root.dataset.peers = String(peerCount());
+    root.dataset.peerKeys = (peers?.ready.map((p) => p.peer) ?? []).join(' '); // whom the data channels join this device with
   }, 1000);
 
   const reach = () => reachOf(status(), peerCount());
@@ -230,6 +235,7 @@ export async function openSession(o: { tenant: string; meeting: string; device: 
     error,
     loginNeeded,
     videoAccess: () => client.videoAccess(),
+    relay,
     ...(device ? { sign: (bytes: Uint8Array) => device.signer.sign(bytes) } : {}),
     resume() {
       void currentSession(tenant).then((x) => {

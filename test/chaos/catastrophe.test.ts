@@ -106,18 +106,18 @@ function causalVerdicts(union: Map<string, Envelope>, vote: string): Map<string,
   return out;
 }
 
-/** Whether the synced data channels the Node devices hold join them and the pages (`pages`: their keys) into one component. */
-function meshJoined(nodes: PeerDevice[], pages: string[]): boolean {
+/** Whether the synced data channels join every Node device and every page into one component (`pages`: each page's key and the peers its channels reach). */
+function meshJoined(nodes: PeerDevice[], pages: Map<string, string[]>): boolean {
   const edges = new Map<string, Set<string>>();
-  const link = (a: string, b: string) => (edges.get(a) ?? edges.set(a, new Set()).get(a)!).add(b);
-  for (const d of nodes)
-    for (const s of d.mesh.ready) {
-      link(d.replica.deviceKey!, s.peer);
-      link(s.peer, d.replica.deviceKey!);
-    }
+  const link = (a: string, b: string) => {
+    (edges.get(a) ?? edges.set(a, new Set()).get(a)!).add(b);
+    (edges.get(b) ?? edges.set(b, new Set()).get(b)!).add(a);
+  };
+  for (const d of nodes) for (const s of d.mesh.ready) link(d.replica.deviceKey!, s.peer);
+  for (const [key, peers] of pages) for (const p of peers) link(key, p);
   const seen = new Set([nodes[0]!.replica.deviceKey!]);
   for (const k of seen) for (const n of edges.get(k) ?? []) seen.add(n);
-  return [...nodes.map((d) => d.replica.deviceKey!), ...pages].every((k) => seen.has(k));
+  return [...nodes.map((d) => d.replica.deviceKey!), ...pages.keys()].every((k) => seen.has(k));
 }
 
 describe('catastrophe', () => {
@@ -159,7 +159,7 @@ describe('catastrophe', () => {
     const isolated = new Set(r.shuffle(names).slice(0, Math.max(2, Math.round(DEVICES / 12))));
     const browserKeys = await Promise.all(['m01', 'm02', 'm03', 'm04'].map(async (p) => toHex((await signerFromSeed(fromHex(demo.devices.find((d) => d.person === p)!.seed, 32))).publicKey)));
     const nodes: PeerDevice[] = [];
-    for (const p of names) nodes.push(await peerDevice(demo, p, isolated.has(p) ? [cutP.wsUrl, cutB.wsUrl] : [viaP.wsUrl, viaB.wsUrl], { beaconMs: 60_000 }));
+    for (const p of names) nodes.push(await peerDevice(demo, p, isolated.has(p) ? [cutP.wsUrl, cutB.wsUrl] : [viaP.wsUrl, viaB.wsUrl], { beaconMs: 60_000, meshBeaconMs: 5000 }));
     stops.push(() => nodes.forEach((d) => d.stop()));
     const signed = new Set<string>(setupIds);
     const sign = async (d: PeerDevice, kind: 'attendance.in' | 'vote.cast', payload: never) => signed.add((await d.replica.create(kind, payload)).id);
@@ -176,8 +176,9 @@ describe('catastrophe', () => {
       await page.goto(url);
       return page;
     };
+    const memberUrls = links.members.filter((m) => ['m02', 'm03', 'm04'].includes(demo.devices.find((d) => d.name === m.name)?.person ?? '')).map((m) => m.url);
     const chair = await open(links.chair.url);
-    const memberPages = await Promise.all(links.members.filter((m) => ['m02', 'm03', 'm04'].includes(demo.devices.find((d) => d.name === m.name)?.person ?? '')).map((m) => open(m.url)));
+    const memberPages = await Promise.all(memberUrls.map(open));
     const pages = [chair, ...memberPages];
     expect(memberPages).toHaveLength(3);
     await Promise.all(pages.map((p) => whenStatus(p, 'online', LONG)));
@@ -260,7 +261,16 @@ describe('catastrophe', () => {
     await until(() => nodes.every((d) => voteSeen(d, v1, 'closed')), 'the healed group learns of the close', LONG);
     // New data channels need a relay to be signalled: the data centre may go only once the returning group is
     // linked into the mesh again (seen from the Node side: the Node devices and every page in one component).
-    await until(() => meshJoined(nodes, browserKeys), 'the healed group is linked into the mesh again', LONG);
+    const keyOfSeed = new Map(await Promise.all(demo.devices.map(async (d) => [d.seed, toHex((await signerFromSeed(fromHex(d.seed, 32))).publicKey)] as const)));
+    const pageKeys = [links.chair.url, ...memberUrls].map((u) => keyOfSeed.get(/device=([0-9a-f]+)/.exec(u)![1]!)!);
+    expect(new Set(pageKeys)).toEqual(new Set(browserKeys));
+    const pageLinks = async () => new Map(await Promise.all(pages.map(async (p, i) => [pageKeys[i]!, (await p.evaluate(() => document.documentElement.dataset.peerKeys ?? '')).split(' ').filter(Boolean)] as const)));
+    await until(async () => meshJoined(nodes, await pageLinks()), 'the healed group is linked into the mesh again', LONG).catch(async (e) => {
+      const short = (k: string) => k.slice(0, 6);
+      for (const d of nodes) console.log(`mesh ${d.person} ${short(d.replica.deviceKey!)}${isolated.has(d.person) ? ' (cut)' : ''}: ${d.client.status}, presence ${d.client.presence.length}, ready ${d.mesh.ready.map((x) => short(x.peer)).join(' ')}`);
+      for (const [k, ps] of await pageLinks()) console.log(`mesh page ${short(k)}: ${ps.map(short).join(' ')}`);
+      throw e;
+    });
     phase('partition healed');
 
     // Vote 2: the data centre goes down; first the backup relay carries the session, then data channels alone.

@@ -92,6 +92,41 @@ describe('relay path', () => {
     expect(chair.replica.state.agenda).toHaveLength(7);
   });
 
+  it('DIS-5 relay path: a device on the backup relay goes back to the primary once it answers again, where presence and signals meet the others', async () => {
+    const primary = await demoRelay();
+    const backup = await demoRelay({ demo: primary.demo });
+    const { tenant, meeting } = primary.demo;
+    await backup.relay.store.putTenant(tenant, (await primary.relay.store.tenantKey(tenant))!);
+    for (const c of await primary.relay.store.certs(tenant)) await backup.relay.store.putCert(c);
+    for (const e of await primary.relay.store.all(tenant, meeting, ['public', 'members'])) await backup.relay.store.insert(tenant, meeting, e);
+    stops.push(() => cleanup(primary.dataDir, backup.dataDir));
+    stops.push(() => backup.relay.close());
+    const port = primary.relay.port;
+    await primary.relay.close();
+    const chair = await device(primary.demo, 'm01', [primary.wsUrl, backup.wsUrl], { returnMs: 300 });
+    stops.push(() => chair.client.stop());
+    await online(chair);
+    expect(chair.client.relayUrl).toBe(backup.wsUrl);
+    const onBackup = chair.statuses.length;
+    const signedOnBackup = await chair.replica.create('attendance.in', { person: 'm01', place: 'remote' });
+    await until(async () => (await backup.relay.store.all(tenant, meeting, ['public'])).some((e) => e.id === signedOnBackup.id), 'the backup stores the entry');
+    // The primary comes back on its address with its own store, which lacks what was signed meanwhile.
+    const again = await demoRelay({ dataDir: primary.dataDir, port, demo: primary.demo });
+    stops.push(() => again.relay.close());
+    const member = await device(primary.demo, 'm02', [primary.wsUrl]);
+    stops.push(() => member.client.stop());
+    await until(() => chair.client.relayUrl === primary.wsUrl && chair.client.status === 'online', 'the chair is back on the primary', 30_000);
+    // There the two meet: the primary lists the chair's device to the member (signalling for data channels needs that).
+    const chairKey = chair.replica.deviceKey!;
+    await until(() => member.client.presence.some((p) => p.device === chairKey), "the primary's presence lists the chair's device", 30_000);
+    // And what the chair signed on the backup reaches the primary by the chair's resync.
+    await until(async () => (await again.relay.store.all(tenant, meeting, ['public'])).some((e) => e.id === signedOnBackup.id), 'the primary stores what was signed on the backup', 30_000);
+    await until(() => member.replica.log.has(signedOnBackup.id), 'the member gets it from the primary', 30_000);
+    // A move it chose, not a lost line: the device never showed itself offline for it.
+    expect(chair.statuses.slice(onBackup)).not.toContain('offline');
+    expect(chair.statuses.slice(onBackup)).toContain('connecting');
+  });
+
   it('PUB-5 a public connection never receives an envelope of the members document (asserted on the raw frames it gets)', async () => {
     const { relay, demo, dataDir, wsUrl } = await demoRelay();
     stops.push(() => cleanup(dataDir));

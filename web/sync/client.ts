@@ -40,6 +40,10 @@ export interface SyncOptions {
   beaconMs?: number;
   /** Keep-alive: a ping this often; a connection that answers nothing for about two intervals is dropped (ms). */
   pingMs?: number;
+  /** While on a backup relay, how often to look whether the primary (urls[0]) answers again (ms). */
+  returnMs?: number;
+  /** The relay this client is logged in at now (its /sync address): at each welcome. */
+  onRelay?: (url: string) => void;
   onStatus?: (s: SyncStatus) => void;
   onPresence?: (p: Presence) => void;
   onError?: (code: string, message: string) => void;
@@ -52,6 +56,12 @@ const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
  * 3 s such a device gave up every attempt and came back with a full resync, adding to the relay's load.
  */
 export const CONNECT_MS = 10_000;
+/**
+ * DIS-5: a device on a backup relay goes back to the primary once the primary answers again. Presence and
+ * signalling are per relay, so devices left on the backup could link no data channel with those on the
+ * primary, and the meeting's video would stay split over two relays.
+ */
+export const RETURN_MS = 15_000;
 
 export class SyncClient {
   status: SyncStatus = 'offline';
@@ -65,6 +75,8 @@ export class SyncClient {
   private retry: ReturnType<typeof setTimeout> | undefined;
   private beaconTimer: ReturnType<typeof setInterval> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private returnTimer: ReturnType<typeof setInterval> | undefined;
+  private probe: SocketLike | undefined;
   private pingSentAt: number | undefined; // a ping nothing has been heard after yet
   private unsubscribe: (() => void) | undefined;
   private readonly pushed = new Set<string>(); // ids the relay has or was sent on this connection
@@ -101,9 +113,15 @@ export class SyncClient {
     clearTimeout(this.retry);
     clearInterval(this.beaconTimer);
     clearInterval(this.pingTimer);
+    this.endReturn();
     this.socket?.close();
     this.socket = undefined;
     this.setStatus('offline');
+  }
+
+  /** The relay this client is connected to (or trying), its /sync address. */
+  get relayUrl(): string {
+    return this.url;
   }
 
   private setStatus(s: SyncStatus): void {
@@ -118,6 +136,7 @@ export class SyncClient {
     const Ctor = this.o.WebSocket ?? (globalThis.WebSocket as unknown as SocketCtor);
     const url = this.o.urls[this.urlIndex % this.o.urls.length]!;
     this.url = url;
+    this.endReturn();
     this.setStatus('connecting');
     this.synced = false;
     this.pushed.clear();
@@ -166,8 +185,61 @@ export class SyncClient {
     this.socket = undefined;
     clearInterval(this.beaconTimer);
     clearInterval(this.pingTimer);
+    this.endReturn();
     this.setStatus('offline');
     this.scheduleRetry();
+  }
+
+  /** On a backup relay: every RETURN_MS a probe socket to the primary; its challenge means it is up again. */
+  private watchPrimary(): void {
+    this.endReturn();
+    const primary = this.o.urls[0]!;
+    if (this.url === primary) return;
+    const Ctor = this.o.WebSocket ?? (globalThis.WebSocket as unknown as SocketCtor);
+    this.returnTimer = setInterval(() => {
+      if (this.probe || this.stopped) return;
+      let probe: SocketLike;
+      try {
+        probe = new Ctor(primary);
+      } catch {
+        return;
+      }
+      this.probe = probe;
+      const give = setTimeout(() => this.endProbe(probe), CONNECT_MS);
+      probe.onerror = () => {};
+      probe.onclose = () => (clearTimeout(give), this.endProbe(probe));
+      probe.onmessage = () => {
+        clearTimeout(give);
+        this.endProbe(probe);
+        if (this.stopped || this.url === primary || !this.socket) return;
+        // The primary answers: leave the backup for it (what was pushed there reaches the primary by replication or by this device's resync).
+        const old = this.socket;
+        this.socket = undefined;
+        clearInterval(this.beaconTimer);
+        clearInterval(this.pingTimer);
+        old.close();
+        this.urlIndex = 0;
+        this.attempt = 0;
+        this.connect();
+      };
+    }, this.o.returnMs ?? RETURN_MS);
+  }
+
+  private endProbe(probe: SocketLike): void {
+    if (this.probe !== probe) return;
+    this.probe = undefined;
+    probe.onmessage = probe.onclose = null;
+    try {
+      probe.close();
+    } catch {
+      /* not open yet */
+    }
+  }
+
+  private endReturn(): void {
+    clearInterval(this.returnTimer);
+    this.returnTimer = undefined;
+    if (this.probe) this.endProbe(this.probe);
   }
 
   private scheduleRetry(): void {
@@ -241,6 +313,8 @@ export class SyncClient {
         }
         this.attempt = 0;
         this.setStatus('resyncing');
+        this.watchPrimary();
+        this.o.onRelay?.(this.url);
         // A device gets the tenant's whole directory: a revocation we hold and it lacks is a rollback.
         await r.addCerts(m.certs as never, m.role === 'device');
         r.setConnected(true);

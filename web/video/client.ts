@@ -4,7 +4,7 @@
  * client; the client (re)builds its connections on every `ready` (first connect and every reconnect), and a
  * `ready` of the other mode (the relay moved the socket: DIS-5) replaces the client on the same socket.
  */
-import { type Accessor, createSignal } from 'solid-js';
+import { type Accessor, createEffect, createSignal, on } from 'solid-js';
 import type { PresenceEntry, VideoServerMessage } from '../../core/video-wire.js';
 import type { Session } from '../session.js';
 import { type CloseReason, type SignalStatus, VideoSignal } from './signal.js';
@@ -58,6 +58,8 @@ export interface Video {
 /** Opens the video socket and the client of the mode the relay names (`modes`: the transports this build has). */
 export function openVideo(s: Session, role: VideoRole, modes: Partial<Record<Ready['mode'], ModeClient>>): Video {
   const signal = new VideoSignal(() => s.videoAccess());
+  // DIS-5: the picture follows the session to the relay it is logged in at (back to the primary once it is up again).
+  createEffect(on(s.relay, (sync) => signal.follow(sync.replace(/\/sync$/, '/video')), { defer: true }));
   const [presence, setPresence] = createSignal<PresenceEntry[]>([]);
   const [client, setClient] = createSignal<VideoClient>();
   const [path, setPath] = createSignal<VideoPath>();

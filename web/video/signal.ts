@@ -39,6 +39,11 @@ export class VideoSignal {
   /** The browser says the network is gone: reconnect (with a fresh ticket) once it is back, not on a dead socket. */
   private readonly onOffline = () => this.ws?.close();
 
+  /** The session moved to the relay at `url` (its /video address): leave the old one, a fresh ticket takes us there. */
+  follow(url: string): void {
+    if (this.ws && this.url !== url) this.ws.close();
+  }
+
   onMessage(h: (m: VideoServerMessage) => void): () => void {
     this.handlers.add(h);
     return () => this.handlers.delete(h);
