@@ -5,7 +5,7 @@
  * page receives is read from getStats() of its own connections (frames decoded per sender), and the status line
  * says which path carries the picture. Then the data centre falls: the primary relay (with its Janus) is killed
  * with SIGKILL, the pages' sessions go to the backup relay (no Janus there), and so does their video, over the
- * backup's mesh.
+ * backup's mesh; once the primary is back, sessions and video return to it (its SFU).
  */
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,7 +76,7 @@ describe('video when the SFU falls (DIS-5)', () => {
     for (const p of Object.values(pages)) await p.context().close(); // two cores: the next test's pages alone
   }, 420_000);
 
-  it('DIS-5 VID-1 the data centre down (primary relay and its Janus killed): the pages continue on the backup relay, their video too, over its mesh', async () => {
+  it('DIS-5 VID-1 the data centre down (primary relay and its Janus killed): the pages continue on the backup relay, their video too, over its mesh, and return to the primary once it is back', async () => {
     const demo = makeDemo();
     const [pDir, bDir] = [tempDir(), tempDir()];
     stops.push(() => cleanup(pDir, bDir));
@@ -110,5 +110,12 @@ describe('video when the SFU falls (DIS-5)', () => {
     const room = `${demo.tenant}\n${demo.meeting}`;
     expect(backup.mesh.peers(room).map((x) => x.person).sort(), 'the peer ids are the backup relay\'s').toEqual(['m01', 'm02', 'm03']);
     for (const p of Object.values(pages)) expect(await p.locator('.video-pane .video-status').textContent()).toBe(`${de['video.status.connected']} – ${de['video.path.mesh']}`);
-  }, 420_000);
+
+    // The primary comes back (with its Janus): the sessions go back to it, and their video with them, so that the
+    // meeting is not split over two relays' rooms.
+    const again = await relayProcess({ dataDir: pDir, port: pPort, staticDir: 'dist', quiet: true, demo: true, backupRelays: [`ws://127.0.0.1:${bPort}/sync`], replication: { token }, video: {} });
+    stops.push(() => killProcess(again));
+    await picturesOver(pages, 'sfu');
+    await until(() => backup.mesh.peers(room).length === 0, "no page is left in the backup's mesh", 60_000);
+  }, 600_000);
 });

@@ -271,9 +271,14 @@ export class SyncClient {
     return () => this.watchers.delete(fn);
   }
 
+  /** Whether signal() can send now: logged in as a device. */
+  get signalling(): boolean {
+    return (this.status === 'resyncing' || this.status === 'online') && !!this.socket && !('public' in this.o.auth);
+  }
+
   /** DIS-5: a signalling message for another device of the meeting, through this relay; false while not logged in. */
   signal(to: string, data: string): boolean {
-    if ((this.status !== 'resyncing' && this.status !== 'online') || !this.socket || 'public' in this.o.auth) return false;
+    if (!this.signalling) return false;
     this.send({ t: 'signal', to, data });
     return true;
   }

@@ -16,6 +16,8 @@ import { type Link, PeerSession } from './peer-session.js';
 /** What the mesh needs of a relay connection: send a signal, hear presence and signals. */
 export interface Signaller {
   signal(to: string, data: string): boolean;
+  /** Whether a signal can go out now (logged in at a relay). */
+  readonly signalling: boolean;
   /** The devices the relay last listed as connected. */
   readonly presence: readonly { device: string }[];
   watch(fn: (m: ServerMessage) => void): () => void;
@@ -189,9 +191,12 @@ export class PeerMesh {
   /**
    * Links to the ring's targets. A link the ring no longer asks for (presence moved the ring) stays until its
    * room is needed for one it asks for (room()): ended at once, the mesh could be cut in two at the moment the
-   * last relay goes, when no new link can be signalled any more.
+   * last relay goes, when no new link can be signalled any more. For the same reason nothing is planned while
+   * the signaller is not logged in at a relay.
    */
   private plan(via: Signaller, present: readonly { device: string }[] = via.presence): void {
+    // Without a relay no new link can be signalled: making room would only end links that still carry the log.
+    if (!via.signalling) return;
     const known = this.known(present);
     for (const peer of targets(this.me, known)) {
       if (this.links.has(peer) || !this.room(peer, known)) continue;
