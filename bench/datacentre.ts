@@ -9,21 +9,22 @@
  * members and the public are protocol listeners spread over all relays ("delivered": the frame reached their
  * socket). All meetings vote at the same time. Then a burst: every chair signs BURST entries at once, timed
  * until every meeting's observer holds them (envelopes/s). Sockets per relay from /health, RSS from /proc.
- * MEETINGS, MEMBERS, PUBLIC, RELAYS, ROUNDS, BURST scale it (environment).
+ * MEETINGS, MEMBERS, PUBLIC, RELAYS, ROUNDS, BURST scale it (environment). STORE=postgres runs the relays on one
+ * PostgreSQL server instead (a throw-away server on loopback, a fresh database per run; test/helpers/postgres.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 import { toHex } from '../crypto/bytes.js';
 import { type Cert, issue, type Role } from '../crypto/cert.js';
 import { generateSeed, type Signer, signerFromSeed } from '../crypto/ed25519.js';
 import { Replica } from '../core/replica.js';
 import { decodeServerFrame, encodeControl, loginInput } from '../core/wire.js';
-import { openSqlite } from '../relay/store.js';
+import { openStore } from '../relay/store-open.js';
 import { SyncClient } from '../web/sync/client.js';
 import { freePort, startRedis } from '../test/helpers/cluster.js';
 import { tempDir } from '../test/helpers/relay.js';
+import { startPostgres } from '../test/helpers/postgres.js';
 
 const MEETINGS = Number(process.env.MEETINGS ?? 10);
 const MEMBERS = Number(process.env.MEMBERS ?? 90);
@@ -31,6 +32,8 @@ const PUBLIC = Number(process.env.PUBLIC ?? 1000);
 const RELAYS = Number(process.env.RELAYS ?? 2);
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
 const BURST = Number(process.env.BURST ?? 30);
+const postgres = process.env.STORE === 'postgres' ? await startPostgres() : undefined;
+const storeName = postgres ? 'PostgreSQL' : 'SQLite';
 const tenant = 'bench';
 const meetingId = (j: number) => `abend-${j}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -49,9 +52,9 @@ interface Seeded {
   devices: Signer[][];
 }
 
-async function seed(dataDir: string): Promise<Seeded> {
+async function seed(dataDir: string, spec: string | undefined): Promise<Seeded> {
   const admin = await signerFromSeed(generateSeed());
-  const store = openSqlite(join(dataDir, 'relay.sqlite'));
+  const store = await openStore(dataDir, spec ?? 'sqlite');
   await store.putTenant(tenant, toHex(admin.publicKey));
   const adminDevice = await signerFromSeed(generateSeed());
   const adminCert = await issue({ v: 1, tenant, person: 'admin', name: 'admin', device: toHex(adminDevice.publicKey), roles: ['admin'], bodies: [], notBefore: 0, notAfter: Date.now() + 86_400_000 }, admin);
@@ -98,10 +101,10 @@ function child(code: string): Promise<{ proc: ChildProcess; port: number }> {
   );
 }
 
-const relayChild = async (dataDir: string, bus: string | undefined) => {
+const relayChild = async (dataDir: string, bus: string | undefined, store: string | undefined) => {
   const port = await freePort();
   // Thousands of logins at once on a loaded machine: no login timeout, no per-address cap (all come from 127.0.0.1).
-  const opts = { dataDir, port, quiet: true, demo: true, bus, hub: { authTimeoutMs: 600_000, limits: { perAddress: 1_000_000 }, rate: { burst: 1_000_000, perSecond: 1_000_000 } } };
+  const opts = { dataDir, port, quiet: true, demo: true, bus, ...(store ? { store } : {}), hub: { authTimeoutMs: 600_000, limits: { perAddress: 1_000_000 }, rate: { burst: 1_000_000, perSecond: 1_000_000 } } };
   return child(`import('./relay/server.ts').then(m => m.startRelay(${JSON.stringify(opts)})).then(r => console.log('port ' + r.port))`);
 };
 
@@ -138,10 +141,11 @@ async function inBatches<T>(jobs: (() => Promise<T>)[], size = 200): Promise<T[]
 
 async function signedRun(relays: number) {
   const dataDir = tempDir();
-  const s = await seed(dataDir);
+  const store = await postgres?.createDatabase();
+  const s = await seed(dataDir, store);
   const redis = relays > 1 ? await startRedis() : undefined;
   process.on('exit', () => void redis?.stop());
-  const procs = await Promise.all(Array.from({ length: relays }, () => relayChild(dataDir, redis?.url)));
+  const procs = await Promise.all(Array.from({ length: relays }, () => relayChild(dataDir, redis?.url, store)));
   const urls = procs.map((p) => `ws://127.0.0.1:${p.port}/sync`);
   const device = (signer: Signer, j: number, url: string) => {
     const replica = new Replica({ tenant, meeting: meetingId(j), tenantKey: s.admin.publicKey, docs: ['public', 'members'], signer });
@@ -273,7 +277,8 @@ const report = (name: string, r: Awaited<ReturnType<typeof signedRun>>) => {
   console.log(`${name}: ${r.envelopesPerSecond.toFixed(0)} envelopes/s (burst, stored and verified at every observer); per relay: ${r.perRelay.map((p) => `${p.sockets} sockets, ${p.rss.toFixed(0)} MiB RSS`).join('; ')}; connecting took ${r.connectS.toFixed(1)} s`);
 };
 const cluster = await signedRun(RELAYS);
-report(`${RELAYS} relays, SQLite + Redis`, cluster);
+report(`${RELAYS} relays, ${storeName} + Redis`, cluster);
 console.log(`goal p99 <= 1.3x baseline (${RELAYS} relays): verified ${pct(cluster.verified, 99) / pct(base, 99) <= 1.3 ? 'met' : 'NOT met'}, delivered ${pct(cluster.delivered, 99) / pct(base, 99) <= 1.3 ? 'met' : 'NOT met'}`);
-report('1 relay, SQLite', await signedRun(1));
+report(`1 relay, ${storeName}`, await signedRun(1));
+await postgres?.stop();
 process.exit(0);

@@ -52,8 +52,14 @@ describe('peer transport after a partition', () => {
     await until(() => all.every((d) => d.client.status !== 'online'), 'no relay', LONG);
     // What any device holds (an entry signed just before the relay went may not have reached every device yet), plus the group's new entries.
     const size = new Set(all.flatMap((d) => [...d.replica.log.all()].map((e) => e.id))).size + cut.length;
-    for (const d of cut) await d.replica.create('floor.ask', { person: d.person });
-    await until(() => all.every((d) => d.replica.log.size === size), 'the entries of the group on every device, over data channels alone', LONG);
+    const asks: string[] = [];
+    for (const d of cut) asks.push((await d.replica.create('floor.ask', { person: d.person })).id);
+    await until(() => all.every((d) => d.replica.log.size === size), 'the entries of the group on every device, over data channels alone', LONG).catch((e) => {
+      const short = (k: string) => k.slice(0, 6);
+      for (const d of all)
+        console.log(`partition ${d.person} ${short(d.replica.deviceKey!)}${cut.includes(d) ? ' (cut)' : ''}: log ${d.replica.log.size}/${size}, lacks ${asks.filter((a) => !d.replica.log.has(a)).length} asks, integrity ${JSON.stringify(d.replica.integrity()).slice(0, 200)}, ready ${d.mesh.ready.map((x) => short(x.peer)).join(' ')}`);
+      throw e;
+    });
     expect(same(all)).toBe(true);
     for (const d of all) expect(d.mesh.ready.length).toBeLessThanOrEqual(10);
   }, 600_000);

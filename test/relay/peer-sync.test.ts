@@ -35,4 +35,22 @@ describe('peer transport', () => {
     expect(chair!.replica.state.votes[0]!.ballots.map((b) => b.status)).toEqual(['counted', 'counted', 'counted', 'counted', 'counted']);
     for (const d of all) expect(d.replica.integrity().invalid).toEqual([]);
   }, 90_000);
+
+  it('DIS-5 peer path: a device whose data channels were stopped while a push was pending pushes again once they are back', async () => {
+    const { relay, demo, dataDir, wsUrl } = await demoRelay();
+    stops.push(() => cleanup(dataDir));
+    const [a, b] = await Promise.all(['m01', 'm02'].map((p) => peerDevice(demo, p, [wsUrl])));
+    stops.push(() => [a!, b!].forEach((d) => d.stop()));
+    await until(() => a!.mesh.ready.length === 1 && b!.mesh.ready.length === 1, 'one data channel', 30_000);
+    // An entry schedules a push over the channels; the channels stop before it runs (the line is cut).
+    await a!.replica.create('attendance.in', { person: 'm01', place: 'remote' });
+    a!.mesh.stop();
+    a!.mesh.start();
+    await until(() => a!.mesh.ready.length === 1 && b!.mesh.ready.length === 1, 'the channel again', 30_000);
+    await until(() => same([a!, b!]), 'converged');
+    await relay.close();
+    await until(() => a!.client.status === 'offline' && b!.client.status === 'offline', 'no relay');
+    const ask = await a!.replica.create('floor.ask', { person: 'm01' });
+    await until(() => b!.replica.log.has(ask.id), 'the entry made after the restart arrives over the channel', 30_000);
+  }, 90_000);
 });

@@ -172,6 +172,7 @@ export class PeerMesh {
     globalThis.removeEventListener?.('online', this.onOnline);
     for (const u of this.unsubscribe.splice(0)) u();
     clearTimeout(this.flushTimer);
+    this.flushTimer = undefined; // else a flush pending at the stop would keep every later one from being scheduled
     clearInterval(this.beaconTimer);
     for (const peer of [...this.links.keys()]) this.drop(peer, 'stopped');
     this.asked.clear();
