@@ -1,11 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Six pages sending and receiving video take both cores of the machine, and the 20-device partition test of the
- * peer mesh is not yet reliable: these files run alone (`npm run test:video` sets RATSRAUM_ALONE=1; `npm test`
- * leaves them out for now, see README).
+ * Six pages sending and receiving video take both cores of the machine: this file runs alone (`npm run test:video`
+ * sets RATSRAUM_ALONE=1; `npm test` leaves it out for now, see README).
  */
-const ALONE = ['test/browser/video.test.ts', 'test/relay/peer-partition.test.ts'];
+const ALONE = ['test/browser/video.test.ts'];
 const alone = process.env.RATSRAUM_ALONE === '1';
 
 export default defineConfig({

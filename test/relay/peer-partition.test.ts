@@ -1,7 +1,6 @@
 /**
- * DIS-5 peer mesh after a partition (20 Node devices). Runs alone (`npm run test:video`, vitest.config ALONE): it
- * fails now and then at its last step (the group's entries do not reach every device over the channels alone), cause
- * not yet found.
+ * DIS-5 peer mesh after a partition (20 Node devices): the group's devices stop their data channels while cut off,
+ * start them again on their return, and then the relay goes.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { stateHash } from '../../core/state.js';
