@@ -22,6 +22,18 @@ const converged = (devices: NodeDevice[]) =>
     throw new Error(`${e.message}\n${report.join('\n')}`);
   });
 
+/** A demo relay and a backup relay whose store holds a copy of the primary's (as the data centre's backup would). */
+async function primaryAndBackup() {
+  const primary = await demoRelay();
+  const backup = await demoRelay({ demo: primary.demo });
+  const { tenant, meeting } = primary.demo;
+  await backup.relay.store.putTenant(tenant, (await primary.relay.store.tenantKey(tenant))!);
+  for (const c of await primary.relay.store.certs(tenant)) await backup.relay.store.putCert(c);
+  for (const e of await primary.relay.store.all(tenant, meeting, ['public', 'members'])) await backup.relay.store.insert(tenant, meeting, e);
+  stops.push(() => cleanup(primary.dataDir, backup.dataDir));
+  return { primary, backup };
+}
+
 describe('relay path', () => {
   it('DIS-5 relay path: devices work on through a relay outage and converge without loss or duplicates', async () => {
     const { relay, demo, dataDir, wsUrl } = await demoRelay();
@@ -68,14 +80,7 @@ describe('relay path', () => {
   });
 
   it('DIS-5 relay path: a backup relay takes over when the primary is down', async () => {
-    const primary = await demoRelay();
-    const backup = await demoRelay({ demo: primary.demo });
-    // The backup relay of the data centre holds a copy of the primary's store.
-    const { tenant, meeting } = primary.demo;
-    await backup.relay.store.putTenant(tenant, (await primary.relay.store.tenantKey(tenant))!);
-    for (const c of await primary.relay.store.certs(tenant)) await backup.relay.store.putCert(c);
-    for (const e of await primary.relay.store.all(tenant, meeting, ['public', 'members'])) await backup.relay.store.insert(tenant, meeting, e);
-    stops.push(() => cleanup(primary.dataDir, backup.dataDir));
+    const { primary, backup } = await primaryAndBackup();
     await primary.relay.close();
     const chair = await device(primary.demo, 'm01', [primary.wsUrl, backup.wsUrl]);
     stops.push(() => chair.client.stop());
@@ -93,13 +98,8 @@ describe('relay path', () => {
   });
 
   it('DIS-5 relay path: a device on the backup relay goes back to the primary once it answers again, where presence and signals meet the others', async () => {
-    const primary = await demoRelay();
-    const backup = await demoRelay({ demo: primary.demo });
+    const { primary, backup } = await primaryAndBackup();
     const { tenant, meeting } = primary.demo;
-    await backup.relay.store.putTenant(tenant, (await primary.relay.store.tenantKey(tenant))!);
-    for (const c of await primary.relay.store.certs(tenant)) await backup.relay.store.putCert(c);
-    for (const e of await primary.relay.store.all(tenant, meeting, ['public', 'members'])) await backup.relay.store.insert(tenant, meeting, e);
-    stops.push(() => cleanup(primary.dataDir, backup.dataDir));
     stops.push(() => backup.relay.close());
     const port = primary.relay.port;
     await primary.relay.close();
