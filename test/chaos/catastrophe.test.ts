@@ -334,8 +334,23 @@ describe('catastrophe', () => {
     expect(nodes[0]!.replica.log.size).toBe(signed.size); // nothing lost, nothing extra
     for (const d of nodes) expect(d.replica.envelopes().map((e) => e.id).sort()).toEqual(want);
     for (const d of nodes) expect(d.replica.integrity().forks).toEqual([]);
-    await backup.replicator!.round();
-    await until(() => sqliteIds(join(pDir, 'relay.sqlite')).length === signed.size && sqliteIds(join(bDir, 'relay.sqlite')).length === signed.size, 'both relays hold everything', LONG);
+    // A replication round at a time, read between them (reading both files every 20 ms would hold up this process, which runs the backup relay and the Node devices).
+    const bothHold = async () => {
+      await backup!.replicator!.round().catch(() => {});
+      if (sqliteIds(join(pDir, 'relay.sqlite')).length === signed.size && sqliteIds(join(bDir, 'relay.sqlite')).length === signed.size) return true;
+      await new Promise((ok) => setTimeout(ok, 500));
+      return false;
+    };
+    await until(bothHold, 'both relays hold everything', 2 * LONG).catch((e) => {
+      for (const [name, dir] of [['primary', pDir], ['backup', bDir]] as const) {
+        const held = new Set(sqliteIds(join(dir, 'relay.sqlite')));
+        const lacks = want.filter((id) => !held.has(id)).map((id) => union.get(id)!);
+        const extra = [...held].filter((id) => !signed.has(id));
+        console.log(`chaos: ${name} holds ${held.size} of ${signed.size}; lacks ${lacks.map((x) => `${x.kind} by ${who(x)} seq ${x.seq}`).join(', ')}; extra ${extra.length}: ${extra.map((id) => nodes[0]!.replica.log.get(id)).map((x) => (x ? `${x.kind} by ${who(x)} seq ${x.seq}` : 'on no Node device')).join(', ')}`);
+      }
+      console.log(`chaos: relays of the Node devices: ${nodes.map((d) => `${d.person} ${d.client.status} ${d.client.relayUrl === viaB.wsUrl || d.client.relayUrl === cutB.wsUrl ? 'backup' : 'primary'}`).join(', ')}`);
+      throw e;
+    });
     expect(sqliteIds(join(pDir, 'relay.sqlite'))).toEqual(want);
     expect(sqliteIds(join(bDir, 'relay.sqlite'))).toEqual(want);
 
