@@ -5,47 +5,32 @@
  * one after the deadline refused with the reason; every request of every view to the app's own origin under
  * the relay's real CSP. One Chromium for the file; each test's contexts and relays go when it ends.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { axe, demoSite, launch, whenStatus } from '../helpers/browser.js';
-import { cleanup, device, online } from '../helpers/relay.js';
+import { axe, whenStatus } from '../helpers/browser.js';
+import { perTestSites } from '../helpers/per-test-sites.js';
+import { device, online } from '../helpers/relay.js';
 import { localSmtp } from '../helpers/smtp.js';
 
-let browser: Browser;
+const suite = perTestSites();
 let mail: Awaited<ReturnType<typeof localSmtp>>;
-let contexts: BrowserContext[] = [];
-let sites: Awaited<ReturnType<typeof demoSite>>[] = [];
 const stops: (() => unknown)[] = [];
 
 beforeAll(async () => {
-  browser = await launch();
   mail = await localSmtp();
 }, 60_000);
 afterEach(async () => {
   for (const s of stops.splice(0)) await s();
-  for (const c of contexts) await c.close();
-  for (const s of sites) {
-    await s.relay.close();
-    cleanup(s.dataDir);
-  }
-  contexts = [];
-  sites = [];
 }, 120_000);
 afterAll(async () => {
-  await browser?.close();
   await mail?.close();
 }, 60_000);
 
-const site = async (smtp = false) => {
-  const s = await demoSite({ relay: smtp ? { smtp: { host: mail.host, port: mail.port, from: 'ratsraum@example.org' } } : {} });
-  sites.push(s);
-  return s;
-};
+const site = (smtp = false) => suite.site({ relay: smtp ? { smtp: { host: mail.host, port: mail.port, from: 'ratsraum@example.org' } } : {} });
 
 /** A page that records every request and WebSocket from its first one; `csp: false` keeps the relay's CSP in force (axe needs it bypassed). */
 async function open(url: string, o: { width?: number; height?: number; lang?: 'de' | 'en'; bypassCSP?: boolean } = {}) {
-  const context = await browser.newContext({ viewport: { width: o.width ?? 1280, height: o.height ?? 900 }, locale: 'de-DE', bypassCSP: o.bypassCSP ?? false });
-  contexts.push(context);
+  const context = suite.keep(await suite.browser().newContext({ viewport: { width: o.width ?? 1280, height: o.height ?? 900 }, locale: 'de-DE', bypassCSP: o.bypassCSP ?? false }));
   const requests: string[] = [];
   const sockets: string[] = [];
   context.on('request', (r) => requests.push(r.url()));

@@ -27,6 +27,13 @@ export function perTestSites() {
     await browser?.close();
   }, 60_000);
   return {
+    /** The file's Chromium, for contexts of a test's own making (give them to `keep`). */
+    browser: () => browser!,
+    /** A context that goes when the test ends. */
+    keep(context: BrowserContext) {
+      contexts.push(context);
+      return context;
+    },
     async open(url: string, opts: Parameters<typeof participant>[2] = {}) {
       const p = await participant(browser!, url, { bypassCSP: true, ...opts });
       contexts.push(p.context);
