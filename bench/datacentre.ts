@@ -19,7 +19,8 @@ import { toHex } from '../crypto/bytes.js';
 import { type Cert, issue, type Role } from '../crypto/cert.js';
 import { generateSeed, type Signer, signerFromSeed } from '../crypto/ed25519.js';
 import { Replica } from '../core/replica.js';
-import { decodeServerFrame, encodeControl, loginInput } from '../core/wire.js';
+import { decodeServerFrame } from '../core/wire.js';
+import { answerChallenge } from './challenge.js';
 import { openStore } from '../relay/store-open.js';
 import { SyncClient } from '../web/sync/client.js';
 import { freePort, startRedis } from '../test/helpers/cluster.js';
@@ -122,11 +123,7 @@ function listener(url: string, meeting: string, auth: Signer | null, onEnvelopes
       if (bytes[0] === 0x02) return onEnvelopes(ws);
       const f = decodeServerFrame(bytes);
       if (f.type !== 'control') return;
-      if (f.message.t === 'challenge') {
-        const m = f.message;
-        if (!auth) ws.send(encodeControl({ t: 'public', tenant, meeting }));
-        else ws.send(encodeControl({ t: 'login', tenant, meeting, device: toHex(auth.publicKey), sig: toHex(await auth.sign(loginInput(m.nonce, tenant, meeting, m.relay))) }));
-      }
+      if (f.message.t === 'challenge') ws.send(await answerChallenge(auth, tenant, meeting, f.message));
       if (f.message.t === 'welcome') ok(ws);
       if (f.message.t === 'error') fail(new Error(`${f.message.code}: ${f.message.message}`));
     });

@@ -18,7 +18,8 @@ import { toHex } from '../crypto/bytes.js';
 import { issue, type Role } from '../crypto/cert.js';
 import { generateSeed, type Signer, signerFromSeed } from '../crypto/ed25519.js';
 import { Replica } from '../core/replica.js';
-import { decodeServerFrame, encodeControl, loginInput } from '../core/wire.js';
+import { decodeServerFrame } from '../core/wire.js';
+import { answerChallenge } from './challenge.js';
 import { openSqlite } from '../relay/store.js';
 import { SyncClient } from '../web/sync/client.js';
 
@@ -82,11 +83,7 @@ async function listener(url: string, auth: Signer | null, arrivals: Map<WebSocke
       }
       const f = decodeServerFrame(bytes);
       if (f.type !== 'control') return;
-      if (f.message.t === 'challenge') {
-        const m = f.message;
-        if (!auth) ws.send(encodeControl({ t: 'public', tenant, meeting }));
-        else ws.send(encodeControl({ t: 'login', tenant, meeting, device: toHex(auth.publicKey), sig: toHex(await auth.sign(loginInput(m.nonce, tenant, meeting, m.relay))) }));
-      }
+      if (f.message.t === 'challenge') ws.send(await answerChallenge(auth, tenant, meeting, f.message));
       if (f.message.t === 'welcome') ok();
     }),
   );
