@@ -111,11 +111,7 @@ export class SyncClient {
     globalThis.removeEventListener?.('offline', this.onOffline);
     this.unsubscribe?.();
     clearTimeout(this.retry);
-    clearInterval(this.beaconTimer);
-    clearInterval(this.pingTimer);
-    this.endReturn();
-    this.socket?.close();
-    this.socket = undefined;
+    this.release()?.close();
     this.setStatus('offline');
   }
 
@@ -182,12 +178,19 @@ export class SyncClient {
   /** This connection is gone: go offline and try again (the next relay in the list). */
   private drop(ws: SocketLike): void {
     if (this.socket !== ws) return;
+    this.release();
+    this.setStatus('offline');
+    this.scheduleRetry();
+  }
+
+  /** Lets go of the current connection and its timers; returns it. */
+  private release(): SocketLike | undefined {
+    const ws = this.socket;
     this.socket = undefined;
     clearInterval(this.beaconTimer);
     clearInterval(this.pingTimer);
     this.endReturn();
-    this.setStatus('offline');
-    this.scheduleRetry();
+    return ws;
   }
 
   /** On a backup relay: every RETURN_MS a probe socket to the primary; its challenge means it is up again. */
@@ -213,11 +216,7 @@ export class SyncClient {
         this.endProbe(probe);
         if (this.stopped || this.url === primary || !this.socket) return;
         // The primary answers: leave the backup for it (what was pushed there reaches the primary by replication or by this device's resync).
-        const old = this.socket;
-        this.socket = undefined;
-        clearInterval(this.beaconTimer);
-        clearInterval(this.pingTimer);
-        old.close();
+        this.release()!.close();
         this.urlIndex = 0;
         this.attempt = 0;
         this.connect();
