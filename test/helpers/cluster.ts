@@ -68,7 +68,17 @@ export interface RelayChild {
 
 /** A relay process over `dataDir` on the bus; `extra`: further RelayOptions as JSON (test limits). */
 export async function relayChild(name: string, dataDir: string, bus: string, extra: Record<string, unknown> = {}): Promise<RelayChild> {
-  const port = await freePort();
+  // The free port may be taken by another process before the child listens on it: then once more on another.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await relayChildOn(await freePort(), name, dataDir, bus, extra);
+    } catch (e) {
+      if (attempt >= 3 || !String((e as Error).message).includes('EADDRINUSE')) throw e;
+    }
+  }
+}
+
+async function relayChildOn(port: number, name: string, dataDir: string, bus: string, extra: Record<string, unknown>): Promise<RelayChild> {
   const opts = { dataDir, port, quiet: false, demo: true, bus, ...extra };
   const code = `import('./relay/server.ts').then((m) => m.startRelay(${JSON.stringify(opts)})).then((r) => console.log('ready ' + r.port), (e) => { console.error(e); process.exit(1); })`;
   const child = spawn(process.execPath, ['--import', 'tsx', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
