@@ -128,7 +128,11 @@ export class Log {
   private readonly refsPublic = new Set<string>();
   private readonly headsAll = new Set<string>();
   private readonly headsPublic = new Set<string>();
+  /** The fold order as last computed, and each of its entries' place in it: kept while adds only extend it. */
   private cache: Envelope[] | undefined;
+  private readonly place = new Map<string, number>();
+  /** How often the order was computed from the start and how often an add only extended it. */
+  readonly orderCounts = { computed: 0, extended: 0 };
 
   get size(): number {
     return this.byId.size;
@@ -153,12 +157,14 @@ export class Log {
     const key = `${e.doc} ${author}`;
     let chain = this.chains.get(key);
     if (!chain) this.chains.set(key, (chain = { bySeq: new Map(), contiguous: 0, forkAt: Infinity }));
+    const contiguousBefore = chain.contiguous;
+    const unblocks = this.refsAll.has(e.id); // a held entry waited for this one: more than e may join the order
     this.byId.set(e.id, e);
-    this.cache = undefined;
     this.trackHeads(e);
     const held = chain.bySeq.get(e.seq);
     if (held) {
       this.recordFork(chain, e.doc, author, e.seq, [held.id, e.id]);
+      this.forget();
       return 'fork';
     }
     chain.bySeq.set(e.seq, e);
@@ -179,7 +185,37 @@ export class Log {
       if (prev && toHex(next.prev) !== prev.id) break;
       chain.contiguous++;
     }
+    if (forked || unblocks || chain.contiguous > Math.max(contiguousBefore, e.seq)) this.forget();
+    else if (chain.contiguous === e.seq && e.seq < chain.forkAt) this.extendOrder(e);
+    // else: e waits behind a gap in its chain or lies beyond a fork: not in the order, which stays as it is
     return forked ? 'fork' : 'added';
+  }
+
+  private forget(): void {
+    this.cache = undefined;
+    this.place.clear();
+  }
+
+  /**
+   * Keeps the order computed when `e` (a new entry no held entry refers to) only adds to its end. Kahn's
+   * algorithm becomes able to emit e right after its last predecessor; from there it emitted the rest of the
+   * order, each the smallest available. If e's key is larger than each of theirs, none of those picks changes
+   * and e comes last; otherwise the order is computed anew (e placed inside it: the fold then starts over,
+   * core/incremental.ts). With a predecessor outside the order, e is not applicable and the order stays.
+   */
+  private extendOrder(e: Envelope): void {
+    const order = this.cache;
+    if (!order) return;
+    let from = 0;
+    for (const p of preds(e)) {
+      const at = this.place.get(p);
+      if (at === undefined) return;
+      from = Math.max(from, at + 1);
+    }
+    for (let k = order.length - 1; k >= from; k--) if (!before(order[k]!, e)) return this.forget();
+    this.place.set(e.id, order.length);
+    this.cache = order.concat(e); // an order handed out earlier stays as it was
+    this.orderCounts.extended++;
   }
 
   /** Swaps a held envelope for another object of the same id (the opened form of a sealed entry). */
@@ -189,7 +225,7 @@ export class Log {
     this.byId.set(e.id, e);
     const chain = this.chains.get(`${e.doc} ${toHex(e.author)}`);
     if (chain?.bySeq.get(e.seq) === held) chain.bySeq.set(e.seq, e);
-    this.cache = undefined;
+    this.forget();
   }
 
   private recordFork(chain: Chain, doc: string, author: string, seq: number, ids: string[]): void {
@@ -253,6 +289,8 @@ export class Log {
     for (const chain of this.chains.values())
       for (const [seq, e] of chain.bySeq) if (seq <= chain.contiguous && seq < chain.forkAt) applicable.push(e);
     this.cache = topological(applicable, () => false).ordered;
+    this.cache.forEach((e, i) => this.place.set(e.id, i));
+    this.orderCounts.computed++;
     return this.cache;
   }
 
