@@ -18,6 +18,8 @@ export interface Fork {
 }
 
 interface Chain {
+  doc: string;
+  author: string; // hex
   bySeq: Map<number, Envelope>; // first envelope seen for each seq
   contiguous: number; // highest n with 1..n held and each prev matching
   forkAt: number; // lowest seq at which the author equivocated; Infinity if none
@@ -156,7 +158,7 @@ export class Log {
     const author = toHex(e.author);
     const key = `${e.doc} ${author}`;
     let chain = this.chains.get(key);
-    if (!chain) this.chains.set(key, (chain = { bySeq: new Map(), contiguous: 0, forkAt: Infinity }));
+    if (!chain) this.chains.set(key, (chain = { doc: e.doc, author, bySeq: new Map(), contiguous: 0, forkAt: Infinity }));
     const contiguousBefore = chain.contiguous;
     const unblocks = this.refsAll.has(e.id); // a held entry waited for this one: more than e may join the order
     this.byId.set(e.id, e);
@@ -258,23 +260,19 @@ export class Log {
   /** doc -> author -> highest contiguous seq held (for the frontier exchange). */
   frontier(): Frontier {
     const f: Record<string, Record<string, number>> = {};
-    for (const [key, chain] of this.chains) {
-      if (chain.contiguous === 0) continue;
-      const [doc, author] = key.split(' ') as [string, string];
-      (f[doc] ??= {})[author] = chain.contiguous;
-    }
+    for (const chain of this.chains.values()) if (chain.contiguous > 0) (f[chain.doc] ??= {})[chain.author] = chain.contiguous;
     return f as Frontier;
   }
 
-  /** Envelopes the holder of `f` lacks, in an order the relay accepts (predecessors first). */
-  missingFor(f: Frontier): Envelope[] {
+  /** Envelopes the holder of `f` lacks (of `author`'s chains only, if given), in an order the relay accepts (predecessors first). */
+  missingFor(f: Frontier, author?: string): Envelope[] {
     const out: Envelope[] = [];
-    for (const [key, chain] of this.chains) {
-      const [doc, author] = key.split(' ') as [string, string];
-      const have = (f as Record<string, Record<string, number> | undefined>)[doc]?.[author] ?? 0;
-      for (const [seq, e] of chain.bySeq) if (seq > have && seq <= chain.contiguous) out.push(e);
+    for (const chain of this.chains.values()) {
+      if (author !== undefined && chain.author !== author) continue;
+      const have = (f as Record<string, Record<string, number> | undefined>)[chain.doc]?.[chain.author] ?? 0;
+      for (let seq = have + 1; seq <= chain.contiguous; seq++) out.push(chain.bySeq.get(seq)!);
     }
-    return topological(out, () => true).ordered;
+    return out.length > 1 ? topological(out, () => true).ordered : out;
   }
 
   /** Every held envelope in a send order (predecessors first): storage and export. */
@@ -296,11 +294,10 @@ export class Log {
 
   integrity(): { forks: Fork[]; gaps: { doc: string; author: string; have: number; next: number }[]; danglingDeps: { entry: string; missing: string[] }[] } {
     const gaps = [];
-    for (const [key, chain] of this.chains) {
+    for (const chain of this.chains.values()) {
       const beyond = [...chain.bySeq.keys()].filter((s) => s > chain.contiguous);
       if (beyond.length === 0 || chain.forkAt <= chain.contiguous + 1) continue;
-      const [doc, author] = key.split(' ') as [string, string];
-      gaps.push({ doc, author, have: chain.contiguous, next: Math.min(...beyond) });
+      gaps.push({ doc: chain.doc, author: chain.author, have: chain.contiguous, next: Math.min(...beyond) });
     }
     const danglingDeps = [];
     for (const e of this.byId.values()) {

@@ -91,6 +91,7 @@ export class Replica {
   readonly keyring: Keyring | undefined;
   private readonly signer: Signer | undefined;
   private readonly verify: (envs: Envelope[]) => Promise<boolean[]>;
+  private readonly verifying = new Map<string, Promise<boolean>>(); // signature checks under way, by entry id
   private readonly now: () => number;
   private readonly graceMs: number;
   private readonly chairSilenceMs: number;
@@ -154,21 +155,25 @@ export class Replica {
   /**
    * Decode, check, verify and add envelopes. Never throws: bad ones are listed in integrity().invalid.
    * `trusted` gets the decoded candidates and names those whose signature this device verified before (a
-   * checkpoint, core/checkpoint.ts); their signatures are not checked again. `checked` counts the ones that were.
+   * checkpoint, core/checkpoint.ts); their signatures are not checked again. `checked` counts the ones that were;
+   * `held` names those of `wires` the log holds now (new or known before): what the sender is known to hold.
    */
   async receive(
     wires: Uint8Array[],
     opts: { trusted?: (candidates: readonly Envelope[]) => ReadonlySet<string> } = {},
-  ): Promise<{ accepted: string[]; rejected: { id?: string; reason: string }[]; checked: number }> {
+  ): Promise<{ accepted: string[]; held: string[]; rejected: { id?: string; reason: string }[]; checked: number }> {
     const accepted: string[] = [];
+    const decoded: string[] = []; // ids of the wires given, for `held`
     const rejected: { id?: string; reason: string }[] = [];
     const candidates: Envelope[] = [];
     // Entries that were ahead of this device's clock are tried again: clocks differ by seconds between devices.
     const due = [...this.ahead.values()].filter((e) => e.hlc.wall <= this.now() + MAX_SKEW_MS);
     for (const e of due) this.ahead.delete(e.id);
+    const given = new Set(wires);
     for (const w of [...due.map((e) => e.wire), ...wires]) {
       try {
         const e = envelope.decode(w);
+        if (given.has(w)) decoded.push(e.id);
         if (this.log.has(e.id)) continue;
         const reason = this.admissible(e);
         if (reason === AHEAD && this.ahead.size < MAX_AHEAD) this.ahead.set(e.id, e);
@@ -182,7 +187,15 @@ export class Replica {
     const trusted = candidates.length > 0 ? opts.trusted?.(candidates) : undefined;
     const unchecked = trusted ? candidates.filter((e) => !trusted.has(e.id)) : candidates;
     const verdicts = new Map<Envelope, boolean>();
-    (await this.verify(unchecked)).forEach((ok, i) => verdicts.set(unchecked[i]!, ok));
+    // The same new entry arrives over the relay and several peers at once: each signature is checked once.
+    const fresh = unchecked.filter((e) => !this.verifying.has(e.id));
+    if (fresh.length > 0) {
+      const batch = this.verify(fresh);
+      fresh.forEach((e, i) => this.verifying.set(e.id, batch.then((v) => v[i]!)));
+      void batch.catch(() => {}).finally(() => fresh.forEach((e) => this.verifying.delete(e.id)));
+    }
+    const pending = unchecked.map((e) => this.verifying.get(e.id)!); // taken before any await: a settled check leaves the map
+    (await Promise.all(pending)).forEach((ok, i) => verdicts.set(unchecked[i]!, ok));
     for (const e of candidates) {
       if (verdicts.get(e) === false) {
         rejected.push({ id: e.id, reason: 'bad signature' });
@@ -204,7 +217,7 @@ export class Replica {
       for (let i = this.invalid.length - 1; i >= 0; i--) if (now.has(this.invalid[i]!.id!)) this.invalid.splice(i, 1);
     }
     if (accepted.length > 0 || rejected.length > 0) this.changed();
-    return { accepted, rejected, checked: unchecked.length };
+    return { accepted, held: decoded.filter((id) => this.log.has(id)), rejected, checked: unchecked.length };
   }
 
   private noteSetup(e: Envelope): void {
@@ -326,8 +339,8 @@ export class Replica {
     return this.log.frontier();
   }
 
-  missingFor(f: Frontier): Envelope[] {
-    return this.log.missingFor(f);
+  missingFor(f: Frontier, author?: string): Envelope[] {
+    return this.log.missingFor(f, author);
   }
 
   envelopes(): Envelope[] {

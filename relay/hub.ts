@@ -384,6 +384,7 @@ export class Hub implements Local {
         continue;
       }
       if (v.duplicate) {
+        this.metrics.count('envelopes_duplicate_total', 1);
         acked.push(v.env.id);
         continue;
       }

@@ -13,6 +13,7 @@ type Labels = Record<string, string>;
 /** Counters: name, help and label names. A counter not declared here cannot be counted (it might leak what it counts). */
 const COUNTERS: Record<string, [string, string[]]> = {
   envelopes_rejected_total: ['Frames or envelopes refused, by error code', ['code']],
+  envelopes_duplicate_total: ['Envelopes received that the relay held already (acknowledged, not stored again)', []],
   logins_total: ['Connections that logged in, by role', ['role']],
   slow_readers_dropped_total: ['Connections dropped because their send buffer was full', []],
   connections_refused_total: ['WebSocket upgrades refused, by reason', ['reason']],

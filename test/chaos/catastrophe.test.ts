@@ -16,6 +16,7 @@
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -125,7 +126,14 @@ describe('catastrophe', () => {
     console.log(`DIS-5 chaos seed ${SEED} (RATSRAUM_CHAOS_SEED=${SEED} replays it), ${DEVICES} Node devices, data centre down ${DOWN_MS} ms`);
     const r = seededRandom(SEED);
     const t0 = Date.now();
-    const phase = (what: string) => console.log(`chaos +${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
+    // The event loop's delay since the last phase: this process runs the backup relay and every Node device.
+    const lag = monitorEventLoopDelay({ resolution: 20 });
+    lag.enable();
+    stops.push(() => lag.disable());
+    const phase = (what: string) => {
+      console.log(`chaos +${((Date.now() - t0) / 1000).toFixed(1)} s: ${what} (event loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, max ${(lag.max / 1e6).toFixed(0)} ms)`);
+      lag.reset();
+    };
     const demo = bigDemo(DEVICES);
     const { tenant, meeting } = demo;
     const pDir = tempDir();
@@ -268,6 +276,7 @@ describe('catastrophe', () => {
     await until(async () => meshJoined(nodes, await pageLinks()), 'the healed group is linked into the mesh again', LONG).catch(async (e) => {
       const short = (k: string) => k.slice(0, 6);
       for (const d of nodes) console.log(`mesh ${d.person} ${short(d.replica.deviceKey!)}${isolated.has(d.person) ? ' (cut)' : ''}: ${d.client.status}, presence ${d.client.presence.length}, ready ${d.mesh.ready.map((x) => short(x.peer)).join(' ')}`);
+      for (const d of isolatedDevices) console.log(`mesh ${d.person} (cut): last statuses ${d.statuses.slice(-12).join(' ')}; errors ${d.errors.slice(-5).join(' | ')}`);
       for (const [k, ps] of await pageLinks()) console.log(`mesh page ${short(k)}: ${ps.map(short).join(' ')}`);
       throw e;
     });

@@ -161,6 +161,31 @@ describe('SEC-1 tamper evidence at the reader', () => {
     expect(m1.heardFrom(c.time.now())).toEqual([]);
   });
 
+  it('SEC-1 an entry arriving over several paths at once has its signature checked once; a forged copy is refused on every path', async () => {
+    const { c, m1, own } = await memberWithThreeEntries();
+    const checked: string[] = [];
+    const slowVerify = async (envs: envelope.Envelope[]) => {
+      checked.push(...envs.map((e) => e.id));
+      await new Promise((ok) => setTimeout(ok, 20)); // the other paths' frames arrive meanwhile
+      return Promise.all(envs.map((e) => envelope.verifySignature(e)));
+    };
+    const r = new Replica({ tenant: 'testtown', meeting: 'm1', tenantKey: c.tenantKey, docs: ['public', 'members'], now: c.time.now, verify: slowVerify });
+    await r.addCerts(c.certs);
+    const wires = m1.envelopes().map((e) => e.wire);
+    const forged = Uint8Array.from(own[2]!.wire);
+    forged[forged.length - 1]! ^= 1; // another signature: another id, and not the author's
+    const results = await Promise.all([r.receive([...wires, forged]), r.receive([...wires, forged]), r.receive([forged, ...wires])]);
+    expect(checked.length).toBe(wires.length + 1);
+    expect(new Set(checked).size).toBe(checked.length);
+    const ids = m1.envelopes().map((e) => e.id).sort();
+    for (const res of results) {
+      expect([...res.held].sort()).toEqual(ids);
+      expect(res.rejected.map((x) => x.reason)).toEqual(['bad signature']);
+    }
+    expect(results.flatMap((x) => x.accepted).sort()).toEqual(ids);
+    expect(stateHash(r.state)).toBe(stateHash(m1.state));
+  });
+
   it('SEC-1 a forged beacon is ignored', async () => {
     const { chair, m1 } = await memberWithThreeEntries();
     const b = await m1.makeBeacon();

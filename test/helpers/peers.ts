@@ -14,8 +14,8 @@ export interface PeerDevice extends NodeDevice {
   stop(): void;
 }
 
-export async function peerDevice(demo: Demo, person: string, urls: string[], opts: { beaconMs?: number; pingMs?: number; meshBeaconMs?: number } = {}): Promise<PeerDevice> {
-  const d = await device(demo, person, urls, { beaconMs: opts.beaconMs ?? 1000, pingMs: opts.pingMs });
+export async function peerDevice(demo: Demo, person: string, urls: string[], opts: { beaconMs?: number; pingMs?: number; meshBeaconMs?: number; relayForwardMs?: number } = {}): Promise<PeerDevice> {
+  const d = await device(demo, person, urls, { beaconMs: opts.beaconMs ?? 1000, pingMs: opts.pingMs, relayForwardMs: opts.relayForwardMs });
   const signer = await signerFromSeed(fromHex(demo.devices.find((x) => x.person === person)!.seed, 32));
   const mesh = new PeerMesh({ replica: d.replica, signer, signallers: [d.client], RTCPeerConnection: RTCPeerConnection as unknown as PeerConnectionCtor, beaconMs: opts.meshBeaconMs ?? opts.beaconMs ?? 1000, log: process.env.RATSRAUM_PEER_LOG ? (m) => console.log(`${person}: ${m}`) : undefined });
   mesh.start();

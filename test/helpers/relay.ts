@@ -42,7 +42,7 @@ export interface NodeDevice {
 }
 
 /** A demo person's device (null: the public) connected to the given relay URLs. */
-export async function device(demo: Demo, person: string | null, urls: string[], opts: { beaconMs?: number; graceMs?: number; pingMs?: number; returnMs?: number; session?: () => string | undefined } = {}): Promise<NodeDevice> {
+export async function device(demo: Demo, person: string | null, urls: string[], opts: { beaconMs?: number; graceMs?: number; pingMs?: number; returnMs?: number; relayForwardMs?: number; session?: () => string | undefined } = {}): Promise<NodeDevice> {
   const d = person ? demo.devices.find((x) => x.person === person)! : undefined;
   const signer = d ? await signerFromSeed(fromHex(d.seed, 32)) : undefined;
   const tenantKey = (await signerFromSeed(fromHex(demo.tenantSeed, 32))).publicKey;
@@ -60,6 +60,7 @@ export async function device(demo: Demo, person: string | null, urls: string[], 
     beaconMs: opts.beaconMs ?? 200,
     pingMs: opts.pingMs,
     returnMs: opts.returnMs,
+    relayForwardMs: opts.relayForwardMs,
     onStatus: (s) => statuses.push(s),
     onError: (code, message) => errors.push(`${code}: ${message}`),
   });

@@ -53,4 +53,25 @@ describe('peer transport', () => {
     const ask = await a!.replica.create('floor.ask', { person: 'm01' });
     await until(() => b!.replica.log.has(ask.id), 'the entry made after the restart arrives over the channel', 30_000);
   }, 90_000);
+
+  it('DIS-5 AV-1 an entry reaches the relay once, from its author, not again from every peer that got it over a channel; one the relay lacks a peer pushes on', async () => {
+    const { relay, demo, dataDir, wsUrl } = await demoRelay();
+    stops.push(() => cleanup(dataDir));
+    const forwardMs = 4000; // longer than the relay takes to forward, even on a loaded machine
+    const all = await Promise.all(['m01', 'm02', 'm03', 'm04'].map((p) => peerDevice(demo, p, [wsUrl], { relayForwardMs: forwardMs })));
+    stops.push(() => all.forEach((d) => d.stop()));
+    await until(() => all.every((d) => d.client.status === 'online' && d.mesh.ready.length === 3), 'every device online and linked to the three others', 30_000);
+    const duplicates = () => relay.hub.metrics.get('envelopes_duplicate_total');
+    const before = duplicates();
+    for (const d of all) await d.replica.create('attendance.in', { person: d.person, place: 'remote' });
+    await until(() => same(all), 'converged');
+    await new Promise((ok) => setTimeout(ok, forwardMs + 1000)); // every deferred push has run
+    expect(duplicates()).toBe(before);
+
+    // A device that lost its relay line: its entry goes to a peer, and from there to the relay.
+    const [a] = all;
+    a!.client.stop();
+    const ask = await a!.replica.create('floor.ask', { person: 'm01' });
+    await until(async () => (await relay.store.all(demo.tenant, demo.meeting, ['public'])).some((e) => e.id === ask.id), 'the relay holds the entry of the device without a line', 30_000);
+  }, 90_000);
 });

@@ -40,6 +40,8 @@ export interface SyncOptions {
   beaconMs?: number;
   /** Keep-alive: a ping this often; a connection that answers nothing for about two intervals is dropped (ms). */
   pingMs?: number;
+  /** How long another author's entry that came over a peer waits before it is pushed to the relay (ms). */
+  relayForwardMs?: number;
   /** While on a backup relay, how often to look whether the primary (urls[0]) answers again (ms). */
   returnMs?: number;
   /** The relay this client is logged in at now (its /sync address): at each welcome. */
@@ -56,6 +58,12 @@ const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
  * 3 s such a device gave up every attempt and came back with a full resync, adding to the relay's load.
  */
 export const CONNECT_MS = 10_000;
+/**
+ * How long another author's entry that came over a peer waits before this device pushes it to the relay: its
+ * author pushed it there too, and the relay forwards it to us meanwhile. With 100 devices on one mesh, pushing
+ * at once sent the relay every entry about a hundred times.
+ */
+const RELAY_FORWARD_MS = 2000;
 /**
  * DIS-5: a device on a backup relay goes back to the primary once the primary answers again. Presence and
  * signalling are per relay, so devices left on the backup could link no data channel with those on the
@@ -74,13 +82,14 @@ export class SyncClient {
   private readonly unacked = new Set<string>();
   private retry: ReturnType<typeof setTimeout> | undefined;
   private beaconTimer: ReturnType<typeof setInterval> | undefined;
+  private pushTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private returnTimer: ReturnType<typeof setInterval> | undefined;
   private probe: SocketLike | undefined;
   private pingSentAt: number | undefined; // a ping nothing has been heard after yet
   private unsubscribe: (() => void) | undefined;
   private readonly pushed = new Set<string>(); // ids the relay has or was sent on this connection
-  private known: Record<string, Record<string, number>> = {}; // the relay's frontier at welcome
+  private known: Record<string, Record<string, number>> = {}; // the relay's frontier at welcome, raised by what it sends and acknowledges
   private inbox: Promise<void> = Promise.resolve();
   private videoWaiters: ((access: VideoAccess) => void)[] = [];
   private url = '';
@@ -101,7 +110,13 @@ export class SyncClient {
     this.stopped = false;
     globalThis.addEventListener?.('offline', this.onOffline);
     this.unsubscribe = this.o.replica.onChange(() => {
-      if (this.synced) this.pushMissing(this.known);
+      if (!this.synced) return;
+      this.pushMissing(this.known, true);
+      // Others' entries that came over a peer: the relay most likely forwards them to us itself meanwhile.
+      this.pushTimer ??= setTimeout(() => {
+        this.pushTimer = undefined;
+        if (this.synced) this.pushMissing(this.known);
+      }, this.o.relayForwardMs ?? RELAY_FORWARD_MS);
     });
     this.connect();
   }
@@ -189,6 +204,8 @@ export class SyncClient {
     this.socket = undefined;
     clearInterval(this.beaconTimer);
     clearInterval(this.pingTimer);
+    clearTimeout(this.pushTimer);
+    this.pushTimer = undefined;
     this.endReturn();
     return ws;
   }
@@ -295,8 +312,9 @@ export class SyncClient {
     }
     const r = this.o.replica;
     if (frame.type === 'envelopes') {
-      const { accepted } = await r.receive(frame.wires);
-      for (const id of accepted) this.pushed.add(id);
+      const { held } = await r.receive(frame.wires);
+      for (const id of held) this.pushed.add(id);
+      this.relayHolds(held);
       return;
     }
     const m = frame.message;
@@ -345,6 +363,7 @@ export class SyncClient {
         return;
       case 'ack':
         for (const id of m.ids) this.unacked.delete(id);
+        this.relayHolds(m.ids);
         this.updateOnline();
         return;
       case 'error':
@@ -395,10 +414,22 @@ export class SyncClient {
     else if (this.socket && this.status === 'online') this.setStatus('resyncing');
   }
 
-  /** Push what a frontier lacks, of the docs we may write. */
-  private pushMissing(frontier: Record<string, Record<string, number>>): void {
+  /** The relay stores an entry only after its author's previous one: holding `seq`, it holds the chain up to it. */
+  private relayHolds(ids: readonly string[]): void {
+    for (const id of ids) {
+      const e = this.o.replica.log.get(id);
+      if (!e) continue;
+      const chains = (this.known[e.doc] ??= {});
+      const author = toHex(e.author);
+      if ((chains[author] ?? 0) < e.seq) chains[author] = e.seq;
+    }
+  }
+
+  /** Push what a frontier lacks, of the docs we may write (`ownOnly`: this device's entries alone). */
+  private pushMissing(frontier: Record<string, Record<string, number>>, ownOnly = false): void {
     if ('public' in this.o.auth || this.socket?.readyState !== 1) return;
-    const missing = this.o.replica.missingFor(frontier).filter((e) => !this.pushed.has(e.id));
+    const me = this.o.replica.deviceKey;
+    const missing = this.o.replica.missingFor(frontier, ownOnly ? me : undefined).filter((e) => !this.pushed.has(e.id));
     this.sendEnvelopes(missing);
   }
 

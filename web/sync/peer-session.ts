@@ -113,8 +113,13 @@ export class PeerSession {
     const r = this.o.replica;
     if (frame.type === 'envelopes') {
       if (!this.docs) return this.fail('auth', 'log in first');
-      const { accepted } = await r.receive(frame.wires);
-      for (const id of accepted) this.sent.add(id); // the peer holds them: never send them back
+      const { held } = await r.receive(frame.wires);
+      // The peer holds them, and their chains up to them (it sends predecessors first): never send them back.
+      for (const id of held) {
+        this.sent.add(id);
+        const e = r.log.get(id)!;
+        this.learn({ [e.doc]: { [toHex(e.author)]: e.seq } } as Frontier);
+      }
       return;
     }
     const m = frame.message;
