@@ -13,7 +13,7 @@ const results: { file: string; exit: number | null; seconds: number; lines: stri
 const started = new Date().toISOString();
 const save = () => values.json && writeFileSync(values.json, JSON.stringify({ format: 'ratsraum-bench/v1', started, finished: new Date().toISOString(), benches: results }, null, 1));
 
-for (const b of ['bench/fanout.ts', 'bench/cold-verify.ts', 'bench/minutes.ts', 'bench/secret.ts', 'bench/engines.ts', 'bench/oparl.ts', 'bench/login.ts', 'bench/attack-http.ts', 'bench/attack.ts', 'bench/video-sfu.ts', 'bench/video-mesh.ts', 'bench/nonpublic.ts', 'bench/seal.ts', 'bench/catastrophe.ts', 'bench/disruption.ts', 'bench/coldload.ts', 'bench/datacentre.ts']) {
+for (const b of ['bench/fanout.ts', 'bench/cold-verify.ts', 'bench/minutes.ts', 'bench/secret.ts', 'bench/engines.ts', 'bench/oparl.ts', 'bench/login.ts', 'bench/attack-http.ts', 'bench/attack.ts', 'bench/video-sfu.ts', 'bench/video-mesh.ts', 'bench/nonpublic.ts', 'bench/seal.ts', 'bench/catastrophe.ts', 'bench/disruption.ts', 'bench/coldload.ts', 'bench/live-fold.ts', 'bench/datacentre.ts']) {
   if (only && !only.includes(b)) continue;
   const run = ['--import', 'tsx', b];
   const t0 = performance.now();

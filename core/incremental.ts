@@ -7,6 +7,7 @@
  */
 import type { Envelope } from '../crypto/envelope.js';
 import { type CertLookup, Context, finish, type Opener } from './fold.js';
+import { copyKeeping } from './copy-keeping.js';
 import type { SessionState } from './state.js';
 
 export interface FoldCounts {
@@ -22,14 +23,20 @@ export class Folder {
   private ctx: Context | undefined;
   private ids: string[] = [];
   private basis = '';
+  private orderEpoch: number | undefined;
+  private out: SessionState | undefined; // the state handed out last: its unchanged parts are handed out again
   readonly counts: FoldCounts = { full: 0, extended: 0, applied: 0 };
 
   /**
    * The state of `ordered` (the log's fold order). `basis` names everything else the fold reads (which
    * certificate versions and content keys are held): when it differs from the last fold's, nothing is kept.
+   * `orderEpoch`, if given, names the computation of the order: under the same epoch the order has only grown at
+   * its end (core/log.ts keeps it so), and the entries applied so far are not compared again.
    */
-  fold(ordered: readonly Envelope[], certs: CertLookup, meetingRef: string, opener: Opener | undefined, basis: string): SessionState {
-    if (!this.ctx || basis !== this.basis || !this.extends(ordered)) {
+  fold(ordered: readonly Envelope[], certs: CertLookup, meetingRef: string, opener: Opener | undefined, basis: string, orderEpoch?: number): SessionState {
+    const grown = orderEpoch !== undefined && orderEpoch === this.orderEpoch && ordered.length >= this.ids.length;
+    this.orderEpoch = orderEpoch;
+    if (!this.ctx || basis !== this.basis || !(grown || this.extends(ordered))) {
       this.ctx = new Context(certs, meetingRef, opener);
       this.ids = [];
       this.basis = basis;
@@ -42,7 +49,8 @@ export class Folder {
       this.counts.applied++;
     }
     // The kept state goes on changing with the next entries; what is handed out must not.
-    return structuredClone(finish(this.ctx));
+    this.out = copyKeeping(this.out, finish(this.ctx));
+    return this.out;
   }
 
   /** Whether `ordered` begins with exactly the entries applied so far, in their order. */

@@ -299,7 +299,9 @@ export class Replica {
     if (!this.folded) {
       this.openHeld();
       const basis = `${this.directory.size} ${this.keyring?.size ?? 0}`; // versions and keys are only ever added
-      this.folded = this.folder.fold(this.log.ordered(), this.directory, `${this.tenant}/${this.meeting}`, this.keyring, basis);
+      const ordered = this.log.ordered();
+      // Within one computation of the order (log.ts) the order only grows at its end.
+      this.folded = this.folder.fold(ordered, this.directory, `${this.tenant}/${this.meeting}`, this.keyring, basis, this.log.orderCounts.computed);
     }
     return this.folded;
   }

@@ -14,10 +14,11 @@ const TEXTS = ['security', 'privacy'] as const;
 
 export function derive(ctx: Context): void {
   const s = ctx.s;
+  const factionOf = factions(s);
   for (const { vote: v, voters } of ctx.votes.values()) {
     v.canAddCandidate = candidateRefusal(v) === null;
     v.entitlement = v.status === 'open' ? Object.fromEntries(s.persons.map((p) => [p.id, standing(ctx, p.id, v, voters)])) : null;
-    v.byFaction = byFaction(s, v);
+    v.byFaction = byFaction(s, factionOf, v);
   }
   deriveDisruptions(ctx);
   s.attendanceByFaction = attendanceByFaction(s);
@@ -41,9 +42,8 @@ function attendanceByFaction(s: SessionState): FactionAttendance[] {
 }
 
 /** VOTE-11: counted ballots of a closed open or roll-call decision per faction, in the body's order, then those without one. */
-function byFaction(s: SessionState, v: Vote): FactionTally[] | null {
+function byFaction(s: SessionState, factionOf: Map<string, string | null>, v: Vote): FactionTally[] | null {
   if (v.kind !== 'decision' || v.mode === 'secret' || v.status !== 'closed' || !v.counts) return null;
-  const factionOf = factions(s);
   const rows = new Map<string | null, FactionTally>([...s.factions.map((f) => f.id), null].map((f) => [f, { faction: f, yes: 0, no: 0, abstain: 0 }]));
   for (const b of v.ballots) {
     const row = rows.get(factionOf.get(b.person) ?? null)!;

@@ -229,7 +229,11 @@ describe('catastrophe', () => {
 
     // Vote 1: the relay is killed twice while ballots come in; a group is cut off and votes unseen.
     const v1 = await openVote('Radverkehrskonzept: Beschluss');
-    await until(() => nodes.every((d) => voteSeen(d, v1, 'open')), 'every device sees vote 1 open', LONG);
+    await until(() => nodes.every((d) => voteSeen(d, v1, 'open')), 'every device sees vote 1 open', LONG).catch((e) => {
+      const behind = nodes.filter((d) => !voteSeen(d, v1, 'open'));
+      console.log(`${behind.length} devices do not see vote 1 open: ${behind.map((d) => `${d.person} ${d.client.status} log ${d.replica.log.size} peers ${d.mesh.ready.length}`).join('; ')}`);
+      throw e;
+    });
     phase(`vote 1 (${v1}) open`);
     const order = r.shuffle(nodes.filter((d) => !isolated.has(d.person)));
     const groups = [order.slice(0, order.length / 3), order.slice(order.length / 3, (2 * order.length) / 3), order.slice((2 * order.length) / 3)];
@@ -373,5 +377,5 @@ describe('catastrophe', () => {
       // The browsers' states are the same (identical state hash above), so theirs say the same.
     }
     phase('done');
-  }, 600_000);
+  }, Math.max(600_000, DEVICES * 15_000));
 });

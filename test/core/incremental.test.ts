@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../crypto/bytes.js';
 import type { Envelope } from '../../crypto/envelope.js';
 import { fold } from '../../core/fold.js';
+import { copyKeeping } from '../../core/copy-keeping.js';
 import { Replica } from '../../core/replica.js';
 import { stateHash } from '../../core/state.js';
 import { MEETING, minutesSession, TENANT } from '../helpers/minutes-session.js';
@@ -30,7 +31,9 @@ async function device(members: boolean): Promise<Replica> {
 /** The replica's kept state against a fresh full fold of exactly what its log orders now. */
 function expectFullFold(r: Replica): string {
   const kept = stateHash(r.state);
-  expect(kept).toBe(stateHash(fold(r.log.ordered(), r.directory, REF, r.keyring)));
+  const full = fold(r.log.ordered(), r.directory, REF, r.keyring);
+  expect(kept).toBe(stateHash(full));
+  expect(r.state).toStrictEqual(full); // not only what the hash covers: every field, undefined ones too
   return kept;
 }
 
@@ -114,4 +117,37 @@ describe('incremental fold', () => {
     expectFullFold(r);
     expect(r.foldCounts).toMatchObject({ full: counts.full, extended: counts.extended + 1, applied: counts.applied + 1 });
   }, 60_000);
+
+  it('SEC-1 the state handed out after a change equals the kept state, shares nothing with it, and keeps the parts of the last one that did not change', () => {
+    const value = fc.oneof(fc.jsonValue(), fc.constantFrom(-0, undefined, Number.NaN));
+    const objectsOf = (x: unknown, out = new Set<object>()): Set<object> => {
+      if (x !== null && typeof x === 'object') {
+        out.add(x);
+        for (const v of Object.values(x)) objectsOf(v, out);
+      }
+      return out;
+    };
+    fc.assert(
+      fc.property(value, value, (prev, live) => {
+        const before = structuredClone(prev);
+        const out = copyKeeping(prev, live);
+        expect(out).toStrictEqual(structuredClone(live));
+        const liveObjects = objectsOf(live);
+        for (const o of objectsOf(out)) expect(liveObjects.has(o)).toBe(false);
+        expect(prev).toStrictEqual(before); // the last one handed out is never changed
+      }),
+      { numRuns: 500 },
+    );
+    const live = { session: 'open', votes: [0, 1, 2].map((i) => ({ id: `v${i}`, ballots: [{ person: 'm1', choice: 'yes' }] })) };
+    const first = copyKeeping(undefined, live);
+    live.votes[1]!.ballots.push({ person: 'm2', choice: 'no' });
+    const second = copyKeeping(first, live);
+    expect(second).toStrictEqual(live);
+    expect(second.votes[0]).toBe(first.votes[0]);
+    expect(second.votes[2]).toBe(first.votes[2]);
+    expect(second.votes[1]).not.toBe(first.votes[1]);
+    expect(first.votes[1]!.ballots).toHaveLength(1);
+    (second.votes[0] as { id: string }).id = 'changed by a reader';
+    expect(copyKeeping(second, live).votes[0]!.id).toBe('v0'); // a reader's change to what it was handed does not stick
+  });
 });
