@@ -42,7 +42,7 @@ const SEED = Number(process.env.RATSRAUM_CHAOS_SEED ?? Math.floor(Math.random() 
 const DEVICES = Number(process.env.RATSRAUM_CHAOS_DEVICES ?? 12);
 const DOWN_MS = Number(process.env.RATSRAUM_CHAOS_DOWN_MS ?? 4000);
 const TOKEN = 'chaos-replication-token';
-const LONG = 120_000;
+const LONG = Math.max(120_000, DEVICES * 2_500); // 100 devices in this one process on 2 cores are slower to settle, not wrong
 
 
 const stops: (() => Promise<unknown> | unknown)[] = [];
