@@ -334,36 +334,42 @@ describe('catastrophe', () => {
     };
     await expect.poll(done, { timeout: LONG, interval: 1000 }).toBe(true);
     phase('every device holds the identical state');
-    for (const p of pages) for (const w of await idbWires(p)) {
-      const e = decode(new Uint8Array(w));
-      if (browserKeys.includes(toHex(e.author))) signed.add(e.id);
-    }
-    for (const d of nodes) for (const e of d.replica.envelopes()) union.set(e.id, e);
-    const want = [...signed].sort();
+    // What was signed: the Node devices' own entries (recorded as they signed) and the browsers' (read from their
+    // IndexedDB, again each round: a page may still sign, a quality report say, after the state became identical).
+    const record = async () => {
+      for (const p of pages) for (const w of await idbWires(p)) {
+        const e = decode(new Uint8Array(w));
+        if (browserKeys.includes(toHex(e.author))) signed.add(e.id);
+      }
+      for (const d of nodes) for (const e of d.replica.envelopes()) union.set(e.id, e);
+    };
     const persons = new Map(await Promise.all(demo.devices.map(async (d) => [toHex((await signerFromSeed(fromHex(d.seed, 32))).publicKey), d.person] as const)));
     const who = (e: Envelope) => persons.get(toHex(e.author)) ?? toHex(e.author).slice(0, 8);
+    // A replication round at a time, read between them (reading both files every 20 ms would hold up this process, which runs the backup relay and the Node devices).
+    const bothHold = async () => {
+      await backup!.replicator!.round().catch(() => {});
+      await record();
+      if (sqliteIds(join(pDir, 'relay.sqlite')).length === signed.size && sqliteIds(join(bDir, 'relay.sqlite')).length === signed.size && nodes.every((d) => d.replica.log.size === signed.size)) return true;
+      await new Promise((ok) => setTimeout(ok, 500));
+      return false;
+    };
+    await until(bothHold, 'both relays and every device hold everything signed', 2 * LONG).catch((e) => {
+      const want = [...signed].sort();
+      for (const [name, dir] of [['primary', pDir], ['backup', bDir]] as const) {
+        const held = new Set(sqliteIds(join(dir, 'relay.sqlite')));
+        const lacks = want.filter((id) => !held.has(id)).map((id) => union.get(id)!);
+        const extra = [...held].filter((id) => !signed.has(id));
+        console.log(`chaos: ${name} holds ${held.size} of ${signed.size}; lacks ${lacks.map((x) => (x ? `${x.kind} by ${who(x)} seq ${x.seq}` : 'on no Node device')).join(', ')}; extra ${extra.length}: ${extra.map((id) => nodes[0]!.replica.log.get(id)).map((x) => (x ? `${x.kind} by ${who(x)} seq ${x.seq}` : 'on no Node device')).join(', ')}`);
+      }
+      console.log(`chaos: relays of the Node devices: ${nodes.map((d) => `${d.person} ${d.client.status} log ${d.replica.log.size} ${d.client.relayUrl === viaB.wsUrl || d.client.relayUrl === cutB.wsUrl ? 'backup' : 'primary'}`).join(', ')}`);
+      throw e;
+    });
+    const want = [...signed].sort();
     for (const e of union.values()) if (!signed.has(e.id)) console.log(`chaos: not recorded as signed: ${e.kind} by ${who(e)} seq ${e.seq}`);
     for (const id of signed) if (!union.has(id)) console.log(`chaos: signed but on no device: ${id}`);
     expect(nodes[0]!.replica.log.size).toBe(signed.size); // nothing lost, nothing extra
     for (const d of nodes) expect(d.replica.envelopes().map((e) => e.id).sort()).toEqual(want);
     for (const d of nodes) expect(d.replica.integrity().forks).toEqual([]);
-    // A replication round at a time, read between them (reading both files every 20 ms would hold up this process, which runs the backup relay and the Node devices).
-    const bothHold = async () => {
-      await backup!.replicator!.round().catch(() => {});
-      if (sqliteIds(join(pDir, 'relay.sqlite')).length === signed.size && sqliteIds(join(bDir, 'relay.sqlite')).length === signed.size) return true;
-      await new Promise((ok) => setTimeout(ok, 500));
-      return false;
-    };
-    await until(bothHold, 'both relays hold everything', 2 * LONG).catch((e) => {
-      for (const [name, dir] of [['primary', pDir], ['backup', bDir]] as const) {
-        const held = new Set(sqliteIds(join(dir, 'relay.sqlite')));
-        const lacks = want.filter((id) => !held.has(id)).map((id) => union.get(id)!);
-        const extra = [...held].filter((id) => !signed.has(id));
-        console.log(`chaos: ${name} holds ${held.size} of ${signed.size}; lacks ${lacks.map((x) => `${x.kind} by ${who(x)} seq ${x.seq}`).join(', ')}; extra ${extra.length}: ${extra.map((id) => nodes[0]!.replica.log.get(id)).map((x) => (x ? `${x.kind} by ${who(x)} seq ${x.seq}` : 'on no Node device')).join(', ')}`);
-      }
-      console.log(`chaos: relays of the Node devices: ${nodes.map((d) => `${d.person} ${d.client.status} ${d.client.relayUrl === viaB.wsUrl || d.client.relayUrl === cutB.wsUrl ? 'backup' : 'primary'}`).join(', ')}`);
-      throw e;
-    });
     expect(sqliteIds(join(pDir, 'relay.sqlite'))).toEqual(want);
     expect(sqliteIds(join(bDir, 'relay.sqlite'))).toEqual(want);
 
