@@ -49,7 +49,8 @@ export class Folder {
       this.counts.applied++;
     }
     // The kept state goes on changing with the next entries; what is handed out must not.
-    this.out = copyKeeping(this.out, finish(this.ctx));
+    // A new object after every fold, even an unchanged one: readers tell a fold from a beacon by identity (web/session.ts).
+    this.out = { ...copyKeeping(this.out, finish(this.ctx)) };
     return this.out;
   }
 
