@@ -10,6 +10,7 @@ import { toHex } from '../../crypto/bytes.js';
 import type { Envelope } from '../../crypto/envelope.js';
 import { fold } from '../../core/fold.js';
 import { copyKeeping } from '../../core/copy-keeping.js';
+import { Folder } from '../../core/incremental.js';
 import { Replica } from '../../core/replica.js';
 import { stateHash } from '../../core/state.js';
 import { MEETING, minutesSession, TENANT } from '../helpers/minutes-session.js';
@@ -149,5 +150,17 @@ describe('incremental fold', () => {
     expect(first.votes[1]!.ballots).toHaveLength(1);
     (second.votes[0] as { id: string }).id = 'changed by a reader';
     expect(copyKeeping(second, live).votes[0]!.id).toBe('v0'); // a reader's change to what it was handed does not stick
+  });
+
+  it('SEC-1 every fold hands out a new state object, also one equal to the last: a reader tells a fold from a beacon by identity', async () => {
+    const r = await device(true);
+    await r.receive(s.chair.envelopes().map((e) => e.wire));
+    const folder = new Folder();
+    const ordered = r.log.ordered();
+    const first = folder.fold(ordered, r.directory, REF, r.keyring, 'a', 1);
+    const again = folder.fold(ordered, r.directory, REF, r.keyring, 'b', 1); // another basis: folded anew, to the same state
+    expect(again).not.toBe(first);
+    expect(again).toStrictEqual(first);
+    expect(again.votes).toBe(first.votes); // the unchanged parts are handed out again
   });
 });
