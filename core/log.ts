@@ -264,6 +264,19 @@ export class Log {
     return f as Frontier;
   }
 
+  /** doc -> author -> highest seq among the held envelopes `ids` (unknown ids are skipped). */
+  frontierOf(ids: Iterable<string>): Frontier {
+    const f: Record<string, Record<string, number>> = {};
+    for (const id of ids) {
+      const e = this.byId.get(id);
+      if (!e) continue;
+      const chains = (f[e.doc] ??= {});
+      const author = toHex(e.author);
+      chains[author] = Math.max(chains[author] ?? 0, e.seq);
+    }
+    return f as Frontier;
+  }
+
   /** Envelopes the holder of `f` lacks (of `author`'s chains only, if given), in an order the relay accepts (predecessors first). */
   missingFor(f: Frontier, author?: string): Envelope[] {
     const out: Envelope[] = [];
@@ -309,4 +322,13 @@ export class Log {
     const forks = [...this.forks.values()].sort((a, b) => (a.author + a.doc + a.seq < b.author + b.doc + b.seq ? -1 : 1));
     return { forks, gaps, danglingDeps };
   }
+}
+
+/** Raises `into` to cover `f`, chain by chain (what another holder is known to hold only grows). */
+export function raiseFrontier(into: Record<string, Record<string, number>>, f: Frontier): void {
+  for (const [doc, chains] of Object.entries(f))
+    for (const [author, seq] of Object.entries(chains ?? {})) {
+      const k = (into[doc] ??= {});
+      k[author] = Math.max(k[author] ?? 0, seq as number);
+    }
 }

@@ -6,6 +6,7 @@
 import { toHex, fromHex } from '../../crypto/bytes.js';
 import type { Signer } from '../../crypto/ed25519.js';
 import { fingerprint } from '../../crypto/hash.js';
+import { raiseFrontier } from '../../core/log.js';
 import type { Replica } from '../../core/replica.js';
 import { batches, type ClientMessage, decodeServerFrame, encodeControl, encodeEnvelopes, loginInput, type ServerMessage } from '../../core/wire.js';
 
@@ -416,13 +417,7 @@ export class SyncClient {
 
   /** The relay stores an entry only after its author's previous one: holding `seq`, it holds the chain up to it. */
   private relayHolds(ids: readonly string[]): void {
-    for (const id of ids) {
-      const e = this.o.replica.log.get(id);
-      if (!e) continue;
-      const chains = (this.known[e.doc] ??= {});
-      const author = toHex(e.author);
-      if ((chains[author] ?? 0) < e.seq) chains[author] = e.seq;
-    }
+    raiseFrontier(this.known, this.o.replica.log.frontierOf(ids));
   }
 
   /** Push what a frontier lacks, of the docs we may write (`ownOnly`: this device's entries alone). */

@@ -10,6 +10,7 @@ import type { CertBody } from '../../crypto/cert.js';
 import { type Signer, verify } from '../../crypto/ed25519.js';
 import type { DocName } from '../../core/entries.js';
 import { decodePeerFrame, PEER_FRAME_BYTES, type PeerMessage } from '../../core/peer-wire.js';
+import { raiseFrontier } from '../../core/log.js';
 import type { Replica } from '../../core/replica.js';
 import { batches, encodeControl, encodeEnvelopes, type Frontier, loginInput, type SignedBeacon } from '../../core/wire.js';
 
@@ -115,11 +116,8 @@ export class PeerSession {
       if (!this.docs) return this.fail('auth', 'log in first');
       const { held } = await r.receive(frame.wires);
       // The peer holds them, and their chains up to them (it sends predecessors first): never send them back.
-      for (const id of held) {
-        this.sent.add(id);
-        const e = r.log.get(id)!;
-        this.learn({ [e.doc]: { [toHex(e.author)]: e.seq } } as Frontier);
-      }
+      for (const id of held) this.sent.add(id);
+      this.learn(r.log.frontierOf(held));
       return;
     }
     const m = frame.message;
@@ -174,12 +172,9 @@ export class PeerSession {
 
   /** What the peer says it holds (its own beacon): never send it what it has. */
   private learn(f: Frontier): void {
-    for (const [doc, chains] of Object.entries(f))
-      for (const [author, seq] of Object.entries(chains ?? {})) {
-        const k = (this.known[doc] ??= {});
-        k[author] = Math.max(k[author] ?? 0, seq);
-      }
+    raiseFrontier(this.known, f);
   }
+
 
   /** Send what the peer lacks of the docs it may read (after its frontier arrived). */
   flush(): void {
