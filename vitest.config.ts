@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Six pages sending and receiving video take both cores of the machine: this file runs alone (`npm run test:video`
- * sets RATSRAUM_ALONE=1; `npm test` leaves it out for now, see README).
+ * Six pages sending and receiving video take both cores of the machine: this file runs alone, as the second step of
+ * `npm test` after all the others (`npm run test:video:run` sets RATSRAUM_ALONE=1).
  */
 const ALONE = ['test/browser/video.test.ts'];
 const alone = process.env.RATSRAUM_ALONE === '1';
