@@ -107,18 +107,26 @@ function causalVerdicts(union: Map<string, Envelope>, vote: string): Map<string,
   return out;
 }
 
-/** Whether the synced data channels join every Node device and every page into one component (`pages`: each page's key and the peers its channels reach). */
+/**
+ * Whether the synced data channels carry entries from every Node device and page to every other (`pages`: each
+ * page's key and the peers its channels reach). A session pushes only once its peer has sent its frontier, so a
+ * link counts one way per side that holds it synced: the mesh is joined when that directed graph is strongly
+ * connected (a link one side already gave up, or still sets up, does not count for the other).
+ */
 function meshJoined(nodes: PeerDevice[], pages: Map<string, string[]>): boolean {
-  const edges = new Map<string, Set<string>>();
-  const link = (a: string, b: string) => {
-    (edges.get(a) ?? edges.set(a, new Set()).get(a)!).add(b);
-    (edges.get(b) ?? edges.set(b, new Set()).get(b)!).add(a);
-  };
+  const out = new Map<string, Set<string>>();
+  const into = new Map<string, Set<string>>();
+  const add = (m: Map<string, Set<string>>, a: string, b: string) => (m.get(a) ?? m.set(a, new Set()).get(a)!).add(b);
+  const link = (from: string, to: string) => (add(out, from, to), add(into, to, from));
   for (const d of nodes) for (const s of d.mesh.ready) link(d.replica.deviceKey!, s.peer);
   for (const [key, peers] of pages) for (const p of peers) link(key, p);
-  const seen = new Set([nodes[0]!.replica.deviceKey!]);
-  for (const k of seen) for (const n of edges.get(k) ?? []) seen.add(n);
-  return [...nodes.map((d) => d.replica.deviceKey!), ...pages.keys()].every((k) => seen.has(k));
+  const all = [...nodes.map((d) => d.replica.deviceKey!), ...pages.keys()];
+  const reach = (edges: Map<string, Set<string>>) => {
+    const seen = new Set([all[0]!]);
+    for (const k of seen) for (const n of edges.get(k) ?? []) seen.add(n);
+    return all.every((k) => seen.has(k));
+  };
+  return reach(out) && reach(into);
 }
 
 describe('catastrophe', () => {
@@ -277,11 +285,15 @@ describe('catastrophe', () => {
     const pageKeys = [links.chair.url, ...memberUrls].map((u) => keyOfSeed.get(/device=([0-9a-f]+)/.exec(u)![1]!)!);
     expect(new Set(pageKeys)).toEqual(new Set(browserKeys));
     const pageLinks = async () => new Map(await Promise.all(pages.map(async (p, i) => [pageKeys[i]!, (await p.evaluate(() => document.documentElement.dataset.peerKeys ?? '')).split(' ').filter(Boolean)] as const)));
-    await until(async () => meshJoined(nodes, await pageLinks()), 'the healed group is linked into the mesh again', LONG).catch(async (e) => {
+    const dumpMesh = async (vote?: string) => {
       const short = (k: string) => k.slice(0, 6);
-      for (const d of nodes) console.log(`mesh ${d.person} ${short(d.replica.deviceKey!)}${isolated.has(d.person) ? ' (cut)' : ''}: ${d.client.status}, presence ${d.client.presence.length}, ready ${d.mesh.ready.map((x) => short(x.peer)).join(' ')}`);
+      const ballots = (d: PeerDevice) => (vote ? `, ballots ${d.replica.state.votes.find((v) => v.id === vote)?.ballots.length ?? 0}` : '');
+      for (const d of nodes) console.log(`mesh ${d.person} ${short(d.replica.deviceKey!)}${isolated.has(d.person) ? ' (cut)' : ''}: ${d.client.status}, presence ${d.client.presence.length}${ballots(d)}, ready ${d.mesh.ready.map((x) => short(x.peer)).join(' ')}`);
       for (const d of isolatedDevices) console.log(`mesh ${d.person} (cut): last statuses ${d.statuses.slice(-12).join(' ')}; errors ${d.errors.slice(-5).join(' | ')}`);
       for (const [k, ps] of await pageLinks()) console.log(`mesh page ${short(k)}: ${ps.map(short).join(' ')}`);
+    };
+    await until(async () => meshJoined(nodes, await pageLinks()), 'the healed group is linked into the mesh again', LONG).catch(async (e) => {
+      await dumpMesh();
       throw e;
     });
     phase('partition healed');
@@ -296,6 +308,12 @@ describe('catastrophe', () => {
     await cast(order2.slice(0, half), v2);
     await memberPages[0]!.click('[data-choice=yes]');
     await chairHolds(v2, half + 1, order2[0]!);
+    // The move to the backup replans the ring, and offers signalled through the killed primary are lost: the last
+    // relay may go only once the channels join everyone again (none can be signalled without it).
+    await until(async () => meshJoined(nodes, await pageLinks()), 'the mesh joins every device before the backup goes', LONG).catch(async (e) => {
+      await dumpMesh(v2);
+      throw e;
+    });
     await backup.close();
     backup = undefined;
     const downSince = Date.now();
@@ -315,7 +333,10 @@ describe('catastrophe', () => {
     await cast(order2.slice(half), v2);
     await memberPages[1]!.click('[data-choice=no]');
     await memberPages[2]!.click('[data-choice=abstain]');
-    await chairHolds(v2, nodes.length + 3, order2[0]!);
+    await chairHolds(v2, nodes.length + 3, order2[0]!).catch(async (e) => {
+      await dumpMesh(v2);
+      throw e;
+    });
     await closeVote();
     await until(() => nodes.every((d) => voteSeen(d, v2, 'closed')), 'every device sees vote 2 closed, over data channels', LONG);
     phase('vote 2 cast and closed over data channels alone');
