@@ -292,10 +292,12 @@ describe('catastrophe', () => {
       for (const d of isolatedDevices) console.log(`mesh ${d.person} (cut): last statuses ${d.statuses.slice(-12).join(' ')}; errors ${d.errors.slice(-5).join(' | ')}`);
       for (const [k, ps] of await pageLinks()) console.log(`mesh page ${short(k)}: ${ps.map(short).join(' ')}`);
     };
-    await until(async () => meshJoined(nodes, await pageLinks()), 'the healed group is linked into the mesh again', LONG).catch(async (e) => {
-      await dumpMesh();
-      throw e;
-    });
+    const whenMeshJoined = (what: string, vote?: string) =>
+      until(async () => meshJoined(nodes, await pageLinks()), what, LONG).catch(async (e) => {
+        await dumpMesh(vote);
+        throw e;
+      });
+    await whenMeshJoined('the healed group is linked into the mesh again');
     phase('partition healed');
 
     // Vote 2: the data centre goes down; first the backup relay carries the session, then data channels alone.
@@ -310,10 +312,7 @@ describe('catastrophe', () => {
     await chairHolds(v2, half + 1, order2[0]!);
     // The move to the backup replans the ring, and offers signalled through the killed primary are lost: the last
     // relay may go only once the channels join everyone again (none can be signalled without it).
-    await until(async () => meshJoined(nodes, await pageLinks()), 'the mesh joins every device before the backup goes', LONG).catch(async (e) => {
-      await dumpMesh(v2);
-      throw e;
-    });
+    await whenMeshJoined('the mesh joins every device before the backup goes', v2);
     await backup.close();
     backup = undefined;
     const downSince = Date.now();
