@@ -44,7 +44,7 @@ try {
   const chair = await member('m01');
   const speaker = await member('m05');
   await chair.replica.create('session.open', {});
-  const pub = await rtcPublisher(await videoSocket(videoUrl, await speaker.client.videoTicket()), 5);
+  const pub = await rtcPublisher(async () => videoSocket(videoUrl, await speaker.client.videoTicket()), 5);
   closers.push(() => pub.close());
   await pub.connected();
   await chair.replica.create('floor.give', { person: 'm05' });

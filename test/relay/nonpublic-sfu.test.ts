@@ -40,8 +40,7 @@ describe('the non-public part on the SFU', () => {
     const speaker = await dev('m05');
     await chair.replica.create('session.open', {});
     await speaker.replica.create('attendance.in', { person: 'm05', place: 'remote' });
-    const pubSock = await r.socket(speaker);
-    const pub = await rtcPublisher(pubSock, 5);
+    const pub = await rtcPublisher(() => r.socket(speaker), 5);
     cleanups.push(() => pub.close());
     await pub.connected();
     // The public: a Streaming receiver that notes the tag of every packet, and a raw /sync socket whose bytes are kept.
@@ -109,8 +108,8 @@ describe('the non-public part on the SFU', () => {
     const chairSock = await r.socket(chair);
     const chairRx = await rtcReceiver(chairSock, 'subscribe');
     cleanups.push(() => chairRx.close());
-    const sock = await r.socket(member);
-    const pub = await rtcPublisher(sock, 7);
+    const pub = await rtcPublisher(() => r.socket(member), 7);
+    const sock = pub.sock;
     cleanups.push(() => pub.close());
     await pub.connected();
     const rx = await rtcReceiver(sock, 'subscribe');
@@ -141,9 +140,8 @@ describe('the non-public part on the SFU', () => {
 
     await chair.replica.create('item.current', { item: 'top5' });
     await waitFor(() => !m.state.state.room.removed['m07'], 'the exclusion ends with the item');
-    const back = await r.socket(member);
-    expect(back.got[0]).toMatchObject({ t: 'ready', person: 'm07' });
-    const pub2 = await rtcPublisher(back, 17);
+    const pub2 = await rtcPublisher(() => r.socket(member), 17);
+    expect(pub2.sock.got[0]).toMatchObject({ t: 'ready', person: 'm07' });
     cleanups.push(() => pub2.close());
     await pub2.connected();
     await waitFor(() => { try { return chairRx.tag(chairRx.mid('m07', 'video')) === 17; } catch { return false; } }, 'the chair sees m07 again');

@@ -16,8 +16,8 @@ const { cleanups } = sfuSuite((x) => (r = x));
 describe('Janus supervision', () => {
   it("VID-1 Janus killed with SIGKILL is restarted and the meeting's room is rebuilt with the orders in force", async () => {
     const [chair, m2, m3, m6] = [await r.member('m01'), await r.member('m02'), await r.member('m03'), await r.member('m06')];
-    const s2 = await r.socket(m2);
-    const pub = await rtcPublisher(s2, 2);
+    const pub = await rtcPublisher(() => r.socket(m2), 2);
+    const s2 = pub.sock;
     await pub.connected();
     const sc = await r.socket(chair);
     // The chair's orders before the crash: m02's picture stopped, m03 removed, the room locked.
@@ -54,9 +54,8 @@ describe('Janus supervision', () => {
       await j.admin.removeToken(probe);
     }
     // m02 (inside at the lock) and the chair come back; m02's sound flows to the chair, its picture stays stopped.
-    const s2b = await r.socket(m2);
-    expect(s2b.got[0]).toMatchObject({ t: 'ready', mode: 'sfu' });
-    const pub2 = await rtcPublisher(s2b, 2);
+    const pub2 = await rtcPublisher(() => r.socket(m2), 2);
+    expect(pub2.sock.got[0]).toMatchObject({ t: 'ready', mode: 'sfu' });
     cleanups.push(() => pub2.close());
     await pub2.connected();
     const rx = await rtcReceiver(await r.socket(chair), 'subscribe');

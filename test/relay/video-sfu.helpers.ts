@@ -148,8 +148,28 @@ const OPUS_SILENCE = Uint8Array.from([0xf8, 0xff, 0xfe]);
 // VP8 payload descriptor (RFC 7741 4.2, S=1 PID 0) and a key frame's first bytes (RFC 6386 9.1): enough for Janus to see a keyframe.
 const VP8_KEY = Uint8Array.from([0x10, 0x50, 0x01, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00]);
 
-/** A real WebRTC publisher (node-datachannel) over /video: sends Opus and VP8 packets every 20 ms / 66 ms, each ending in `tag`. */
-export async function rtcPublisher(s: VideoSocket, tag = 0) {
+/**
+ * A real WebRTC publisher (node-datachannel) over a /video socket from `open`: sends Opus and VP8 packets every
+ * 20 ms / 66 ms, each ending in `tag`. On a loaded machine libdatachannel now and then closes its own ICE transport
+ * before Janus' answer arrives and then refuses the answer ("Got a remote candidate without ICE transport"), on a
+ * well-formed SDP. The publisher in production is the browser, so only this stand-in retries: Janus takes one
+ * publish per handle, hence a fresh socket each time. `sock` is the socket that published.
+ */
+export async function rtcPublisher(open: () => Promise<VideoSocket>, tag = 0) {
+  for (let attempt = 1; ; attempt++) {
+    const s = await open();
+    try {
+      return await publishOnce(s, tag);
+    } catch (e) {
+      if (attempt === 3 || !/libdatachannel error while adding remote description/.test((e as Error).message)) throw e;
+      console.warn(`publisher: attempt ${attempt} refused by libdatachannel (${(e as Error).message}), again on a fresh socket`);
+      s.send({ t: 'leave' });
+      await s.closed();
+    }
+  }
+}
+
+async function publishOnce(s: VideoSocket, tag: number) {
   const ndc = await import('node-datachannel');
   const pc = new ndc.PeerConnection('pub', { iceServers: [] });
   const a = new ndc.Audio('0', 'SendOnly');
@@ -173,7 +193,12 @@ export async function rtcPublisher(s: VideoSocket, tag = 0) {
   });
   const answer = await s.ask({ t: 'publish', jsep: { type: 'offer', sdp: pc.localDescription()!.sdp }, audio: true, video: true }, 'published');
   if (!answer || answer.t !== 'published') throw new Error(`publish refused: ${JSON.stringify(answer)}`);
-  pc.setRemoteDescription(answer.jsep.sdp, 'answer' as never);
+  try {
+    pc.setRemoteDescription(answer.jsep.sdp, 'answer' as never);
+  } catch (e) {
+    pc.close();
+    throw e;
+  }
   for (const [c, mid] of early.splice(0)) pc.addRemoteCandidate(c, mid);
   early = undefined;
   let seq = 0;
@@ -183,6 +208,7 @@ export async function rtcPublisher(s: VideoSocket, tag = 0) {
   const video = setInterval(() => vt.isOpen() && vt.sendMessageBinary(rtp(96, vseq++, (Date.now() - t0) * 90, 0x2222, Uint8Array.from([...VP8_KEY, tag]))), 66);
   return {
     pc,
+    sock: s,
     /** From now on every packet ends in `n` (a receiver then tells packets sent before from those sent after). */
     setTag: (n: number) => void (tag = n),
     connected: () => until(() => pc.state() === 'connected', 'publisher connected', 45_000),

@@ -145,8 +145,8 @@ describe('video SFU (Janus)', () => {
 
   it('VID-2 an order signed by a non-chair device is stored but the fold rejects it and Janus is not asked', async () => {
     const [chair, m2, m3] = [await dev('m01'), await dev('m02'), await dev('m03')];
-    m2Socket = await r.socket(m2);
-    const pub = await rtcPublisher(m2Socket, 2);
+    const pub = await rtcPublisher(() => r.socket(m2), 2);
+    m2Socket = pub.sock;
     cleanups.push(() => pub.close());
     await pub.connected();
     const rx = await rtcReceiver(await r.socket(chair), 'subscribe');
@@ -172,8 +172,8 @@ describe('video SFU (Janus)', () => {
 
   it("VID-2 a removed member's ticket cannot publish, and Janus' allowed list no longer admits them", async () => {
     const [chair, m4] = [await dev('m01'), await dev('m04')];
-    const s4 = await r.socket(m4);
-    const pub = await rtcPublisher(s4, 4);
+    const pub = await rtcPublisher(() => r.socket(m4), 4);
+    const s4 = pub.sock;
     cleanups.push(() => pub.close());
     await pub.connected();
     await waitFor(() => chairRx.offers() > 1 && (() => { try { return !!chairRx.mid('m04', 'audio'); } catch { return false; } })(), "m04's feed offered to the chair");
@@ -249,8 +249,7 @@ describe('video SFU (Janus)', () => {
     const viewer = await r.socket(await r.member(null));
     const rx = await rtcReceiver(viewer, 'watch');
     cleanups.push(() => rx.close());
-    const s5 = await r.socket(m5);
-    const pub5 = await rtcPublisher(s5, 5);
+    const pub5 = await rtcPublisher(() => r.socket(m5), 5);
     cleanups.push(() => pub5.close());
     await pub5.connected();
     await chair.replica.create('session.open', {});
@@ -326,9 +325,10 @@ describe('video SFU (Janus)', () => {
 
   it('HYB-1 the room device is one participant, shown as the room, and feeds the public stream while nobody has the floor', async () => {
     const chair = await dev('m01');
-    const roomSock = await r.socket(await dev('saal'));
+    const room = await dev('saal');
+    const pub = await rtcPublisher(() => r.socket(room), 9);
+    const roomSock = pub.sock;
     expect(roomSock.got[0]).toMatchObject({ t: 'ready', person: 'saal' });
-    const pub = await rtcPublisher(roomSock, 9);
     cleanups.push(() => pub.close());
     await pub.connected();
     const viewer = await rtcReceiver(await r.socket(await r.member(null)), 'watch');
