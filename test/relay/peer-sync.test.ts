@@ -1,7 +1,9 @@
 /** DIS-5 peer transport: Node devices keep one log over WebRTC data channels while no relay is reachable. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { stateHash } from '../../core/state.js';
-import { cleanup, demoRelay, until } from '../helpers/relay.js';
+import { toHex } from '../../crypto/bytes.js';
+import { cleanup, demoRelay, demoSigner, until } from '../helpers/relay.js';
+import { faultProxy } from '../helpers/fault-proxy.js';
 import { type PeerDevice, peerDevice } from '../helpers/peers.js';
 
 const stops: (() => Promise<void> | void)[] = [];
@@ -74,4 +76,36 @@ describe('peer transport', () => {
     const ask = await a!.replica.create('floor.ask', { person: 'm01' });
     await until(async () => (await relay.store.all(demo.tenant, demo.meeting, ['public'])).some((e) => e.id === ask.id), 'the relay holds the entry of the device without a line', 30_000);
   }, 90_000);
+
+  // The relay took the device's offer (or answer) and its connection then ended: the signal is lost with it.
+  // Links in setup wait 10 minutes here, so only the new login can bring the channel within the test's wait.
+  for (const role of ['offerer', 'answerer'] as const)
+    it(`DIS-5 peer path: a link whose signal was lost with a relay connection is set up anew at the next login (the device that lost it is the ${role})`, async () => {
+      const { relay, demo, dataDir, wsUrl } = await demoRelay();
+      stops.push(() => cleanup(dataDir));
+      const proxy = await faultProxy(() => relay.port);
+      stops.push(() => proxy.close());
+      const setupMs = 600_000;
+      const keys = await Promise.all(['m01', 'm02'].map(async (p) => [p, toHex((await demoSigner(demo, p)).publicKey)] as const));
+      const [small, large] = keys.sort(([, a], [, b]) => (a < b ? -1 : 1)).map(([p]) => p);
+      const log: string[] = [];
+      const lost = await peerDevice(demo, role === 'offerer' ? small! : large!, [proxy.wsUrl], { setupMs, log: (m) => log.push(m) });
+      stops.push(() => lost.stop());
+      await until(() => lost.client.status === 'online', 'the device online through the proxy');
+      proxy.deafen();
+      const other = await peerDevice(demo, role === 'offerer' ? large! : small!, [wsUrl], { setupMs });
+      stops.push(() => other.stop());
+      await until(() => lost.mesh.settingUp.includes(other.key), 'a link in setup whose signal the relay never got', 30_000);
+      await new Promise((ok) => setTimeout(ok, 1000)); // its offer or answer and candidates have gone out
+      expect(lost.mesh.ready).toHaveLength(0);
+      proxy.cut();
+      proxy.heal();
+      await until(() => lost.mesh.ready.some((s) => s.peer === other.key) && other.mesh.ready.some((s) => s.peer === lost.key), 'the data channel after the new login', 60_000);
+      // Ended by the login itself, not by a failed ICE check or a `want` of the other side (either comes later, if at all).
+      expect(log).toContain(`peers: link to ${other.key.slice(0, 8)} ended (signalled over a relay connection that ended)`);
+      await relay.close();
+      await until(() => lost.client.status === 'offline' && other.client.status === 'offline', 'no relay');
+      const ask = await lost.replica.create('floor.ask', { person: lost.person });
+      await until(() => other.replica.log.has(ask.id), 'an entry over the channel', 30_000);
+    }, 120_000);
 });

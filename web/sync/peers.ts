@@ -49,12 +49,14 @@ interface PeerConnectionLike {
 }
 export type PeerConnectionCtor = new (config: { iceServers?: { urls: string | string[]; username?: string; credential?: string }[] }) => PeerConnectionLike;
 
-/** A link whose channel has not opened and synced by then is given up and tried anew. */
+/** A link whose channel has not opened and synced by then is given up and tried anew (PeerMeshOptions.setupMs). */
 const SETUP_MS = 40_000;
 /** A device asks the same peer to offer at most this often (presence arrives up to four times a second). */
 const ASK_MS = 10_000;
 
-type Signal = { t: 'want' } | { t: 'offer'; sdp: string } | { t: 'answer'; sdp: string } | { t: 'ice'; candidate: string; mid: string | null };
+/** `id` names the link attempt (the offerer's choice): an answer or candidate of an earlier attempt is not taken for the current one. */
+type Signal = { t: 'want' } | { t: 'offer'; id: string; sdp: string } | { t: 'answer'; id: string; sdp: string } | { t: 'ice'; id: string; candidate: string; mid: string | null };
+const LINK_ID = /^[0-9a-f]{16}$/;
 
 export interface PeerMeshOptions {
   replica: Replica;
@@ -65,6 +67,8 @@ export interface PeerMeshOptions {
   /** Links this device accepts at most (the ring with chords asks for about six). */
   maxLinks?: number;
   beaconMs?: number;
+  /** A link not synced by then is given up and planned anew (default 40 s). */
+  setupMs?: number;
   /** Coalesces pushes to peers (ms): one frame for the entries of a burst. */
   flushMs?: number;
   log?: (m: string) => void;
@@ -72,6 +76,10 @@ export interface PeerMeshOptions {
 
 interface PeerLink {
   pc: PeerConnectionLike;
+  /** The attempt's id (offer, answer and candidates carry it). */
+  id: string;
+  /** The relay connection it is signalled over. */
+  via: Signaller;
   since: number;
   session?: PeerSession;
   remoteSet: boolean;
@@ -180,8 +188,25 @@ export class PeerMesh {
 
   private onMessage(via: Signaller, m: ServerMessage): void {
     if (this.stopped || this.offline) return;
-    if (m.t === 'presence') this.plan(via, m.devices);
+    if (m.t === 'welcome') this.dropSetups(via);
+    else if (m.t === 'presence') this.plan(via, m.devices);
     else if (m.t === 'signal') void this.onSignal(via, m.from, m.data).catch((e) => this.o.log?.(`peers: signal from ${m.from.slice(0, 8)} failed: ${(e as Error).message}`));
+  }
+
+  /**
+   * A new login at a relay (another one, or the same again): signals of links still in setup went over the
+   * connection before, and an answer or candidate on its way to us there is lost with it. They are ended, so
+   * the plan offers (or asks) anew over this login at once instead of after `setupMs`. A `want` sent there may
+   * be lost as well, so it may be asked again at once.
+   */
+  private dropSetups(via: Signaller): void {
+    for (const [peer, l] of [...this.links]) if (l.via === via && !l.session?.synced) this.drop(peer, 'signalled over a relay connection that ended');
+    this.asked.clear();
+  }
+
+  /** The peers whose link is still being set up (not synced yet). */
+  get settingUp(): string[] {
+    return [...this.links].flatMap(([peer, l]) => (l.session?.synced ? [] : [peer]));
   }
 
   /** The devices of `present` this device may link to. */
@@ -230,14 +255,14 @@ export class PeerMesh {
     return sent;
   }
 
-  private newLink(via: Signaller, peer: string): PeerLink {
+  private newLink(via: Signaller, peer: string, id: string): PeerLink {
     const Ctor = this.o.RTCPeerConnection ?? (globalThis as unknown as { RTCPeerConnection: PeerConnectionCtor }).RTCPeerConnection;
     const pc = new Ctor({ iceServers: this.o.iceServers ?? [] });
-    const link: PeerLink = { pc, since: Date.now(), remoteSet: false, candidates: [], described: false, outbox: [] };
+    const link: PeerLink = { pc, id, via, since: Date.now(), remoteSet: false, candidates: [], described: false, outbox: [] };
     this.links.set(peer, link);
     pc.onicecandidate = (ev) => {
       if (!ev.candidate?.candidate) return;
-      const s: Signal = { t: 'ice', candidate: ev.candidate.candidate, mid: ev.candidate.sdpMid ?? null };
+      const s: Signal = { t: 'ice', id, candidate: ev.candidate.candidate, mid: ev.candidate.sdpMid ?? null };
       if (link.described) this.send(via, peer, s);
       else link.outbox.push(s);
     };
@@ -248,10 +273,10 @@ export class PeerMesh {
   }
 
   private async offer(via: Signaller, peer: string): Promise<void> {
-    const link = this.newLink(via, peer);
+    const link = this.newLink(via, peer, toHex(globalThis.crypto.getRandomValues(new Uint8Array(8))));
     this.attach(peer, link, link.pc.createDataChannel(PEER_LABEL, { ordered: true }));
     await link.pc.setLocalDescription(await link.pc.createOffer());
-    if (!this.describe(via, peer, link, { t: 'offer', sdp: link.pc.localDescription!.sdp! })) this.drop(peer, 'no relay to signal through');
+    if (!this.describe(via, peer, link, { t: 'offer', id: link.id, sdp: link.pc.localDescription!.sdp! })) this.drop(peer, 'no relay to signal through');
   }
 
   private async onSignal(via: Signaller, from: string, data: string): Promise<void> {
@@ -263,11 +288,13 @@ export class PeerMesh {
     } catch {
       return;
     }
+    if (s.t !== 'want' && !LINK_ID.test(String(s.id))) return;
     const link = this.links.get(from);
+    const current = link && s.t !== 'want' && link.id === s.id ? link : undefined;
     switch (s.t) {
       case 'want':
-        if (this.me > from || (link && !link.session?.synced)) return;
-        // The peer asks only when it holds no link to us (at most every ASK_MS): a synced one we still hold is dead on its side.
+        if (this.me > from) return;
+        // The peer asks only when it holds no link to us (at most every ASK_MS): one we still hold, synced or in setup, is dead on its side.
         if (link) this.drop(from, 'the peer asks anew');
         if (this.room(from, this.known(via.presence))) await this.offer(via, from);
         return;
@@ -275,7 +302,7 @@ export class PeerMesh {
         if (typeof s.sdp !== 'string' || this.me < from) return; // the smaller key offers: no glare
         if (link) this.drop(from, 'the peer starts anew');
         if (!this.room(from, this.known(via.presence))) return;
-        const fresh = this.newLink(via, from);
+        const fresh = this.newLink(via, from, s.id);
         fresh.pc.ondatachannel = (ev) => {
           if (ev.channel.label === PEER_LABEL) this.attach(from, fresh, ev.channel);
           else ev.channel.close();
@@ -283,18 +310,18 @@ export class PeerMesh {
         await fresh.pc.setRemoteDescription({ type: 'offer', sdp: s.sdp });
         await this.remoteSet(fresh);
         await fresh.pc.setLocalDescription(await fresh.pc.createAnswer());
-        this.describe(via, from, fresh, { t: 'answer', sdp: fresh.pc.localDescription!.sdp! });
+        this.describe(via, from, fresh, { t: 'answer', id: s.id, sdp: fresh.pc.localDescription!.sdp! });
         return;
       }
       case 'answer':
-        if (!link || link.remoteSet || typeof s.sdp !== 'string') return;
-        await link.pc.setRemoteDescription({ type: 'answer', sdp: s.sdp });
-        await this.remoteSet(link);
+        if (!current || current.remoteSet || typeof s.sdp !== 'string') return;
+        await current.pc.setRemoteDescription({ type: 'answer', sdp: s.sdp });
+        await this.remoteSet(current);
         return;
       case 'ice':
-        if (!link || typeof s.candidate !== 'string') return;
-        if (link.remoteSet) await link.pc.addIceCandidate({ candidate: s.candidate, sdpMid: s.mid });
-        else link.candidates.push({ candidate: s.candidate, mid: s.mid });
+        if (!current || typeof s.candidate !== 'string') return;
+        if (current.remoteSet) await current.pc.addIceCandidate({ candidate: s.candidate, sdpMid: s.mid });
+        else current.candidates.push({ candidate: s.candidate, mid: s.mid });
         return;
     }
   }
@@ -346,7 +373,7 @@ export class PeerMesh {
   private replan(): void {
     if (this.offline) return;
     const now = Date.now();
-    for (const [peer, l] of [...this.links]) if (!l.session?.synced && now - l.since > SETUP_MS) this.drop(peer, 'did not open in time');
+    for (const [peer, l] of [...this.links]) if (!l.session?.synced && now - l.since > (this.o.setupMs ?? SETUP_MS)) this.drop(peer, 'did not open in time');
     for (const via of this.o.signallers) this.plan(via);
   }
 
