@@ -3,6 +3,7 @@
  * channel to a member's device, signalled by hand over the relay, and speaks frames by hand. It gets nothing
  * before its login is checked, no byte of the members' document after, and what it forges is refused.
  */
+import { randomBytes } from 'node:crypto';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../crypto/bytes.js';
@@ -47,15 +48,16 @@ async function channelOnce(raw: Raw, victim: string) {
   const signal = (data: object) => raw.ws.send(encodeControl({ t: 'signal', to: victim, data: JSON.stringify(data) } as never));
   const early: object[] = [];
   let described = false;
+  const id = randomBytes(8).toString('hex'); // the attempt's id (docs/PROTOCOL.md, "Peer transport")
   pc.onicecandidate = (ev) => {
     if (!ev.candidate) return;
-    const c = { t: 'ice', candidate: ev.candidate.candidate, mid: ev.candidate.sdpMid };
+    const c = { t: 'ice', id, candidate: ev.candidate.candidate, mid: ev.candidate.sdpMid };
     if (described) signal(c);
     else early.push(c);
   };
   const seen = raw.got.length;
   await pc.setLocalDescription(await pc.createOffer());
-  signal({ t: 'offer', sdp: pc.localDescription!.sdp });
+  signal({ t: 'offer', id, sdp: pc.localDescription!.sdp });
   described = true;
   early.splice(0).forEach(signal);
   let handled = seen;
