@@ -64,6 +64,10 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
       return [...byDevice.values()].flatMap((list) => list.sort(byIssue));
     },
     certHistory,
+    async authorCerts(t, d) {
+      const rs = await rows<{ key: string | null; cert: string | null }>('SELECT (SELECT key FROM tenants WHERE id = $1) AS key, c.cert FROM (SELECT 1) x LEFT JOIN cert_versions c ON c.tenant = $1 AND c.device = $2', [t, d]);
+      return { tenantKey: rs[0]?.key ?? undefined, history: rs.flatMap((r) => (r.cert ? [JSON.parse(r.cert) as Cert] : [])).sort(byIssue) };
+    },
     cert: async (t, d) => currentVersion(await certHistory(t, d)),
     putCert: async (c) => void (await pool.query('INSERT INTO cert_versions (tenant, device, sig, cert) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [c.body.tenant, c.body.device, c.sig, JSON.stringify(c)])),
     chainsOf: async (t, d) =>
@@ -85,7 +89,17 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
       const r = await one<Row>(`SELECT ${ENVELOPE} FROM envelopes WHERE tenant = $1 AND meeting = $2 AND doc = $3 AND author = $4 AND seq = $5`, [t, m, d, a, s]);
       return r && toEnvelope(r);
     },
-    head: async (t, m, d, a) => (await one<{ s: number | null }>('SELECT MAX(seq) AS s FROM envelopes WHERE tenant = $1 AND meeting = $2 AND doc = $3 AND author = $4', [t, m, d, a]))?.s ?? 0,
+    async chainAt(t, m, d, a, s) {
+      const r = (await one<{ at: string | null; head: number | null } & Partial<Row>>(
+        `SELECT (SELECT id FROM envelopes WHERE tenant = $1 AND meeting = $2 AND doc = $3 AND author = $4 AND seq = $5) AS at,
+                (SELECT MAX(seq) FROM envelopes WHERE tenant = $1 AND meeting = $2 AND doc = $3 AND author = $4) AS head,
+                p.doc, p.author, p.seq, p.id, p.wire
+         FROM (SELECT 1) x LEFT JOIN envelopes p ON p.tenant = $1 AND p.meeting = $2 AND p.doc = $3 AND p.author = $4 AND p.seq = $5::int - 1`,
+        [t, m, d, a, s],
+      ))!;
+      return { at: r.at ?? undefined, head: r.head ?? 0, prev: r.id ? toEnvelope(r as Row) : undefined };
+    },
+    getMany: async (t, m, ids) => (await rows<Row>(`SELECT ${ENVELOPE} FROM envelopes WHERE tenant = $1 AND meeting = $2 AND id = ANY($3)`, [t, m, [...ids]])).map(toEnvelope),
     // Autocommit: resolved once COMMIT is durable; a duplicate (doc, author, seq) or id is refused (23505).
     // The meeting's lock is taken before the row draws its position and held until COMMIT, so a meeting's
     // positions commit in their order: a reader that sees position n sees every lower one (the cluster's walk

@@ -29,6 +29,8 @@ export interface Store {
   cert(tenant: string, device: string): Promise<Cert | undefined>;
   /** Every version of one device, in issue order. */
   certHistory(tenant: string, device: string): Promise<Cert[]>;
+  /** The tenant's key and `certHistory` of the device, in one lookup: what checking an entry's author takes. */
+  authorCerts(tenant: string, device: string): Promise<{ tenantKey: string | undefined; history: Cert[] }>;
   /** Adds a version (a version already held, by signature, is ignored). */
   putCert(cert: Cert): Promise<void>;
   /** Per chain (`meeting/doc`) of the device, the highest seq stored. */
@@ -43,7 +45,10 @@ export interface Store {
   hasIds(tenant: string, meeting: string, ids: readonly string[]): Promise<Set<string>>;
   get(tenant: string, meeting: string, id: string): Promise<StoredEnvelope | undefined>;
   at(tenant: string, meeting: string, doc: string, author: string, seq: number): Promise<StoredEnvelope | undefined>;
-  head(tenant: string, meeting: string, doc: string, author: string): Promise<number>;
+  /** The author's chain at `seq`, in one lookup: the id stored at `seq`, the `head`, and the envelope at `seq - 1`. */
+  chainAt(tenant: string, meeting: string, doc: string, author: string, seq: number): Promise<{ at: string | undefined; head: number; prev: StoredEnvelope | undefined }>;
+  /** The stored envelopes among `ids`, in any order (one lookup for an entry's dependencies). */
+  getMany(tenant: string, meeting: string, ids: readonly string[]): Promise<StoredEnvelope[]>;
   insert(tenant: string, meeting: string, e: StoredEnvelope): Promise<void>;
   frontier(tenant: string, meeting: string, docs: readonly string[]): Promise<Frontier>;
   /** Envelopes of `docs` the holder of `f` lacks, in insertion order (a valid send order). */
@@ -104,6 +109,9 @@ export function openSqlite(file: string): Store {
     tenants: db.prepare<[], { id: string }>('SELECT id FROM tenants ORDER BY id'),
     certs: db.prepare<[string], { cert: string }>('SELECT cert FROM cert_versions WHERE tenant = ? ORDER BY device'),
     certHistory: db.prepare<[string, string], { cert: string }>('SELECT cert FROM cert_versions WHERE tenant = ? AND device = ?'),
+    authorCerts: db.prepare<{ t: string; d: string }, { key: string | null; cert: string | null }>(
+      'SELECT (SELECT key FROM tenants WHERE id = @t) AS key, c.cert FROM (SELECT 1) LEFT JOIN cert_versions c ON c.tenant = @t AND c.device = @d',
+    ),
     putCert: db.prepare('INSERT OR IGNORE INTO cert_versions (tenant, device, sig, cert) VALUES (?, ?, ?, ?)'),
     chainsOf: db.prepare<[string, string], { meeting: string; doc: string; s: number }>('SELECT meeting, doc, MAX(seq) AS s FROM envelopes WHERE tenant = ? AND author = ? GROUP BY meeting, doc'),
     putBeacon: db.prepare(
@@ -115,8 +123,11 @@ export function openSqlite(file: string): Store {
     at: db.prepare<[string, string, string, string, number], StoredEnvelope>(
       'SELECT doc, author, seq, id, wire FROM envelopes WHERE tenant = ? AND meeting = ? AND doc = ? AND author = ? AND seq = ?',
     ),
-    head: db.prepare<[string, string, string, string], { s: number | null }>(
-      'SELECT MAX(seq) AS s FROM envelopes WHERE tenant = ? AND meeting = ? AND doc = ? AND author = ?',
+    chainAt: db.prepare<{ t: string; m: string; d: string; a: string; s: number }, { at: string | null; head: number | null } & Partial<StoredEnvelope>>(
+      `SELECT (SELECT id FROM envelopes WHERE tenant = @t AND meeting = @m AND doc = @d AND author = @a AND seq = @s) AS at,
+              (SELECT MAX(seq) FROM envelopes WHERE tenant = @t AND meeting = @m AND doc = @d AND author = @a) AS head,
+              p.doc, p.author, p.seq, p.id, p.wire
+       FROM (SELECT 1) LEFT JOIN envelopes p ON p.tenant = @t AND p.meeting = @m AND p.doc = @d AND p.author = @a AND p.seq = @s - 1`,
     ),
     insert: db.prepare('INSERT INTO envelopes (tenant, meeting, doc, author, seq, id, wire, received) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     frontier: db.prepare<[string, string], { doc: string; author: string; s: number }>(
@@ -147,6 +158,10 @@ export function openSqlite(file: string): Store {
       return [...byDevice.values()].flatMap((list) => list.sort(byIssue));
     },
     certHistory: (t, d) => q.certHistory.all(t, d).map((r) => JSON.parse(r.cert) as Cert).sort(byIssue),
+    authorCerts(t, d) {
+      const rows = q.authorCerts.all({ t, d });
+      return { tenantKey: rows[0]?.key ?? undefined, history: rows.flatMap((r) => (r.cert ? [JSON.parse(r.cert) as Cert] : [])).sort(byIssue) };
+    },
     cert: (t, d) => currentVersion(store.certHistory(t, d)),
     putCert: (c) => void q.putCert.run(c.body.tenant, c.body.device, c.sig, JSON.stringify(c)),
     chainsOf: (t, d) => Object.fromEntries(q.chainsOf.all(t, d).map((r) => [chainKey(r.meeting, r.doc), r.s])),
@@ -163,7 +178,14 @@ export function openSqlite(file: string): Store {
       const r = q.at.get(t, m, d, a, s);
       return r && toEnvelope(r);
     },
-    head: (t, m, d, a) => q.head.get(t, m, d, a)?.s ?? 0,
+    chainAt(t, m, d, a, s) {
+      const r = q.chainAt.get({ t, m, d, a, s })!;
+      return { at: r.at ?? undefined, head: r.head ?? 0, prev: r.id ? { doc: r.doc!, author: r.author!, seq: r.seq!, id: r.id, wire: new Uint8Array(r.wire!) } : undefined };
+    },
+    getMany: (t, m, ids) => ids.flatMap((id) => {
+      const r = q.get.get(t, m, id);
+      return r ? [toEnvelope(r)] : [];
+    }),
     insert: (t, m, e) => void q.insert.run(t, m, e.doc, e.author, e.seq, e.id, e.wire, Date.now()),
     frontier(t, m, docs) {
       const f: Record<string, Record<string, number>> = {};

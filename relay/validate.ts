@@ -40,10 +40,10 @@ async function checked(cert: Cert, tenantKey: string): Promise<boolean> {
 
 /** The author's certificate version in force for this entry (core/directory.ts); none for a revoked device. */
 async function certValid(store: Store, tenant: string, env: Envelope): Promise<boolean> {
-  const tenantKey = await store.tenantKey(tenant);
+  const { tenantKey, history: stored } = await store.authorCerts(tenant, toHex(env.author));
   if (!tenantKey) return false;
   const history: Cert[] = [];
-  for (const c of await store.certHistory(tenant, toHex(env.author))) if (c.body.tenant === tenant && (await checked(c, tenantKey))) history.push(c);
+  for (const c of stored) if (c.body.tenant === tenant && (await checked(c, tenantKey))) history.push(c);
   // The relay takes nothing more from a revoked device, whatever the cut lets stand: what stands is stored already.
   if (history.some((c) => c.body.revoked !== undefined)) return false;
   const judged = judgeAmong(history, env.meeting, env.doc, env.seq, env.hlc.wall);
@@ -75,19 +75,18 @@ export async function validate(wire: Uint8Array, conn: Connection, store: Store)
     return fail('unknown-device', 'author has no valid certificate of this tenant', env.id);
   if (!(await verifySignature(env))) return fail('bad-signature', 'signature does not verify', env.id);
   // Looked up again after the awaits above: another connection may have stored it meanwhile.
-  const held = await store.at(tenant, meeting, env.doc, author, env.seq);
-  if (held?.id === env.id) return { ok: true, env, duplicate: true };
+  const { at: held, head, prev } = await store.chainAt(tenant, meeting, env.doc, author, env.seq);
+  if (held === env.id) return { ok: true, env, duplicate: true };
   if (held) return fail('fork', `device already has a different entry at ${env.doc}/${env.seq}`, env.id);
-  const head = await store.head(tenant, meeting, env.doc, author);
   if (env.seq !== head + 1) return fail('gap', `expected seq ${head + 1}, got ${env.seq}`, env.id);
   const preds: StoredEnvelope[] = [];
   if (env.seq > 1) {
-    const prev = await store.at(tenant, meeting, env.doc, author, env.seq - 1);
     if (prev?.id !== toHex(env.prev)) return fail('fork', 'prev does not match the stored chain', env.id);
     preds.push(prev);
   }
+  const deps = env.deps.length === 0 ? new Map<string, StoredEnvelope>() : new Map((await store.getMany(tenant, meeting, env.deps.map(toHex))).map((e) => [e.id, e]));
   for (const d of env.deps) {
-    const dep = await store.get(tenant, meeting, toHex(d));
+    const dep = deps.get(toHex(d));
     if (!dep) return fail('missing-deps', `dependency ${toHex(d)} is not stored`, env.id);
     if (env.doc === 'public' && dep.doc !== 'public') return fail('bad-envelope', 'a public entry may not depend on a members entry', env.id);
     preds.push(dep);

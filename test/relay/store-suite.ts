@@ -57,8 +57,8 @@ export function storeSuite(name: string, open: () => Promise<StoreHarness>): voi
       expect(await store.hasIds('t', 'm', [list[0]!.id, 'f'.repeat(64), list[4]!.id])).toEqual(new Set([list[0]!.id, list[4]!.id]));
       expect((await store.at('t', 'm', 'public', A, 2))?.id).toBe(list[3]!.id);
       expect(await store.at('t', 'm', 'public', A, 3)).toBeUndefined();
-      expect(await store.head('t', 'm', 'public', A)).toBe(2);
-      expect(await store.head('t', 'm', 'members', 'c'.repeat(64))).toBe(0);
+      expect((await store.chainAt('t', 'm', 'public', A, 3)).head).toBe(2);
+      expect((await store.chainAt('t', 'm', 'members', 'c'.repeat(64), 1)).head).toBe(0);
       expect(await store.meetings('t')).toEqual(['m', 'other']);
       expect(await store.chainsOf('t', A)).toEqual({ 'm/public': 2, 'm/members': 1, 'other/public': 1 });
       // On disk: every byte as sent, in insertion order.
@@ -121,6 +121,33 @@ export function storeSuite(name: string, open: () => Promise<StoreHarness>): voi
       expect((await store.cert('t', B))?.body.revoked).toBe(15); // a revocation stays in force whatever comes after
       expect(await store.certHistory('t', B)).toHaveLength(4);
       expect(await store.cert('t', 'f'.repeat(64))).toBeUndefined();
+      await store.close();
+    });
+
+    it("SEC-1 SEC-3 answers in one lookup what checking an entry takes: the tenant key with the author's certificate versions; the id at a seq, the head and the predecessor; the stored dependencies", async () => {
+      const { store } = await open();
+      expect(await store.authorCerts('t', B)).toEqual({ tenantKey: undefined, history: [] });
+      await store.putCert(cert(B, 20));
+      expect(await store.authorCerts('t', B)).toEqual({ tenantKey: undefined, history: [cert(B, 20)] }); // no key: nothing can be checked
+      await store.putTenant('t', 'k'.repeat(64));
+      await store.putCert(cert(B, 10));
+      await store.putCert(cert(B, 10, {}, 'u'));
+      expect(await store.authorCerts('t', B)).toEqual({ tenantKey: 'k'.repeat(64), history: [cert(B, 10), cert(B, 20)] });
+      expect(await store.authorCerts('t', A)).toEqual({ tenantKey: 'k'.repeat(64), history: [] });
+
+      expect(await store.chainAt('t', 'm', 'public', A, 1)).toEqual({ at: undefined, head: 0, prev: undefined });
+      const [a1, a2, b1] = [env('public', A, 1), env('public', A, 2), env('public', B, 1)];
+      for (const e of [a1, a2, b1, env('members', A, 1)]) await store.insert('t', 'm', e);
+      for (const seq of [1, 2, 3]) await store.insert('t', 'other', env('public', A, seq, 'x'));
+      expect(await store.chainAt('t', 'm', 'public', A, 3)).toEqual({ at: undefined, head: 2, prev: a2 });
+      expect(await store.chainAt('t', 'm', 'public', A, 2)).toEqual({ at: a2.id, head: 2, prev: a1 });
+      expect(await store.chainAt('t', 'm', 'public', A, 1)).toEqual({ at: a1.id, head: 2, prev: undefined });
+      expect(await store.chainAt('t', 'm', 'public', A, 5)).toEqual({ at: undefined, head: 2, prev: undefined }); // a gap
+      expect(await store.chainAt('t', 'm', 'members', A, 2)).toMatchObject({ head: 1, prev: { doc: 'members', seq: 1 } });
+      expect(await store.chainAt('t', 'other', 'public', A, 2)).toMatchObject({ at: env('public', A, 2, 'x').id, head: 3, prev: env('public', A, 1, 'x') }); // per meeting
+      expect((await store.getMany('t', 'm', [b1.id, 'f'.repeat(64), a1.id])).sort((x, y) => x.seq - y.seq || x.author.localeCompare(y.author))).toEqual([a1, b1]);
+      expect(await store.getMany('t', 'm', [])).toEqual([]);
+      expect(await store.getMany('u', 'm', [a1.id])).toEqual([]);
       await store.close();
     });
 
