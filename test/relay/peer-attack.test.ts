@@ -36,6 +36,9 @@ async function channelTo(raw: Raw, victim: string) {
     }
 }
 
+/** The ids of the attacker's proper offers. */
+const offered: string[] = [];
+
 async function channelOnce(raw: Raw, victim: string) {
   const pc = new RTCPeerConnection({ iceServers: [] });
   stops.push(() => pc.close());
@@ -49,6 +52,7 @@ async function channelOnce(raw: Raw, victim: string) {
   const early: object[] = [];
   let described = false;
   const id = randomBytes(8).toString('hex'); // the attempt's id (docs/PROTOCOL.md, "Peer transport")
+  offered.push(id);
   pc.onicecandidate = (ev) => {
     if (!ev.candidate) return;
     const c = { t: 'ice', id, candidate: ev.candidate.candidate, mid: ev.candidate.sdpMid };
@@ -95,7 +99,7 @@ async function channelOnce(raw: Raw, victim: string) {
 }
 
 describe('peer transport under attack', () => {
-  it('DIS-5 a peer gets nothing before its login is checked, no members envelope without the body, and its forgeries are refused (raw frames on a real data channel)', async () => {
+  it('DIS-5 a peer gets nothing before its login is checked, no members envelope without the body, and its forgeries are refused (raw frames on a real data channel); an offer without a valid attempt id is not taken', async () => {
     const { relay, demo, dataDir, wsUrl } = await demoRelay();
     stops.push(() => cleanup(dataDir), () => relay.close());
     const victim = await peerDevice(demo, 'm02', [wsUrl]);
@@ -115,8 +119,22 @@ describe('peer transport under attack', () => {
     const raw = await rawClient(wsUrl, { tenant: demo.tenant, meeting: demo.meeting, login: attacker });
     stops.push(() => raw.close());
 
+    // 0. Offers (real SDP) without the attempt's id, or with a malformed one: ignored, never answered.
+    const decoy = new RTCPeerConnection({ iceServers: [] });
+    stops.push(() => decoy.close());
+    decoy.createDataChannel(PEER_LABEL, { ordered: true });
+    await decoy.setLocalDescription(await decoy.createOffer());
+    for (const id of [undefined, 'not-hex', 'ABCDEF0123456789', '0'.repeat(17)])
+      raw.ws.send(encodeControl({ t: 'signal', to: victimKey, data: JSON.stringify({ t: 'offer', id, sdp: decoy.localDescription!.sdp }) } as never));
+    // A taken offer would open a link in setup on the victim at once (before any await of its handler).
+    for (const end = Date.now() + 2000; Date.now() < end; await new Promise((ok) => setTimeout(ok, 20))) expect(victim.mesh.settingUp).toEqual([]);
+
     // 1. Envelopes before any login: refused, the channel closed, nothing of the log sent.
     const first = await channelTo(raw, victimKey);
+    // Signals are handled in their order: an answer to a decoy would have come before the one to `first`.
+    const answers = raw.got.flatMap((m) => (m.t === 'signal' && JSON.parse(m.data).t === 'answer' ? [JSON.parse(m.data) as { id: string }] : []));
+    expect(answers.length).toBeGreaterThan(0);
+    expect(answers.filter((x) => !offered.includes(x.id))).toEqual([]);
     await until(() => first.control().some((m) => m.t === 'challenge'), 'challenge');
     const someWire = victim.replica.envelopes().find((e) => e.doc === 'public')!.wire;
     first.send(encodeEnvelopes([someWire]));
