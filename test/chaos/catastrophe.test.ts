@@ -175,7 +175,14 @@ describe('catastrophe', () => {
     const isolated = new Set(r.shuffle(names).slice(0, Math.max(2, Math.round(DEVICES / 12))));
     const browserKeys = await Promise.all(['m01', 'm02', 'm03', 'm04'].map(async (p) => toHex((await signerFromSeed(fromHex(demo.devices.find((d) => d.person === p)!.seed, 32))).publicKey)));
     const nodes: PeerDevice[] = [];
-    for (const p of names) nodes.push(await peerDevice(demo, p, isolated.has(p) ? [cutP.wsUrl, cutB.wsUrl] : [viaP.wsUrl, viaB.wsUrl], { beaconMs: 60_000, meshBeaconMs: 5000 }));
+    // Mesh logs (last lines) of the cut-off group and of the peers they try to link to go into the dump when a wait times out.
+    const meshLogs = new Map<string, string[]>();
+    const meshLog = (p: string) => (m: string) => {
+      const l = meshLogs.get(p) ?? meshLogs.set(p, []).get(p)!;
+      l.push(`${((Date.now() - t0) / 1000).toFixed(1)} ${m}`);
+      if (l.length > 40) l.shift();
+    };
+    for (const p of names) nodes.push(await peerDevice(demo, p, isolated.has(p) ? [cutP.wsUrl, cutB.wsUrl] : [viaP.wsUrl, viaB.wsUrl], { beaconMs: 60_000, meshBeaconMs: 5000, log: meshLog(p) }));
     stops.push(() => nodes.forEach((d) => d.stop()));
     const signed = new Set<string>(setupIds);
     const sign = async (d: PeerDevice, kind: 'attendance.in' | 'vote.cast', payload: never) => signed.add((await d.replica.create(kind, payload)).id);
@@ -288,9 +295,13 @@ describe('catastrophe', () => {
     const dumpMesh = async (vote?: string) => {
       const short = (k: string) => k.slice(0, 6);
       const ballots = (d: PeerDevice) => (vote ? `, ballots ${d.replica.state.votes.find((v) => v.id === vote)?.ballots.length ?? 0}` : '');
-      for (const d of nodes) console.log(`mesh ${d.person} ${short(d.replica.deviceKey!)}${isolated.has(d.person) ? ' (cut)' : ''}: ${d.client.status}, presence ${d.client.presence.length}${ballots(d)}, ready ${d.mesh.ready.map((x) => short(x.peer)).join(' ')}`);
-      for (const d of isolatedDevices) console.log(`mesh ${d.person} (cut): last statuses ${d.statuses.slice(-12).join(' ')}; errors ${d.errors.slice(-5).join(' | ')}`);
+      const relayOf = (d: PeerDevice) => (d.client.relayUrl === viaB.wsUrl || d.client.relayUrl === cutB.wsUrl ? 'backup' : 'primary');
+      for (const d of nodes) console.log(`mesh ${d.person} ${short(d.replica.deviceKey!)}${isolated.has(d.person) ? ' (cut)' : ''}: ${d.client.status} at ${relayOf(d)}, presence ${d.client.presence.length}${ballots(d)}, ready ${d.mesh.ready.map((x) => short(x.peer)).join(' ')}; in setup ${d.mesh.settingUp.map(short).join(' ')}`);
+      for (const d of isolatedDevices) console.log(`mesh ${d.person} (cut): last statuses ${d.statuses.slice(-12).join(' ')}; errors ${d.errors.slice(-5).join(' | ')}\n  ${(meshLogs.get(d.person) ?? []).join('\n  ')}`);
       for (const [k, ps] of await pageLinks()) console.log(`mesh page ${short(k)}: ${ps.map(short).join(' ')}`);
+      const tried = new Set(isolatedDevices.flatMap((d) => d.mesh.settingUp));
+      for (const d of nodes.filter((x) => !isolated.has(x.person) && tried.has(x.replica.deviceKey!)).slice(0, 4))
+        console.log(`mesh ${d.person} ${short(d.replica.deviceKey!)} (tried by the cut-off group): in setup ${d.mesh.settingUp.map(short).join(' ')}\n  ${(meshLogs.get(d.person) ?? []).join('\n  ')}`);
     };
     const whenMeshJoined = (what: string, vote?: string) =>
       until(async () => meshJoined(nodes, await pageLinks()), what, LONG).catch(async (e) => {
