@@ -95,14 +95,14 @@ describe('peer transport', () => {
       proxy.deafen();
       const other = await peerDevice(demo, role === 'offerer' ? large! : small!, [wsUrl], { setupMs });
       stops.push(() => other.stop());
-      await until(() => lost.mesh.settingUp.includes(other.key), 'a link in setup whose signal the relay never got', 30_000);
+      await until(() => lost.mesh.settingUp.includes(other.replica.deviceKey!), 'a link in setup whose signal the relay never got', 30_000);
       await new Promise((ok) => setTimeout(ok, 1000)); // its offer or answer and candidates have gone out
       expect(lost.mesh.ready).toHaveLength(0);
       proxy.cut();
       proxy.heal();
-      await until(() => lost.mesh.ready.some((s) => s.peer === other.key) && other.mesh.ready.some((s) => s.peer === lost.key), 'the data channel after the new login', 60_000);
+      await until(() => lost.mesh.ready.some((s) => s.peer === other.replica.deviceKey!) && other.mesh.ready.some((s) => s.peer === lost.replica.deviceKey!), 'the data channel after the new login', 60_000);
       // Ended by the login itself, not by a failed ICE check or a `want` of the other side (either comes later, if at all).
-      expect(log).toContain(`peers: link to ${other.key.slice(0, 8)} ended (signalled over a relay connection that ended)`);
+      expect(log).toContain(`peers: link to ${other.replica.deviceKey!.slice(0, 8)} ended (signalled over a relay connection that ended)`);
       await relay.close();
       await until(() => lost.client.status === 'offline' && other.client.status === 'offline', 'no relay');
       const ask = await lost.replica.create('floor.ask', { person: lost.person });
