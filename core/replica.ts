@@ -110,6 +110,7 @@ export class Replica {
   private readonly claims = new Map<string, { seq: number; reporter: string; since: number }[]>();
   private readonly createdAt = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
+  private readonly logListeners = new Set<() => void>();
 
   constructor(opts: ReplicaOptions) {
     this.tenant = opts.tenant;
@@ -367,18 +368,21 @@ export class Replica {
     return [...this.beacons.values()].map((x) => x.beacon).sort((a, b) => (a.author + a.at < b.author + b.at ? -1 : 1));
   }
 
-  /** Keep a peer's latest valid beacon; false for a forged or foreign one. Claims about unknown authors are ignored. */
+  /** Keep a peer's latest valid beacon: true for one that is valid and newer than the one held, else false. Claims about unknown authors are ignored. */
   async receiveBeacon(b: SignedBeacon): Promise<boolean> {
     if (this.ahead.size > 0) await this.receive([]); // beacons arrive every few seconds: a chance to admit what has come due
     if (b.tenant !== this.tenant || b.meeting !== this.meeting || b.author === this.deviceKey) return false;
     const chains = Object.values(b.frontier ?? {}).reduce((n, f) => n + Object.keys(f ?? {}).length, 0);
     if (chains > MAX_BEACON_CHAINS) return false;
     const cert = this.directory.get(b.author);
-    if (!cert || cert.revoked !== undefined || !(await beacon.check(b))) return false;
-    if (b.at > this.now() + MAX_SKEW_MS) return false;
+    if (!cert || cert.revoked !== undefined) return false;
     const scope = `${b.author} ${beaconScope(b)}`;
     const known = this.beacons.get(scope);
-    if (known && known.beacon.at >= b.at) return true;
+    // Not newer than the one held (the chair's arrive over every link): nothing to learn, no signature to check.
+    if (known && known.beacon.at >= b.at) return false;
+    if (!(await beacon.check(b))) return false;
+    if (b.at > this.now() + MAX_SKEW_MS) return false;
+    if ((this.beacons.get(scope)?.beacon.at ?? -Infinity) >= b.at) return false; // the same one, checked meanwhile
     const now = this.now();
     this.beacons.set(scope, { beacon: b, receivedAt: now });
     if (this.isChairHeads(b)) this.lastChairHeads = now;
@@ -473,13 +477,21 @@ export class Replica {
     return { ...this.log.integrity(), invalid: [...this.invalid], withheld, unacknowledged, silentChair: this.chairSilence(now), rollback };
   }
 
+  /** Any change: the log, the directory, the keys, or what beacons say of others' heads. */
   onChange(fn: () => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
 
+  /** Changes of what the fold reads (log, directory, keys), not beacons: what the transports push on. */
+  onLogChange(fn: () => void): () => void {
+    this.logListeners.add(fn);
+    return () => this.logListeners.delete(fn);
+  }
+
   private changed(refold = true): void {
     if (refold) this.folded = undefined;
+    if (refold) for (const fn of this.logListeners) fn();
     for (const fn of this.listeners) fn();
   }
 }

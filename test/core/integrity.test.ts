@@ -194,6 +194,24 @@ describe('SEC-1 tamper evidence at the reader', () => {
     expect(await chair.receiveBeacon(b)).toBe(true);
   });
 
+  it('SEC-1 DIS-5 a beacon not newer than the one held is ignored (a forged copy too), and beacons wake no transport', async () => {
+    const { chair, m1 } = await memberWithThreeEntries();
+    let changes = 0;
+    let logChanges = 0;
+    chair.onChange(() => changes++);
+    chair.onLogChange(() => logChanges++);
+    const b = await m1.makeBeacon();
+    expect(await chair.receiveBeacon(b)).toBe(true);
+    expect([changes, logChanges]).toEqual([1, 0]);
+    // The chair's heads arrive over every link: the same one again, or one with its frontier changed, is no news.
+    expect(await chair.receiveBeacon(b)).toBe(false);
+    expect(await chair.receiveBeacon({ ...b, frontier: { public: { ...b.frontier.public, [b.author]: 99 } } })).toBe(false);
+    expect(chair.heldBeacons()).toEqual([b]);
+    expect([changes, logChanges]).toEqual([1, 0]);
+    await chair.receive(m1.envelopes().map((e) => e.wire));
+    expect(logChanges).toBe(1);
+  });
+
   it('SEC-1 a dependency the relay never delivers is shown as dangling and blocks the entry', async () => {
     const { c, m1, chair } = await memberWithThreeEntries();
     const m2 = await c.join('m2');

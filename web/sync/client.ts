@@ -110,7 +110,7 @@ export class SyncClient {
     if (!this.stopped) return;
     this.stopped = false;
     globalThis.addEventListener?.('offline', this.onOffline);
-    this.unsubscribe = this.o.replica.onChange(() => {
+    this.unsubscribe = this.o.replica.onLogChange(() => {
       if (!this.synced) return;
       this.pushMissing(this.known, true);
       // Others' entries that came over a peer: the relay most likely forwards them to us itself meanwhile.

@@ -167,7 +167,7 @@ export class PeerMesh {
     globalThis.addEventListener?.('offline', this.onOffline);
     globalThis.addEventListener?.('online', this.onOnline);
     for (const s of this.o.signallers) this.unsubscribe.push(s.watch((m) => this.onMessage(s, m)));
-    this.unsubscribe.push(this.o.replica.onChange(() => this.scheduleFlush()));
+    this.unsubscribe.push(this.o.replica.onLogChange(() => this.scheduleFlush()));
     this.beaconTimer = setInterval(() => {
       this.replan();
       void this.beat();
