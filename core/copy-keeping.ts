@@ -35,11 +35,17 @@ function copy(prev: unknown, live: unknown): unknown {
     const c = copy(before?.[k], (live as Record<string, unknown>)[k]);
     if (!out && !Object.is(c, before![k])) {
       out = {};
-      for (let j = 0; j < i; j++) out[keys[j]!] = before![keys[j]!];
+      for (let j = 0; j < i; j++) put(out, keys[j]!, before![keys[j]!]);
     }
-    if (out) out[k] = c;
+    if (out) put(out, k, c);
   }
   return out ?? before;
+}
+
+/** An own property, also for the key `__proto__` (a person or id named so must not set the copy's prototype). */
+function put(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else o[k] = v;
 }
 
 const sameKeys = (a: string[], b: string[]): boolean => a.length === b.length && a.every((k, i) => k === b[i]);

@@ -139,6 +139,10 @@ describe('incremental fold', () => {
       }),
       { numRuns: 500 },
     );
+    // Found by the property above: a key named __proto__ (a payload may name a person so) stays an own key.
+    const proto = JSON.parse('{"attendance":{"__proto__":{"present":true}}}') as Record<string, unknown>;
+    expect(copyKeeping({}, proto)).toStrictEqual(structuredClone(proto));
+    expect(copyKeeping(structuredClone(proto), proto)).toStrictEqual(structuredClone(proto));
     const live = { session: 'open', votes: [0, 1, 2].map((i) => ({ id: `v${i}`, ballots: [{ person: 'm1', choice: 'yes' }] })) };
     const first = copyKeeping(undefined, live);
     live.votes[1]!.ballots.push({ person: 'm2', choice: 'no' });

@@ -359,6 +359,8 @@ export class SyncClient {
       }
       case 'synced':
         this.synced = true;
+        // Entries that came (signed here, or over a peer) between welcome and now were not pushed yet.
+        this.pushMissing(this.known);
         for (const _ of this.videoWaiters) this.send({ t: 'video' }); // asked for before, or on a lost connection
         this.updateOnline();
         return;
