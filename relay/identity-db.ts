@@ -3,7 +3,7 @@
  * folder, never in the database, so a copy of the database (a backup, a support dump, the data centre's
  * PostgreSQL) holds ciphertext only. Relays sharing one database hold the same files.
  */
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fromHex, randomBytes, toHex } from '../crypto/bytes.js';
 
 /**
@@ -11,10 +11,15 @@ import { fromHex, randomBytes, toHex } from '../crypto/bytes.js';
  * alone (a backup, a support dump) gets ciphertext only.
  */
 export function secretsKey(file: string): Uint8Array {
+  // Written aside and linked into place: a relay starting at the same moment on the same folder reads the whole key or none.
+  const aside = `${file}.${process.pid}.${toHex(randomBytes(4))}`;
   try {
-    writeFileSync(file, `${toHex(randomBytes(32))}\n`, { mode: 0o600, flag: 'wx' });
+    writeFileSync(aside, `${toHex(randomBytes(32))}\n`, { mode: 0o600, flag: 'wx' });
+    linkSync(aside, file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  } finally {
+    rmSync(aside, { force: true });
   }
   if (statSync(file).mode & 0o077) chmodSync(file, 0o600);
   const hex = readFileSync(file, 'utf8').trim();
