@@ -377,12 +377,10 @@ export class Replica {
     const cert = this.directory.get(b.author);
     if (!cert || cert.revoked !== undefined) return false;
     const scope = `${b.author} ${beaconScope(b)}`;
-    const known = this.beacons.get(scope);
+    const newer = () => (this.beacons.get(scope)?.beacon.at ?? -Infinity) < b.at;
     // Not newer than the one held (the chair's arrive over every link): nothing to learn, no signature to check.
-    if (known && known.beacon.at >= b.at) return false;
-    if (!(await beacon.check(b))) return false;
-    if (b.at > this.now() + MAX_SKEW_MS) return false;
-    if ((this.beacons.get(scope)?.beacon.at ?? -Infinity) >= b.at) return false; // the same one, checked meanwhile
+    if (!newer() || !(await beacon.check(b))) return false;
+    if (b.at > this.now() + MAX_SKEW_MS || !newer()) return false; // again: the same one may have been checked meanwhile
     const now = this.now();
     this.beacons.set(scope, { beacon: b, receivedAt: now });
     if (this.isChairHeads(b)) this.lastChairHeads = now;
@@ -490,8 +488,10 @@ export class Replica {
   }
 
   private changed(refold = true): void {
-    if (refold) this.folded = undefined;
-    if (refold) for (const fn of this.logListeners) fn();
+    if (refold) {
+      this.folded = undefined;
+      for (const fn of this.logListeners) fn();
+    }
     for (const fn of this.listeners) fn();
   }
 }
