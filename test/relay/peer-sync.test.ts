@@ -77,6 +77,29 @@ describe('peer transport', () => {
     await until(async () => (await relay.store.all(demo.tenant, demo.meeting, ['public'])).some((e) => e.id === ask.id), 'the relay holds the entry of the device without a line', 30_000);
   }, 90_000);
 
+  it('DIS-5 a device sends its beacons over data channels when its log changed, else every second beat', async () => {
+    const { demo, dataDir, wsUrl } = await demoRelay();
+    stops.push(() => cleanup(dataDir));
+    const meshBeaconMs = 300;
+    // Relay beacons once a minute: what arrives here in the test came over the data channel.
+    const [a, b] = await Promise.all(['m01', 'm02'].map((p) => peerDevice(demo, p, [wsUrl], { beaconMs: 60_000, meshBeaconMs })));
+    stops.push(() => [a!, b!].forEach((d) => d.stop()));
+    await until(() => a!.mesh.ready.length === 1 && b!.mesh.ready.length === 1, 'one data channel', 30_000);
+    const heard: { at: number; doc: string; seq: number }[] = [];
+    const receive = b!.replica.receiveBeacon.bind(b!.replica);
+    b!.replica.receiveBeacon = (beacon) => {
+      if (beacon.author === a!.replica.deviceKey) for (const [doc, f] of Object.entries(beacon.frontier)) heard.push({ at: beacon.at, doc, seq: f?.[a!.replica.deviceKey!] ?? 0 });
+      return receive(beacon);
+    };
+    await new Promise((ok) => setTimeout(ok, 12 * meshBeaconMs)); // a quiet log: about 12 beats
+    const quiet = heard.filter((h) => h.doc === 'public');
+    expect(quiet.length).toBeGreaterThanOrEqual(2);
+    // Sent only when at least two beats have passed since the last ones (the lower bound is the code's, not the machine's).
+    for (let i = 1; i < quiet.length; i++) expect(quiet[i]!.at - quiet[i - 1]!.at).toBeGreaterThanOrEqual(1.5 * meshBeaconMs);
+    const entry = await a!.replica.create('attendance.in', { person: 'm01', place: 'remote' });
+    await until(() => heard.some((h) => h.doc === 'public' && h.seq >= entry.seq), 'a beacon naming the new entry', 30_000);
+  }, 90_000);
+
   // The relay took the device's offer (or answer) and its connection then ended: the signal is lost with it.
   // Links in setup wait 10 minutes here, so only the new login can bring the channel within the test's wait.
   for (const role of ['offerer', 'answerer'] as const)

@@ -190,10 +190,10 @@ export class PeerSession {
     for (const run of batches(missing.map((e) => e.wire), PEER_FRAME_BYTES)) this.o.link.send(encodeEnvelopes(run));
   }
 
-  /** A beacon for the peer (our own, or one forwarded): members-scoped ones only where the peer reads members. */
-  beacon(b: SignedBeacon): void {
+  /** A beacon for the peer (our own, or one forwarded; `frame` its encoding): members-scoped ones only where the peer reads members. */
+  beacon(b: SignedBeacon, frame: Uint8Array): void {
     if (!this.docs || this.closed || b.author === this.o.peer) return;
     if (Object.keys(b.frontier).some((d) => !this.docs!.includes(d as DocName))) return;
-    this.send({ t: 'beacon', beacon: b });
+    this.o.link.send(frame);
   }
 }

@@ -10,7 +10,7 @@ import { toHex } from '../../crypto/bytes.js';
 import type { Signer } from '../../crypto/ed25519.js';
 import { PEER_LABEL } from '../../core/peer-wire.js';
 import type { Replica } from '../../core/replica.js';
-import type { ServerMessage, SignedBeacon } from '../../core/wire.js';
+import { encodeControl, type ServerMessage, type SignedBeacon } from '../../core/wire.js';
 import { type Link, PeerSession } from './peer-session.js';
 
 /** What the mesh needs of a relay connection: send a signal, hear presence and signals. */
@@ -131,6 +131,12 @@ function asLink(ch: ChannelLike): Link {
   return link;
 }
 
+/** One beacon to several links, encoded once. */
+function sendBeacon(b: SignedBeacon, to: PeerSession[]): void {
+  const frame = encodeControl({ t: 'beacon', beacon: b });
+  for (const s of to) s.beacon(b, frame);
+}
+
 export class PeerMesh {
   private readonly links = new Map<string, PeerLink>();
   private readonly me: string;
@@ -140,6 +146,9 @@ export class PeerMesh {
   private readonly forwarded = new Map<string, number>(); // author + scope -> newest `at` passed on
   private readonly asked = new Map<string, number>(); // peer -> when we last sent it `want`
   private stopped = true;
+  /** When our own beacons last went to every peer, and whether the log changed since. */
+  private lastBeat = -Infinity;
+  private logChanged = true;
 
   constructor(private readonly o: PeerMeshOptions) {
     this.me = toHex(o.signer.publicKey);
@@ -167,7 +176,12 @@ export class PeerMesh {
     globalThis.addEventListener?.('offline', this.onOffline);
     globalThis.addEventListener?.('online', this.onOnline);
     for (const s of this.o.signallers) this.unsubscribe.push(s.watch((m) => this.onMessage(s, m)));
-    this.unsubscribe.push(this.o.replica.onLogChange(() => this.scheduleFlush()));
+    this.unsubscribe.push(
+      this.o.replica.onLogChange(() => {
+        this.logChanged = true;
+        this.scheduleFlush();
+      }),
+    );
     this.beaconTimer = setInterval(() => {
       this.replan();
       void this.beat();
@@ -340,7 +354,7 @@ export class PeerMesh {
         peer,
         link: asLink(ch),
         onBeacon: (b, from) => this.forward(b, from),
-        onReady: () => void this.beat(),
+        onReady: (s) => void this.sendOwn([s]),
         onClose: (_, why) => this.drop(peer, why, link),
       });
     };
@@ -377,12 +391,21 @@ export class PeerMesh {
     for (const via of this.o.signallers) this.plan(via);
   }
 
-  /** Our own signed heads to every peer. */
+  /**
+   * Our own signed heads to every peer: on the first beat after the log changed, else every second beat (so a
+   * device is heard from within the UI's 15 s window). A new link gets them when it is ready.
+   */
   private async beat(): Promise<void> {
-    if (this.ready.length === 0) return;
+    const now = Date.now();
+    if (this.ready.length === 0 || (!this.logChanged && now - this.lastBeat < 2 * (this.o.beaconMs ?? 5000))) return;
+    this.logChanged = false;
+    this.lastBeat = now;
+    await this.sendOwn(this.ready);
+  }
+
+  private async sendOwn(to: PeerSession[]): Promise<void> {
     try {
-      const own = await this.o.replica.makeBeacons();
-      for (const s of this.ready) for (const b of own) s.beacon(b);
+      for (const b of await this.o.replica.makeBeacons()) sendBeacon(b, to);
     } catch {
       /* read-only replica: nothing to say */
     }
@@ -394,6 +417,6 @@ export class PeerMesh {
     const key = `${b.author} ${Object.keys(b.frontier).sort().join(',')}`;
     if ((this.forwarded.get(key) ?? -1) >= b.at) return;
     this.forwarded.set(key, b.at);
-    for (const s of this.ready) if (s !== from) s.beacon(b);
+    sendBeacon(b, this.ready.filter((s) => s !== from));
   }
 }
