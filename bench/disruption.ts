@@ -64,3 +64,5 @@ try {
   await site.relay.close();
   cleanup(site.dataDir);
 }
+// The relay's embedded PeerJS server keeps a 300 ms check timer that it offers no way to stop.
+process.exit(0);
