@@ -11,7 +11,7 @@
  * Seeded: the seed is printed; RATSRAUM_CHAOS_SEED=<n> replays which devices vote when, who is cut off and
  * how long each outage lasts. RATSRAUM_CHAOS_DOWN_MS (default 4000) is how long the data centre stays
  * down with no relay at all ("down for minutes": set 180000); CI uses the short default.
- * RATSRAUM_CHAOS_DEVICES (default 12, what CI's time allows; 100 for the issue's hundred, about 11 minutes) scales the Node devices.
+ * RATSRAUM_CHAOS_DEVICES (default 12, what CI's time allows; 100 for the issue's hundred, about 3 minutes) scales the Node devices.
  * While no relay is up, the pages say so: "Über andere Geräte verbunden" (the badge, checked with axe).
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
