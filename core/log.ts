@@ -257,6 +257,11 @@ export class Log {
     return [...ids].sort().map((id) => this.byId.get(id)!.hash);
   }
 
+  /** The highest contiguous seq held of one chain (0 if none): one entry of `frontier()`. */
+  contiguous(doc: string, author: string): number {
+    return this.chains.get(`${doc} ${author}`)?.contiguous ?? 0;
+  }
+
   /** doc -> author -> highest contiguous seq held (for the frontier exchange). */
   frontier(): Frontier {
     const f: Record<string, Record<string, number>> = {};

@@ -386,7 +386,8 @@ export class Replica {
     if (this.isChairHeads(b)) this.lastChairHeads = now;
     for (const doc of this.docs)
       for (const [author, seq] of Object.entries(b.frontier[doc] ?? {})) {
-        if (!this.directory.get(author)) continue;
+        // What this device holds already withholds nothing (integrity() drops such claims too): most claims, cheaply.
+        if (seq <= this.log.contiguous(doc, author) || !this.directory.get(author)) continue;
         const key = `${doc} ${author}`;
         const list = this.claims.get(key) ?? [];
         // A claim keeps the time it was first heard: a relay cannot reset the clock by letting beacons pass.
