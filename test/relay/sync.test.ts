@@ -156,6 +156,26 @@ describe('relay path', () => {
     expect(chair.replica.state.votes[0]!.result).toBe('accepted');
   });
 
+  it('DIS-5 AV-1 a device sends its beacons to the relay at login, when its log changed, and else only every second beat (raw frames at a public listener)', async () => {
+    const { demo, dataDir, wsUrl } = await demoRelay();
+    stops.push(() => cleanup(dataDir));
+    const beaconMs = 1000; // the relay passes 1 beacon per second and scope after a burst of 5: slower beats, so that it drops none
+    const a = await device(demo, 'm02', [wsUrl], { beaconMs });
+    stops.push(() => a.client.stop());
+    await online(a);
+    const listener = await rawClient(wsUrl, { tenant: demo.tenant, meeting: demo.meeting, public: true });
+    stops.push(() => listener.ws.close());
+    const from = listener.got.length;
+    const heard = () => listener.got.slice(from).flatMap((m) => (m.t === 'beacon' && m.beacon.author === a.replica.deviceKey ? [m.beacon] : []));
+    await new Promise((ok) => setTimeout(ok, 8 * beaconMs)); // a quiet log: about 8 beats
+    const quiet = heard();
+    expect(quiet.length).toBeGreaterThanOrEqual(2);
+    // At least two beats apart (the lower bound is the code's, not the machine's).
+    for (let i = 1; i < quiet.length; i++) expect(quiet[i]!.at - quiet[i - 1]!.at).toBeGreaterThanOrEqual(1.5 * beaconMs);
+    const entry = await a.replica.create('attendance.in', { person: 'm02', place: 'remote' });
+    await until(() => heard().some((b) => (b.frontier.public?.[a.replica.deviceKey!] ?? 0) >= entry.seq), 'a beacon naming the new entry', 30_000);
+  }, 60_000);
+
   it('the store survives kill -9 of the relay process', async () => {
     const { relay, demo, dataDir } = await demoRelay();
     const port = relay.port;

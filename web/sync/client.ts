@@ -83,6 +83,9 @@ export class SyncClient {
   private readonly unacked = new Set<string>();
   private retry: ReturnType<typeof setTimeout> | undefined;
   private beaconTimer: ReturnType<typeof setInterval> | undefined;
+  /** When our beacons last went to the relay, and whether the log changed since. */
+  private lastBeat = -Infinity;
+  private logChanged = true;
   private pushTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private returnTimer: ReturnType<typeof setInterval> | undefined;
@@ -111,6 +114,7 @@ export class SyncClient {
     this.stopped = false;
     globalThis.addEventListener?.('offline', this.onOffline);
     this.unsubscribe = this.o.replica.onLogChange(() => {
+      this.logChanged = true;
       if (!this.synced) return;
       this.pushMissing(this.known, true);
       // Others' entries that came over a peer: the relay most likely forwards them to us itself meanwhile.
@@ -440,16 +444,22 @@ export class SyncClient {
     this.updateOnline();
   }
 
+  /** Our signed heads to the relay: at login, then on the first beat after the log changed, else every second beat. */
   private startBeacons(): void {
     clearInterval(this.beaconTimer);
-    const beat = async () => {
+    const ms = this.o.beaconMs ?? 5000;
+    const beat = async (force: boolean) => {
+      const now = Date.now();
+      if (!force && !this.logChanged && now - this.lastBeat < 2 * ms) return;
+      this.logChanged = false;
+      this.lastBeat = now;
       try {
         for (const beacon of await this.o.replica.makeBeacons()) this.send({ t: 'beacon', beacon });
       } catch {
         /* offline or no key: the next beat tries again */
       }
     };
-    void beat();
-    this.beaconTimer = setInterval(beat, this.o.beaconMs ?? 5000);
+    void beat(true);
+    this.beaconTimer = setInterval(() => void beat(false), ms);
   }
 }
