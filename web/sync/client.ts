@@ -9,6 +9,7 @@ import { fingerprint } from '../../crypto/hash.js';
 import { raiseFrontier } from '../../core/log.js';
 import type { Replica } from '../../core/replica.js';
 import { batches, type ClientMessage, decodeServerFrame, encodeControl, encodeEnvelopes, loginInput, type ServerMessage } from '../../core/wire.js';
+import { BeaconGate } from './beacon-gate.js';
 
 export type SyncStatus = 'connecting' | 'resyncing' | 'online' | 'offline';
 /** A /video ticket and where to use it. */
@@ -83,9 +84,7 @@ export class SyncClient {
   private readonly unacked = new Set<string>();
   private retry: ReturnType<typeof setTimeout> | undefined;
   private beaconTimer: ReturnType<typeof setInterval> | undefined;
-  /** When our beacons last went to the relay, and whether the log changed since. */
-  private lastBeat = -Infinity;
-  private logChanged = true;
+  private beacons: BeaconGate | undefined;
   private pushTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private returnTimer: ReturnType<typeof setInterval> | undefined;
@@ -114,7 +113,7 @@ export class SyncClient {
     this.stopped = false;
     globalThis.addEventListener?.('offline', this.onOffline);
     this.unsubscribe = this.o.replica.onLogChange(() => {
-      this.logChanged = true;
+      this.beacons?.logChanged();
       if (!this.synced) return;
       this.pushMissing(this.known, true);
       // Others' entries that came over a peer: the relay most likely forwards them to us itself meanwhile.
@@ -448,18 +447,16 @@ export class SyncClient {
   private startBeacons(): void {
     clearInterval(this.beaconTimer);
     const ms = this.o.beaconMs ?? 5000;
-    const beat = async (force: boolean) => {
-      const now = Date.now();
-      if (!force && !this.logChanged && now - this.lastBeat < 2 * ms) return;
-      this.logChanged = false;
-      this.lastBeat = now;
+    const gate = (this.beacons = new BeaconGate(ms)); // a new gate is due at once: the beacons of this login
+    const beat = async () => {
+      if (!gate.due(Date.now())) return;
       try {
         for (const beacon of await this.o.replica.makeBeacons()) this.send({ t: 'beacon', beacon });
       } catch {
         /* offline or no key: the next beat tries again */
       }
     };
-    void beat(true);
-    this.beaconTimer = setInterval(() => void beat(false), ms);
+    void beat();
+    this.beaconTimer = setInterval(beat, ms);
   }
 }

@@ -11,6 +11,7 @@ import type { Signer } from '../../crypto/ed25519.js';
 import { PEER_LABEL } from '../../core/peer-wire.js';
 import type { Replica } from '../../core/replica.js';
 import { encodeControl, type ServerMessage, type SignedBeacon } from '../../core/wire.js';
+import { BeaconGate } from './beacon-gate.js';
 import { type Link, PeerSession } from './peer-session.js';
 
 /** What the mesh needs of a relay connection: send a signal, hear presence and signals. */
@@ -146,12 +147,11 @@ export class PeerMesh {
   private readonly forwarded = new Map<string, number>(); // author + scope -> newest `at` passed on
   private readonly asked = new Map<string, number>(); // peer -> when we last sent it `want`
   private stopped = true;
-  /** When our own beacons last went to every peer, and whether the log changed since. */
-  private lastBeat = -Infinity;
-  private logChanged = true;
+  private readonly beacons: BeaconGate;
 
   constructor(private readonly o: PeerMeshOptions) {
     this.me = toHex(o.signer.publicKey);
+    this.beacons = new BeaconGate(o.beaconMs ?? 5000);
   }
 
   /** Sessions whose peer has checked our login and sent its frontier. */
@@ -178,7 +178,7 @@ export class PeerMesh {
     for (const s of this.o.signallers) this.unsubscribe.push(s.watch((m) => this.onMessage(s, m)));
     this.unsubscribe.push(
       this.o.replica.onLogChange(() => {
-        this.logChanged = true;
+        this.beacons.logChanged();
         this.scheduleFlush();
       }),
     );
@@ -396,11 +396,7 @@ export class PeerMesh {
    * device is heard from within the UI's 15 s window). A new link gets them when it is ready.
    */
   private async beat(): Promise<void> {
-    const now = Date.now();
-    if (this.ready.length === 0 || (!this.logChanged && now - this.lastBeat < 2 * (this.o.beaconMs ?? 5000))) return;
-    this.logChanged = false;
-    this.lastBeat = now;
-    await this.sendOwn(this.ready);
+    if (this.ready.length > 0 && this.beacons.due(Date.now())) await this.sendOwn(this.ready);
   }
 
   private async sendOwn(to: PeerSession[]): Promise<void> {
