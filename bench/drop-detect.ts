@@ -3,7 +3,7 @@
  * the drop is in every device's fold, on a relay with its own Janus. The member publishes sound and picture
  * (node-datachannel, real RTP to Janus) and its device reports its getStats() figures every STATS_MS, as the
  * PWA does; the drop happens at a random moment between two reports. The chair's device runs the PWA's own
- * witness rule (web/views/disruption/quality-witness.ts) on the relay's presence and signs `quality.report`;
+ * witness (web/views/disruption/quality-witness.ts, `watchQuality`) on the relay's presence and signs `quality.report`;
  * the demo's other members are Node devices. Per round: drop → the relay's presence says `lost` at the chair
  * → the chair's device signs → every device's fold shows the drop; then the picture returns. A line that stops
  * reporting altogether (DEAD rounds) counts as lost after REPORT_TIMEOUT_MS. Baseline in the same run: a
@@ -11,7 +11,7 @@
  */
 import type { StatsReport } from '../core/video-wire.js';
 import { REPORT_TIMEOUT_MS } from '../core/quality.js';
-import { HOLD_MS, QualityWitness } from '../web/views/disruption/quality-witness.js';
+import { HOLD_MS, watchQuality } from '../web/views/disruption/quality-witness.js';
 import { STATS_MS } from '../web/video/stats.js';
 import { type NodeDevice, until } from '../test/helpers/relay.js';
 import { rtcPublisher, sfuRelay, type VideoSocket } from '../test/relay/video-sfu.helpers.js';
@@ -41,31 +41,26 @@ try {
 
   // The chair's device: the witness rule on the presence it receives, signing as the PWA does.
   const chairSock: VideoSocket = await r.socket(chair);
-  const witness = new QualityWitness();
   const lostSeen: number[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
   const signedAt = new Map<string, number>(); // quality -> when the chair's device signed it last
-  const check = () => {
-    clearTimeout(timer);
-    const now = Date.now();
-    const st = chair.replica.state;
-    for (const d of witness.due(now, (p) => st.disruption.quality[p]?.quality, (p) => st.persons.some((x) => x.id === p))) {
+  const watch = watchQuality({
+    may: () => true,
+    logged: (p) => chair.replica.state.disruption.quality[p]?.quality,
+    known: (p) => chair.replica.state.persons.some((x) => x.id === p),
+    sign: (d) => {
       if (d.person === 'm02') signedAt.set(d.quality, performance.now());
       void chair.replica.create('quality.report', d);
-    }
-    const next = witness.nextDue(now);
-    if (next !== undefined) timer = setTimeout(check, next);
-  };
+    },
+  });
   let seenPresence = 0;
   const presenceLoop = setInterval(() => {
     const list = chairSock.of('presence');
     if (list.length === seenPresence) return;
     for (const m of list.slice(seenPresence)) {
       if (m.members.find((x) => x.person === 'm02')?.quality === 'lost') lostSeen.push(performance.now());
-      witness.see(m.members, Date.now());
+      watch.see(m.members);
     }
     seenPresence = list.length;
-    check();
   }, 5);
   const quality = (d: NodeDevice) => d.replica.state.disruption.quality['m02']?.quality;
   await until(() => all.every((d) => quality(d) === 'good'), 'm02 good everywhere', 60_000);
@@ -107,7 +102,7 @@ try {
   console.log(`  a line that stops reporting, until every fold  ${ms(dead)}  (${DEAD} rounds; lost after ${REPORT_TIMEOUT_MS} ms without a report)`);
   clearInterval(stats);
   clearInterval(presenceLoop);
-  clearTimeout(timer);
+  watch.stop();
   pub.close();
 } finally {
   await r.close();

@@ -1,7 +1,7 @@
 /** AV-2, DIS-2: the rule by which the chair's device signs members' quality marks (web/views/disruption/quality-witness.ts). */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { PresenceEntry, Quality } from '../../core/video-wire.js';
-import { HOLD_MS, QualityWitness } from '../../web/views/disruption/quality-witness.js';
+import { HOLD_MS, QualityWitness, watchQuality } from '../../web/views/disruption/quality-witness.js';
 
 const entry = (person: string, quality: Quality | null, extra: Partial<PresenceEntry> = {}): PresenceEntry => ({ person, connected: true, audio: true, video: true, speaking: false, quality, ...extra });
 const known = (p: string) => p !== 'stranger';
@@ -41,5 +41,26 @@ describe('the quality witness', () => {
     w.see([entry('m05', 'poor')], 3 * HOLD_MS);
     w.see([], 3 * HOLD_MS + 1);
     expect(w.due(10 * HOLD_MS, () => 'good', known)).toEqual([]);
+  });
+
+  it('DIS-2 AV-2 on a live stream the timer signs a drop that no further presence update follows, and nothing while the device may not sign', () => {
+    vi.useFakeTimers();
+    try {
+      const signed: { person: string; quality: Quality }[] = [];
+      let may = true;
+      const watch = watchQuality({ may: () => may, logged: () => 'good', known, sign: (r) => signed.push(r) });
+      watch.see([entry('m02', 'lost')]);
+      vi.advanceTimersByTime(HOLD_MS - 1);
+      expect(signed).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(signed).toEqual([{ person: 'm02', quality: 'lost' }]);
+      may = false;
+      watch.see([entry('m02', 'poor')]);
+      vi.advanceTimersByTime(10 * HOLD_MS);
+      expect(signed).toHaveLength(1);
+      watch.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -40,3 +40,35 @@ export class QualityWitness {
     return waits.length > 0 ? Math.min(...waits) : undefined;
   }
 }
+
+/** What the witness needs of the chair's device. */
+export interface WitnessHost {
+  /** Whether this device signs now (the chair's, while the session is open). */
+  may(): boolean;
+  /** The member's mark as the fold has it. */
+  logged(person: string): Quality | undefined;
+  /** Whether the person is one of the meeting's. */
+  known(person: string): boolean;
+  sign(report: { person: string; quality: Quality }): void;
+}
+
+/** The witness on a live presence stream: `see` each update; a mark is signed once it has held, by a timer if no update comes. */
+export function watchQuality(host: WitnessHost): { see(list: readonly PresenceEntry[]): void; stop(): void } {
+  const witness = new QualityWitness();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const check = () => {
+    clearTimeout(timer);
+    if (!host.may()) return;
+    const now = Date.now();
+    for (const report of witness.due(now, (p) => host.logged(p), (p) => host.known(p))) host.sign(report);
+    const next = witness.nextDue(now);
+    if (next !== undefined) timer = setTimeout(check, next);
+  };
+  return {
+    see(list) {
+      witness.see(list, Date.now());
+      check();
+    },
+    stop: () => clearTimeout(timer),
+  };
+}

@@ -9,29 +9,19 @@ import { grants } from '../../../core/fold.js';
 import { CHAIR } from '../../../core/rules/roles.js';
 import type { PresenceEntry } from '../../../core/video-wire.js';
 import type { Session } from '../../session.js';
-import { QualityWitness } from './quality-witness.js';
+import { watchQuality } from './quality-witness.js';
 
 export function witnessQuality(s: Session, presence: () => PresenceEntry[]): void {
-  const witness = new QualityWitness();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const check = () => {
-    clearTimeout(timer);
-    const me = s.me();
-    const st = s.state();
-    if (!me || !s.replica.deviceKey || !grants(me, CHAIR, st.body?.id) || st.session !== 'open') return;
-    const now = Date.now();
-    const due = witness.due(now, (p) => st.disruption.quality[p]?.quality, (p) => st.persons.some((x) => x.id === p));
-    for (const report of due) void s.act('quality.report', report);
-    const next = witness.nextDue(now);
-    if (next !== undefined) timer = setTimeout(check, next);
-  };
-  createEffect(
-    on(presence, (list) =>
-      untrack(() => {
-        witness.see(list, Date.now());
-        check();
-      }),
-    ),
-  );
-  onCleanup(() => clearTimeout(timer));
+  const watch = watchQuality({
+    may: () => {
+      const me = s.me();
+      const st = s.state();
+      return !!me && !!s.replica.deviceKey && grants(me, CHAIR, st.body?.id) && st.session === 'open';
+    },
+    logged: (p) => s.state().disruption.quality[p]?.quality,
+    known: (p) => s.state().persons.some((x) => x.id === p),
+    sign: (report) => void s.act('quality.report', report),
+  });
+  createEffect(on(presence, (list) => untrack(() => watch.see(list))));
+  onCleanup(watch.stop);
 }
