@@ -92,7 +92,10 @@ const MIGRATION_LOCK = 0x52617449;
 /** identity.sqlite; data folders from before the dh binding get the column (such enrolments are certified without dh). */
 export async function openSqliteIdentity(file: string): Promise<Sql> {
   const sql = openSqliteSql(file, SQLITE_IDENTITY);
-  if (!(await sql.all<{ name: string }>('PRAGMA table_info(enrolments)')).some((c) => c.name === 'dh_sig')) await sql.run('ALTER TABLE enrolments ADD COLUMN dh_sig TEXT');
+  // Check and change in one write transaction: two relays starting on one data folder would both add it otherwise.
+  await sql.tx(async (q) => {
+    if (!(await q.all<{ name: string }>('PRAGMA table_info(enrolments)')).some((c) => c.name === 'dh_sig')) await q.run('ALTER TABLE enrolments ADD COLUMN dh_sig TEXT');
+  });
   return sql;
 }
 
